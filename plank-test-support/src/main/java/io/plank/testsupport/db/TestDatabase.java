@@ -1,0 +1,124 @@
+package io.plank.testsupport.db;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.containers.PostgreSQLContainer;
+
+/**
+ * A database that exists for one test run and is dropped afterwards.
+ *
+ * <p>With a Docker engine, a Testcontainers PostgreSQL; without one, a new database on the server named by
+ * {@code PLANK_TEST_PG_URL} (a JDBC URL of any database on that server, default
+ * {@code jdbc:postgresql://127.0.0.1:5432/postgres}) with {@code PLANK_TEST_PG_USER} /
+ * {@code PLANK_TEST_PG_PASSWORD} (default postgres / empty). Setting {@code PLANK_TEST_PG_URL} skips the
+ * Docker probe.
+ */
+public final class TestDatabase implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(TestDatabase.class.getName());
+
+    private final String url;
+    private final String user;
+    private final String password;
+    private final Runnable drop;
+
+    private TestDatabase(String url, String user, String password, Runnable drop) {
+        this.url = url;
+        this.user = user;
+        this.password = password;
+        this.drop = drop;
+    }
+
+    /** Creates a fresh, empty database. Close it to drop it. */
+    public static TestDatabase create() {
+        String serverUrl = System.getenv("PLANK_TEST_PG_URL");
+        if (serverUrl == null && dockerAvailable()) {
+            return inContainer();
+        }
+        return onServer(serverUrl == null ? "jdbc:postgresql://127.0.0.1:5432/postgres" : serverUrl,
+                env("PLANK_TEST_PG_USER", "postgres"), env("PLANK_TEST_PG_PASSWORD", ""));
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | Error e) {
+            return false;
+        }
+    }
+
+    @SuppressWarnings("resource") // closed by drop
+    private static TestDatabase inContainer() {
+        var container = new PostgreSQLContainer<>("postgres:15-alpine").withDatabaseName("plank");
+        container.start();
+        return new TestDatabase(container.getJdbcUrl(), container.getUsername(), container.getPassword(), container::stop);
+    }
+
+    private static TestDatabase onServer(String serverUrl, String user, String password) {
+        String name = "plank_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
+        execute(serverUrl, user, password, "CREATE DATABASE " + name);
+        String url = serverUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1");
+        Runnable drop = () -> execute(serverUrl, user, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        return new TestDatabase(url, user, password, drop);
+    }
+
+    private static void execute(String url, String user, String password, String sql) {
+        try (var connection = DriverManager.getConnection(url, credentials(user, password));
+             var statement = connection.createStatement()) {
+            statement.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not run '" + sql + "' on " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Properties credentials(String user, String password) {
+        var properties = new Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("password", password);
+        return properties;
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null ? fallback : value;
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** A new connection to this database, autocommit on. */
+    public Connection connect() throws SQLException {
+        return DriverManager.getConnection(url, credentials(user, password));
+    }
+
+    /** The environment a Plank server needs to use this database. */
+    public java.util.Map<String, String> plankEnvironment() {
+        return java.util.Map.of("PLANK_DB_URL", url, "PLANK_DB_USER", user, "PLANK_DB_PASSWORD", password);
+    }
+
+    @Override
+    public void close() {
+        try {
+            drop.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not drop test database " + url, e);
+        }
+    }
+}
