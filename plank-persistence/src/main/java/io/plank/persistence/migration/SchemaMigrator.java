@@ -22,7 +22,9 @@ public final class SchemaMigrator {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        LOG.info(() -> "Schema at version " + result.targetSchemaVersion + " (" + result.migrationsExecuted + " migrations applied)");
+        LOG.info(() -> result.migrationsExecuted == 0
+                ? "Schema up to date"
+                : "Schema migrated to version " + result.targetSchemaVersion + " (" + result.migrationsExecuted + " migrations applied)");
         return result.migrationsExecuted;
     }
 }

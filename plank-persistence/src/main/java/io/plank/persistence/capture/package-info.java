@@ -1,0 +1,2 @@
+/** Which tables carry Plank's change-capture trigger. */
+package io.plank.persistence.capture;

@@ -1,0 +1,2 @@
+/** Reads and writes the {@code items} table through JPA. */
+package io.plank.persistence.items;

@@ -1,0 +1,63 @@
+package io.plank.web.items;
+
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import io.plank.domain.items.NoSuchItemException;
+import io.plank.persistence.items.Items;
+
+/** {@code /api/items}. Every change made here reaches WebSocket clients through the database trigger, like any other write. */
+@Path("items")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ItemsResource {
+
+    @Inject
+    Items items;
+
+    @GET
+    public ItemPage list(@QueryParam("offset") String offset, @QueryParam("limit") String limit) {
+        Paging paging = Paging.of(offset, limit);
+        var page = items.page(paging.offset(), paging.limit()).stream().map(ItemView::of).toList();
+        return new ItemPage(page, paging.offset(), paging.limit(), items.count());
+    }
+
+    @GET
+    @Path("{id:[0-9]+}")
+    public ItemView get(@PathParam("id") long id) {
+        return items.find(id).map(ItemView::of).orElseThrow(() -> new NoSuchItemException(id));
+    }
+
+    @POST
+    public Response create(@NotNull @Valid ItemRequest request, @Context UriInfo uri) {
+        var item = ItemView.of(items.create(request.name(), request.value()));
+        return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(item.id())).build()).entity(item).build();
+    }
+
+    @PUT
+    @Path("{id:[0-9]+}")
+    public ItemView update(@PathParam("id") long id, @NotNull @Valid ItemRequest request) {
+        return ItemView.of(items.update(id, request.name(), request.value(), request.version()));
+    }
+
+    @DELETE
+    @Path("{id:[0-9]+}")
+    public Response delete(@PathParam("id") long id) {
+        items.delete(id);
+        return Response.noContent().build();
+    }
+}

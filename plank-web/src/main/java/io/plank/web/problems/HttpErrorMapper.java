@@ -1,0 +1,32 @@
+package io.plank.web.problems;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.ext.ExceptionMapper;
+import jakarta.ws.rs.ext.Provider;
+
+/**
+ * Errors the JAX-RS runtime raises itself (unknown path 404, 405, 406, 415, unreadable body 400) and
+ * {@code BadRequestException}s from Plank, turned into problem+json with the same status.
+ */
+@Provider
+public class HttpErrorMapper implements ExceptionMapper<WebApplicationException> {
+
+    @Override
+    public Response toResponse(WebApplicationException exception) {
+        var status = exception.getResponse().getStatusInfo();
+        return Problems.of(status, detail(status, exception));
+    }
+
+    private static String detail(Response.StatusType status, WebApplicationException exception) {
+        if (status.getStatusCode() == Response.Status.UNSUPPORTED_MEDIA_TYPE.getStatusCode()) {
+            return "Send the request body as application/json";
+        }
+        if (status.getStatusCode() == Response.Status.BAD_REQUEST.getStatusCode() && exception.getCause() != null) {
+            return "The request body is not valid JSON for this resource";
+        }
+        String message = exception.getMessage();
+        // The runtimes' own messages ("HTTP 404 Not Found") only repeat the title.
+        return message == null || message.startsWith("HTTP ") ? null : message;
+    }
+}

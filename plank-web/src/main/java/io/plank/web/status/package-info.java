@@ -1,0 +1,2 @@
+/** What operators watch: MicroProfile Health checks and the JSON status resource. */
+package io.plank.web.status;

@@ -1,0 +1,72 @@
+package io.plank.web.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ClientMessageTest {
+
+    @Test
+    void subscribeNamesATable() throws ProtocolError {
+        var message = ClientMessage.parse("{\"type\":\"subscribe\",\"table\":\"items\"}");
+        assertEquals(ClientMessage.Type.SUBSCRIBE, message.type());
+        assertEquals("items", message.table());
+    }
+
+    @Test
+    void unsubscribeNamesATable() throws ProtocolError {
+        var message = ClientMessage.parse(" {\"table\":\"sales.invoices\", \"type\":\"unsubscribe\", \"extra\":1} ");
+        assertEquals(ClientMessage.Type.UNSUBSCRIBE, message.type());
+        assertEquals("sales.invoices", message.table());
+    }
+
+    @Test
+    void pingNeedsNothingElse() throws ProtocolError {
+        var message = ClientMessage.parse("{\"type\":\"ping\"}");
+        assertEquals(ClientMessage.Type.PING, message.type());
+        assertNull(message.table());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "{not json                                  | invalid_json",
+            "{\"type\":\"subscribe\",                   | invalid_json",
+            "''                                         | invalid_json",
+            "[1,2]                                      | invalid_message",
+            "\"subscribe\"                              | invalid_message",
+            "{}                                         | invalid_message",
+            "{\"type\":7}                               | invalid_message",
+            "{\"type\":\"subscribe\"}                   | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"\"}    | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":null}    | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":[\"a\"]} | invalid_message",
+            "{\"type\":\"publish\",\"table\":\"items\"} | unknown_type",
+    })
+    void badMessagesAreRefusedWithACode(String text, String code) {
+        var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(text));
+        assertEquals(code, error.code());
+        assertTrue(!error.getMessage().isBlank());
+    }
+
+    @Test
+    void hugeTableNamesAreRefusedAndNotEchoedWhole() {
+        String name = "t".repeat(10_000);
+        var error = assertThrows(ProtocolError.class,
+                () -> ClientMessage.parse("{\"type\":\"subscribe\",\"table\":\"" + name + "\"}"));
+        assertEquals("invalid_message", error.code());
+        assertTrue(error.getMessage().length() < 200);
+    }
+
+    @Test
+    void unknownTypesAreEchoedShortened() {
+        var error = assertThrows(ProtocolError.class,
+                () -> ClientMessage.parse("{\"type\":\"" + "x".repeat(5_000) + "\"}"));
+        assertEquals("unknown_type", error.code());
+        assertTrue(error.getMessage().length() < 300, error.getMessage());
+    }
+}
