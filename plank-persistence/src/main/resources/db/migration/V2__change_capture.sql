@@ -88,4 +88,4 @@ JOIN pg_class c ON c.oid = t.tgrelid
 JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE t.tgname = 'plank_capture' AND NOT t.tgisinternal;
 
-DO $$ BEGIN PERFORM plank.capture('items'); END $$;
+DO $$ BEGIN PERFORM plank.capture('public.items'); END $$;

@@ -15,6 +15,7 @@ import jakarta.ws.rs.core.Application;
         className = "io.plank.persistence.db.PlankDataSource",
         minPoolSize = 1,
         maxPoolSize = 20,
-        transactional = true)
+        transactional = true,
+        properties = "applicationName=plank")
 public class PlankApplication extends Application {
 }

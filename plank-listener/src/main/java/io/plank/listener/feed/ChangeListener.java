@@ -1,17 +1,97 @@
 package io.plank.listener.feed;
 
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.Singleton;
 import jakarta.ejb.Startup;
+import jakarta.ejb.TransactionAttribute;
+import jakarta.ejb.TransactionAttributeType;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Inject;
 
-/** PLACEHOLDER: being implemented (owns the LISTEN connection, fires ChangeEvents). */
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.db.DatabaseSettings;
+import io.plank.persistence.migration.SchemaMigrator;
+
+/**
+ * Owns the LISTEN connection for the application's lifetime: migrates the schema, then runs a
+ * {@link NotificationLoop} on a managed thread and fires each change as a CDI {@link ChangeEvent}.
+ */
 @Singleton
 @Startup
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
+@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
 public class ChangeListener {
 
+    private static final Logger LOG = Logger.getLogger(ChangeListener.class.getName());
+    private static final long STOP_WAIT_MS = 5_000;
+
+    @Inject
+    Event<ChangeEvent> changes;
+
+    @Resource
+    ManagedThreadFactory threads;
+
+    @Inject
+    @ConfigProperty(name = "plank.listener.poll-timeout-ms", defaultValue = "500")
+    int pollTimeoutMs;
+
+    @Inject
+    @ConfigProperty(name = "plank.listener.backoff-max-ms", defaultValue = "2000")
+    int backoffMaxMs;
+
+    private volatile NotificationLoop loop;
+    private Thread thread;
+
+    @PostConstruct
+    void start() {
+        var database = DatabaseSettings.fromConfig();
+        // Flyway must have created the trigger before anyone relies on the feed. An unreachable database must
+        // not fail the deployment, though: the loop then migrates before its first LISTEN, retrying with backoff.
+        Runnable migration = () -> SchemaMigrator.migrate(database.unpooled("plank-migrate"));
+        Runnable pending = null;
+        try {
+            migration.run();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not migrate " + database + " at deployment; the listener will retry before it listens", e);
+            pending = migration;
+        }
+        // Synchronous fire(): fireAsync() gives no ordering between events, and clients must see a row's changes
+        // in commit order. The price is that observers run on this thread, so they must only enqueue, never block.
+        loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending);
+        thread = threads.newThread(loop);
+        thread.setName("plank-listener");
+        thread.start();
+    }
+
+    @PreDestroy
+    void stop() {
+        var running = loop;
+        if (running == null) {
+            return;
+        }
+        running.stop();
+        try {
+            thread.join(STOP_WAIT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.warning(() -> "The listener thread did not end within " + STOP_WAIT_MS + " ms");
+        }
+    }
+
     public ListenerStatus status() {
-        return new ListenerStatus(ListenerState.STARTING, 0, 0, null, null);
+        var running = loop;
+        return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null) : running.status();
     }
 }

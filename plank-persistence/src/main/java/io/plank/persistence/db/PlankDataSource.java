@@ -31,13 +31,29 @@ public class PlankDataSource implements DataSource {
         delegate.setLoginTimeout(CONNECT_TIMEOUT_SECONDS);
     }
 
+    /**
+     * The name the pool's connections show in {@code pg_stat_activity}. Also the one property the
+     * data source definition sets: WildFly refuses a data source class with no connection property.
+     */
+    public void setApplicationName(String applicationName) {
+        delegate.setApplicationName(applicationName);
+    }
+
+    public String getApplicationName() {
+        return delegate.getApplicationName();
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
         return delegate.getConnection();
     }
 
+    /** Pools may pass the definition's (absent) credentials; then Plank's own settings apply. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
+        if (username == null || username.isEmpty()) {
+            return delegate.getConnection();
+        }
         return delegate.getConnection(username, password);
     }
 

@@ -17,8 +17,11 @@ public final class SchemaMigrator {
     /** Migrates the database behind {@code dataSource}; returns the number of migrations applied. */
     public static int migrate(DataSource dataSource) {
         // The class loader matters in an EAR: Flyway must look for db/migration inside this jar.
+        // Plank's bookkeeping lives in its own schema, so a database that already has tables in
+        // public (a shared database Plank is pointed at) needs no baseline.
         var result = Flyway.configure(SchemaMigrator.class.getClassLoader())
                 .dataSource(dataSource)
+                .schemas("plank")
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();

@@ -1,0 +1,155 @@
+package io.plank.bench;
+
+import java.io.PrintStream;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import io.plank.domain.change.ChangeEvent;
+import io.plank.listener.feed.ListenerSettings;
+import io.plank.listener.feed.NotificationLoop;
+import io.plank.persistence.db.DatabaseSettings;
+import io.plank.testsupport.db.TestDatabase;
+
+/**
+ * Prints the listener's hop latency (pg_notify sent -> ChangeEvent handed to the sink) at a steady rate, for
+ * pgjdbc's plain reads and for Plank's fast reads. Both ends run in this JVM, so both timestamps are
+ * {@link System#nanoTime()}. Settings: {@code -Dbench.rate=1000} notifications/s, {@code -Dbench.seconds=10},
+ * {@code -Dbench.warmup=2} seconds, {@code -Dbench.modes=plain,fast}.
+ */
+public final class ListenerLatencyBench {
+
+    private static final Logger PLANK_LOG = Logger.getLogger("io.plank");
+    private static final PrintStream OUT = System.out; // a command-line report, not application logging
+
+    private final DatabaseSettings database;
+    private final int rate;
+    private final int warmup;
+    private final int measured;
+
+    private ListenerLatencyBench(DatabaseSettings database, int rate, int seconds, int warmupSeconds) {
+        this.database = database;
+        this.rate = rate;
+        this.warmup = rate * warmupSeconds;
+        this.measured = rate * seconds;
+    }
+
+    public static void main(String[] args) throws Exception {
+        int rate = Integer.getInteger("bench.rate", 1_000);
+        int seconds = Integer.getInteger("bench.seconds", 10);
+        int warmupSeconds = Integer.getInteger("bench.warmup", 2);
+        String[] modes = System.getProperty("bench.modes", "plain,fast").split(",");
+        PLANK_LOG.setLevel(Level.WARNING);
+        try (var db = TestDatabase.create()) {
+            var bench = new ListenerLatencyBench(new DatabaseSettings(db.url(), db.user(), db.password()), rate, seconds, warmupSeconds);
+            OUT.printf("Listener hop, pg_notify -> ChangeEvent: %,d notifications/s for %d s after %d s warm-up%n",
+                    rate, seconds, warmupSeconds);
+            OUT.printf("%-6s %9s %9s %9s %9s %12s %9s %6s%n", "reads", "p50 ms", "p90 ms", "p99 ms", "max ms",
+                    "per wake-up", "sent/s", "lost");
+            for (String mode : modes) {
+                bench.run(mode.trim());
+            }
+        }
+    }
+
+    private void run(String mode) throws Exception {
+        var settings = switch (mode) {
+            case "plain" -> ListenerSettings.defaults().withPlainReads();
+            case "fast" -> ListenerSettings.defaults();
+            default -> throw new IllegalArgumentException("bench.modes takes plain and fast, not " + mode);
+        };
+        int total = warmup + measured;
+        long[] latencies = new long[total];
+        Arrays.fill(latencies, -1);
+        var arrived = new AtomicInteger();
+        var loop = new NotificationLoop(database, event -> record(event, latencies, arrived), settings);
+        var thread = new Thread(loop, "bench-listener-" + mode);
+        thread.start();
+        try (Connection sender = database.open("plank-bench-sender");
+             var notify = sender.prepareStatement("SELECT pg_notify('plank_changes', ?)")) {
+            awaitListening(loop);
+            if (loop.fastReads() != settings.fastReads()) {
+                throw new IllegalStateException("fast reads are " + loop.fastReads() + " in mode " + mode);
+            }
+            send(notify, 0, warmup);
+            awaitArrivals(arrived, warmup);
+            long wakeUpsBefore = loop.wakeUps();
+            long receivedBefore = loop.status().notificationsReceived();
+            long started = System.nanoTime();
+            send(notify, warmup, total);
+            double sentPerSecond = measured / ((System.nanoTime() - started) / 1e9);
+            awaitArrivals(arrived, total);
+            double perWakeUp = (double) (loop.status().notificationsReceived() - receivedBefore) / (loop.wakeUps() - wakeUpsBefore);
+            loop.stop();
+            thread.join(5_000);
+            print(mode, Arrays.copyOfRange(latencies, warmup, total), perWakeUp, sentPerSecond);
+        } finally {
+            loop.stop();
+        }
+    }
+
+    /** Sends sequence numbers [from, to) at the configured steady rate, each frame carrying its send time. */
+    private void send(java.sql.PreparedStatement notify, int from, int to) throws SQLException {
+        long period = TimeUnit.SECONDS.toNanos(1) / rate;
+        long start = System.nanoTime();
+        for (int seq = from; seq < to; seq++) {
+            long due = start + (seq - from) * period;
+            for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                if (wait > 100_000) {
+                    LockSupport.parkNanos(wait - 50_000);
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+            notify.setString(1, "{\"type\" : \"change\", \"table\" : \"bench\", \"action\" : \"INSERT\", \"id\" : " + seq
+                    + ", \"data\" : {\"sent\" : " + System.nanoTime() + "}, \"at\" : \"2026-11-21T09:00:00.000000Z\"}");
+            notify.execute();
+        }
+    }
+
+    private static void record(ChangeEvent event, long[] latencies, AtomicInteger arrived) {
+        long received = System.nanoTime();
+        String frame = event.frame();
+        int at = frame.indexOf("\"sent\" : ") + 9;
+        long sent = Long.parseLong(frame, at, frame.indexOf('}', at), 10);
+        latencies[Integer.parseInt(event.key())] = received - sent;
+        arrived.incrementAndGet();
+    }
+
+    private void print(String mode, long[] latencies, double perWakeUp, double sentPerSecond) {
+        long[] seen = Arrays.stream(latencies).filter(latency -> latency >= 0).sorted().toArray();
+        if (seen.length == 0) {
+            OUT.printf("%-6s nothing arrived%n", mode);
+            return;
+        }
+        OUT.printf("%-6s %9.3f %9.3f %9.3f %9.3f %12.1f %9.0f %6d%n", mode, percentile(seen, 50), percentile(seen, 90),
+                percentile(seen, 99), seen[seen.length - 1] / 1e6, perWakeUp, sentPerSecond, latencies.length - seen.length);
+    }
+
+    private static double percentile(long[] sorted, int percent) {
+        int index = (int) Math.ceil(percent / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+
+    private static void awaitListening(NotificationLoop loop) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!loop.status().listening()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("listener not listening: " + loop.status());
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    private static void awaitArrivals(AtomicInteger arrived, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (arrived.get() < count && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package io.plank.listener.feed;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.postgresql.PGNotification;
+
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.db.DatabaseSettings;
+
+/**
+ * Listens on {@code plank_changes} and hands each change to {@code sink} on the loop's own thread, in the
+ * order PostgreSQL committed them; reconnects with backoff after any failure. Runs until {@link #stop()}.
+ *
+ * <p>Free of container API so that it can be tested and benchmarked on its own; {@link ChangeListener}
+ * gives it a managed thread and a CDI event as the sink.
+ */
+public final class NotificationLoop implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(NotificationLoop.class.getName());
+
+    private final DatabaseSettings database;
+    private final Consumer<ChangeEvent> sink;
+    private final ListenerSettings settings;
+    private final ChangeFrameDecoder decoder = new ChangeFrameDecoder();
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private Runnable beforeFirstListen;
+
+    private volatile ListenConnection current;
+    private volatile ListenerState state = ListenerState.STARTING;
+    private volatile String lastError;
+    private volatile long lastNotificationMillis = -1;
+    private final AtomicLong received = new AtomicLong();
+    private final AtomicLong reconnects = new AtomicLong();
+    private final AtomicLong wakeUps = new AtomicLong();
+
+    public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings) {
+        this(database, sink, settings, null);
+    }
+
+    /**
+     * @param beforeFirstListen run before the first LISTEN, and again before each attempt until it succeeds
+     *                          (the schema migration when the database was unreachable at deployment); may be null
+     */
+    public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings,
+                            Runnable beforeFirstListen) {
+        this.database = database;
+        this.sink = sink;
+        this.settings = settings;
+        this.beforeFirstListen = beforeFirstListen;
+    }
+
+    @Override
+    public void run() {
+        long backoff = settings.backoffInitialMs();
+        boolean listenedBefore = false;
+        try {
+            while (!stopping()) {
+                try (var connection = connect()) {
+                    if (listenedBefore) {
+                        reconnects.incrementAndGet();
+                    }
+                    listenedBefore = true;
+                    backoff = settings.backoffInitialMs();
+                    state = ListenerState.LISTENING;
+                    LOG.info(() -> "Listening on " + ListenConnection.CHANNEL + " at " + database.url()
+                            + (connection.fastReads() ? "" : " (plain pgjdbc reads)"));
+                    listen(connection);
+                } catch (SQLException | RuntimeException e) {
+                    if (stopping()) {
+                        break;
+                    }
+                    state = listenedBefore ? ListenerState.RECONNECTING : ListenerState.STARTING;
+                    lastError = describe(e);
+                    long pause = backoff;
+                    LOG.log(Level.WARNING, "LISTEN connection failed (" + lastError + "); retrying in " + pause + " ms");
+                    LOG.log(Level.FINE, "LISTEN connection failure", e);
+                } finally {
+                    current = null;
+                }
+                if (stopRequested.await(backoff, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+                backoff = Math.min(backoff * 2, settings.backoffMaxMs());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            state = ListenerState.STOPPED;
+            LOG.info("Stopped listening");
+        }
+    }
+
+    private ListenConnection connect() throws SQLException {
+        if (beforeFirstListen != null) {
+            beforeFirstListen.run();
+            beforeFirstListen = null;
+        }
+        var connection = ListenConnection.open(database, settings);
+        current = connection;
+        if (stopping()) {
+            connection.close(); // stop() ran before current was set; the next wait fails and the loop ends
+        }
+        return connection;
+    }
+
+    private void listen(ListenConnection connection) throws SQLException {
+        while (!stopping()) {
+            PGNotification[] notifications = connection.await(settings.pollTimeoutMs());
+            if (notifications.length == 0) {
+                connection.checkAlive();
+                continue;
+            }
+            wakeUps.incrementAndGet();
+            for (PGNotification notification : notifications) {
+                dispatch(notification.getParameter());
+            }
+        }
+    }
+
+    private void dispatch(String payload) {
+        received.incrementAndGet();
+        lastNotificationMillis = System.currentTimeMillis();
+        ChangeEvent event;
+        try {
+            event = decoder.decode(payload);
+        } catch (IllegalArgumentException e) {
+            LOG.warning(() -> "Skipped a notification on " + ListenConnection.CHANNEL + " that is not a change frame ("
+                    + e.getMessage() + "): " + abbreviate(payload));
+            return;
+        }
+        try {
+            sink.accept(event);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "An observer failed on a " + event.action() + " of " + event.table()
+                    + "; the listener carries on", e);
+        }
+    }
+
+    /** Ends the loop: a wait in progress is woken by closing the connection from the calling thread. */
+    public void stop() {
+        stopRequested.countDown();
+        var connection = current;
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
+    public ListenerStatus status() {
+        long last = lastNotificationMillis;
+        return new ListenerStatus(state, received.get(), reconnects.get(),
+                last < 0 ? null : Instant.ofEpochMilli(last), lastError);
+    }
+
+    /** How many waits returned notifications; notifications received / wake-ups is the batching. */
+    public long wakeUps() {
+        return wakeUps.get();
+    }
+
+    /** Whether the current connection reads notifications without pgjdbc's 1 ms peek (see {@link FastNotificationReads}). */
+    public boolean fastReads() {
+        var connection = current;
+        return connection != null && connection.fastReads();
+    }
+
+    private boolean stopping() {
+        return stopRequested.getCount() == 0 || Thread.currentThread().isInterrupted();
+    }
+
+    private static String describe(Exception e) {
+        String message = e.getClass().getSimpleName() + ": " + e.getMessage();
+        return e instanceof SQLException sql && sql.getSQLState() != null ? "SQLState " + sql.getSQLState() + ", " + message : message;
+    }
+
+    private static String abbreviate(String payload) {
+        return payload == null || payload.length() <= 200 ? payload : payload.substring(0, 200) + "...";
+    }
+}

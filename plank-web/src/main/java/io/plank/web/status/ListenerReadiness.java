@@ -1,0 +1,36 @@
+package io.plank.web.status;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.health.HealthCheck;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Readiness;
+
+import io.plank.listener.feed.ChangeListener;
+import io.plank.listener.feed.ListenerStatus;
+
+/**
+ * Ready only while the LISTEN connection is open: that is when changes flow, and it also means the
+ * database is reachable, since the listener checks its connection whenever it is idle.
+ */
+@Readiness
+@ApplicationScoped
+public class ListenerReadiness implements HealthCheck {
+
+    @Inject
+    ChangeListener listener;
+
+    @Override
+    public HealthCheckResponse call() {
+        ListenerStatus status = listener.status();
+        var response = HealthCheckResponse.named("plank-listener")
+                .status(status.listening())
+                .withData("state", status.state().name())
+                .withData("reconnects", status.reconnects());
+        if (status.lastError() != null) {
+            response.withData("last_error", status.lastError());
+        }
+        return response.build();
+    }
+}
