@@ -20,6 +20,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.db.DatabaseSettings;
+import io.plank.persistence.feed.ListenerMonitor;
+import io.plank.persistence.feed.ListenerState;
+import io.plank.persistence.feed.ListenerStatus;
 import io.plank.persistence.migration.SchemaMigrator;
 
 /**
@@ -40,6 +43,9 @@ public class ChangeListener {
 
     @Resource
     ManagedThreadFactory threads;
+
+    @Inject
+    ListenerMonitor monitor;
 
     @Inject
     @ConfigProperty(name = "plank.listener.poll-timeout-ms", defaultValue = "500")
@@ -68,6 +74,7 @@ public class ChangeListener {
         // Synchronous fire(): fireAsync() gives no ordering between events, and clients must see a row's changes
         // in commit order. The price is that observers run on this thread, so they must only enqueue, never block.
         loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending);
+        monitor.reportFrom(loop::status);
         thread = threads.newThread(loop);
         thread.setName("plank-listener");
         thread.start();

@@ -1,5 +1,8 @@
 package io.plank.listener.feed;
 
+import io.plank.persistence.feed.ListenerState;
+import io.plank.persistence.feed.ListenerStatus;
+
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;

@@ -1,5 +1,8 @@
 package io.plank.listener.feed;
 
+import io.plank.persistence.feed.ListenerState;
+import io.plank.persistence.feed.ListenerStatus;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -8,8 +8,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import io.plank.listener.feed.ChangeListener;
-import io.plank.listener.feed.ListenerStatus;
+import io.plank.persistence.feed.ListenerMonitor;
+import io.plank.persistence.feed.ListenerStatus;
 import io.plank.web.socket.SessionRegistry;
 
 /** {@code /api/status}: sessions, subscriptions per table, the listener's state and event counts. */
@@ -20,7 +20,7 @@ public class StatusResource {
     SessionRegistry registry;
 
     @Inject
-    ChangeListener listener;
+    ListenerMonitor listener;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)

@@ -1,2 +1,2 @@
-/** What operators watch: MicroProfile Health checks and the JSON status resource. */
+/** What operators watch: the JSON status resource (the health checks live with the listener). */
 package io.plank.web.status;

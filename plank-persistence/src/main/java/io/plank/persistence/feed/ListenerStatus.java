@@ -1,4 +1,4 @@
-package io.plank.listener.feed;
+package io.plank.persistence.feed;
 
 import java.time.Instant;
 

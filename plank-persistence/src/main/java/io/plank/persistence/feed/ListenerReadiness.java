@@ -1,4 +1,4 @@
-package io.plank.web.status;
+package io.plank.persistence.feed;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -6,9 +6,6 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
-
-import io.plank.listener.feed.ChangeListener;
-import io.plank.listener.feed.ListenerStatus;
 
 /**
  * Ready only while the LISTEN connection is open: that is when changes flow, and it also means the
@@ -19,7 +16,7 @@ import io.plank.listener.feed.ListenerStatus;
 public class ListenerReadiness implements HealthCheck {
 
     @Inject
-    ChangeListener listener;
+    ListenerMonitor listener;
 
     @Override
     public HealthCheckResponse call() {

@@ -1,4 +1,4 @@
-package io.plank.web.status;
+package io.plank.persistence.feed;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -7,16 +7,13 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
 
-import io.plank.listener.feed.ChangeListener;
-import io.plank.listener.feed.ListenerState;
-
 /** Alive while the listener thread runs, even when it is waiting for the database: a restart would not bring that back. */
 @Liveness
 @ApplicationScoped
 public class ListenerLiveness implements HealthCheck {
 
     @Inject
-    ChangeListener listener;
+    ListenerMonitor listener;
 
     @Override
     public HealthCheckResponse call() {

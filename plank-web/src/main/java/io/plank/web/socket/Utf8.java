@@ -1,0 +1,26 @@
+package io.plank.web.socket;
+
+/** UTF-8 sizes without encoding: the WebSocket limit is in bytes, Java strings count UTF-16 units. */
+final class Utf8 {
+
+    private Utf8() {
+    }
+
+    static int length(CharSequence text) {
+        int bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x80) {
+                bytes += 1;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+            }
+        }
+        return bytes;
+    }
+}
