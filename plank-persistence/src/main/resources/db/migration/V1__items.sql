@@ -10,16 +10,22 @@ CREATE TABLE public.items (
 );
 
 -- The database keeps the timestamps and the version, whoever writes the row: the REST API sees a
--- concurrent psql update as a version conflict just as it sees another API client's.
+-- concurrent psql update as a version conflict just as it sees another API client's, and every
+-- writer's new row starts at version 0 (JPA providers disagree on the first version they write).
 CREATE FUNCTION plank.touch_item() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.created_at := OLD.created_at;
+    IF TG_OP = 'INSERT' THEN
+        NEW.version := 0;
+        NEW.created_at := now();
+    ELSE
+        NEW.version := OLD.version + 1;
+        NEW.created_at := OLD.created_at;
+    END IF;
     NEW.updated_at := now();
-    NEW.version := OLD.version + 1;
     RETURN NEW;
 END
 $$;
 
-CREATE TRIGGER items_touch BEFORE UPDATE ON public.items
+CREATE TRIGGER items_touch BEFORE INSERT OR UPDATE ON public.items
     FOR EACH ROW EXECUTE FUNCTION plank.touch_item();

@@ -3,6 +3,7 @@ package io.plank.domain.items;
 import java.time.OffsetDateTime;
 
 import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -37,9 +38,11 @@ public class Item {
     private int version;
 
     @Column(name = "created_at", insertable = false, updatable = false)
+    @Convert(converter = UtcTimestamp.class)
     private OffsetDateTime createdAt;
 
     @Column(name = "updated_at", insertable = false, updatable = false)
+    @Convert(converter = UtcTimestamp.class)
     private OffsetDateTime updatedAt;
 
     protected Item() {
