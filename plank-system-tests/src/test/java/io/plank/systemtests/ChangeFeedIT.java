@@ -1,0 +1,98 @@
+package io.plank.systemtests;
+
+import static io.plank.systemtests.Changes.assertChange;
+import static io.plank.systemtests.Changes.change;
+import static io.plank.systemtests.Changes.insertWithJdbc;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.SQLException;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Row changes, however they are made, reach subscribed WebSocket clients. */
+@ExtendWith(PlankExtension.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ChangeFeedIT {
+
+    @Test
+    void rowInsertedWithJdbcArrivesAsInsert(RunningPlank plank) throws SQLException {
+        String name = "jdbc-" + UUID.randomUUID();
+        try (var client = SocketClient.subscribedTo(plank, "items"); var connection = plank.connect()) {
+            long id = insertWithJdbc(connection, name, 7);
+
+            JsonObject data = assertChange(client.await("INSERT of row " + id, change("INSERT", id)), "INSERT", id, name);
+            assertEquals(7, data.getInt("value"));
+            assertEquals(0, data.getInt("version"));
+        }
+    }
+
+    @Test
+    void apiWritesArriveAsInsertUpdateDelete(RunningPlank plank) {
+        var api = new Api(plank);
+        try (var client = SocketClient.subscribedTo(plank, "items")) {
+            var created = api.post("/items", Api.JSON, "{\"name\":\"x\",\"value\":1}");
+            assertEquals(201, created.statusCode(), created.body());
+            JsonObject item = JsonText.object(created.body());
+            long id = item.getJsonNumber("id").longValue();
+            assertTrue(created.headers().firstValue("Location").orElse("").endsWith("/items/" + id),
+                    "Location header names the new item: " + created.headers().map());
+            assertEquals(0, item.getInt("version"), "a new item is at version 0: " + item);
+            JsonObject inserted = assertChange(client.await("INSERT of " + id, change("INSERT", id)), "INSERT", id, "x");
+            assertEquals(0, inserted.getInt("version"), "the row as inserted: " + inserted);
+
+            var updated = api.put("/items/" + id, Api.JSON, "{\"name\":\"y\",\"value\":2,\"version\":0}");
+            assertEquals(200, updated.statusCode(), updated.body());
+            assertEquals("y", JsonText.object(updated.body()).getString("name"));
+            JsonObject afterUpdate = assertChange(client.await("UPDATE of " + id, change("UPDATE", id)), "UPDATE", id, "y");
+            assertEquals(2, afterUpdate.getInt("value"));
+            assertEquals(1, afterUpdate.getInt("version"));
+
+            var deleted = api.delete("/items/" + id);
+            assertEquals(204, deleted.statusCode(), deleted.body());
+            // DELETE carries the row as it was.
+            assertChange(client.await("DELETE of " + id, change("DELETE", id)), "DELETE", id, "y");
+        }
+    }
+
+    @Test
+    void tablesQueryParameterSubscribesAtConnect(RunningPlank plank) throws SQLException {
+        String name = "query-" + UUID.randomUUID();
+        try (var client = SocketClient.connect(plank, "?tables=items"); var connection = plank.connect()) {
+            JsonObject subscribed = client.awaitType("subscribed");
+            assertEquals("items", subscribed.getString("table"));
+
+            long id = insertWithJdbc(connection, name, 3);
+            assertChange(client.await("INSERT of row " + id, change("INSERT", id)), "INSERT", id, name);
+        }
+    }
+
+    @Test
+    void rowTooLargeForNotifyArrivesTruncated(RunningPlank plank) throws SQLException {
+        try (var client = SocketClient.subscribedTo(plank, "items"); var connection = plank.connect()) {
+            long id = insertWithJdbc(connection, "big-" + "x".repeat(10_000), 1);
+
+            JsonObject frame = client.await("truncated INSERT of row " + id, change("INSERT", id));
+            assertEquals(true, frame.getBoolean("truncated", false), "truncated flag: " + frame);
+            assertEquals(jakarta.json.JsonValue.ValueType.NULL, frame.get("data").getValueType(), "data is null: " + frame);
+        }
+    }
+
+    @Test
+    void statusCountsSessionsAndSubscriptions(RunningPlank plank) {
+        try (var client = SocketClient.subscribedTo(plank, "items")) {
+            var response = new Api(plank).get("/status");
+            assertEquals(200, response.statusCode(), response.body());
+            JsonObject status = JsonText.object(response.body());
+            assertTrue(status.getInt("sessions") >= 1, "sessions: " + status);
+            assertTrue(status.getJsonObject("subscriptions").getInt("items") >= 1, "subscriptions.items: " + status);
+            assertEquals("LISTENING", status.getJsonObject("listener").getString("state"), "listener: " + status);
+        }
+    }
+}

@@ -1,0 +1,122 @@
+package io.plank.systemtests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.http.HttpResponse;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The REST API's answers, above all to bad input: problem+json with the right status. */
+@ExtendWith(PlankExtension.class)
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class ItemsApiIT {
+
+    private static final long UNKNOWN_ID = 987_654_321_000L;
+
+    @Test
+    void listsItemsPageByPage(RunningPlank plank) {
+        var api = new Api(plank);
+        api.createItem("listed", 5);
+
+        var response = api.get("/items?offset=0&limit=50");
+        assertEquals(200, response.statusCode(), response.body());
+        JsonObject page = JsonText.object(response.body());
+        assertEquals(0, page.getInt("offset"));
+        assertEquals(50, page.getInt("limit"));
+        assertTrue(page.getInt("total") >= 1, "total: " + page);
+        assertTrue(!page.getJsonArray("items").isEmpty(), "items: " + page);
+    }
+
+    @Test
+    void getsOneItem(RunningPlank plank) {
+        var api = new Api(plank);
+        JsonObject created = api.createItem("single", 9);
+        long id = created.getJsonNumber("id").longValue();
+
+        var response = api.get("/items/" + id);
+        assertEquals(200, response.statusCode(), response.body());
+        JsonObject item = JsonText.object(response.body());
+        assertEquals("single", item.getString("name"));
+        assertEquals(9, item.getInt("value"));
+        assertEquals(0, item.getInt("version"));
+        assertTrue(item.containsKey("created_at") && item.containsKey("updated_at"), "timestamps: " + item);
+    }
+
+    @Test
+    void invalidPagingIs400(RunningPlank plank) {
+        var api = new Api(plank);
+        assertProblem(api.get("/items?offset=0&limit=501"), 400);
+        assertProblem(api.get("/items?offset=-1&limit=50"), 400);
+    }
+
+    @Test
+    void invalidFieldsAre400ListingTheFields(RunningPlank plank) {
+        var api = new Api(plank);
+        for (String body : new String[] {"{\"name\":\"\",\"value\":1}", "{\"name\":\"   \",\"value\":1}",
+                "{\"value\":1}", "{\"name\":\"" + "n".repeat(201) + "\",\"value\":1}"}) {
+            JsonObject problem = assertProblem(api.post("/items", Api.JSON, body), 400);
+            assertTrue(problem.containsKey("violations"), "violations in " + problem + " for " + body.substring(0, Math.min(40, body.length())));
+            assertTrue(problem.getJsonArray("violations").getValuesAs(JsonObject.class).stream()
+                            .anyMatch(violation -> "name".equals(violation.getString("field", null))
+                                    && violation.containsKey("message")),
+                    "a violation for field name in " + problem);
+        }
+    }
+
+    @Test
+    void unknownIdIs404(RunningPlank plank) {
+        var api = new Api(plank);
+        assertProblem(api.get("/items/" + UNKNOWN_ID), 404);
+        assertProblem(api.put("/items/" + UNKNOWN_ID, Api.JSON, "{\"name\":\"y\",\"value\":2}"), 404);
+        assertProblem(api.delete("/items/" + UNKNOWN_ID), 404);
+    }
+
+    @Test
+    void wrongContentTypeIs415(RunningPlank plank) {
+        var response = new Api(plank).post("/items", "text/plain", "name=x");
+        assertEquals(415, response.statusCode(), response.body());
+    }
+
+    @Test
+    void malformedJsonIs400(RunningPlank plank) {
+        assertProblem(new Api(plank).post("/items", Api.JSON, "{\"name\": \"x\", "), 400);
+    }
+
+    @Test
+    void staleVersionIs409(RunningPlank plank) {
+        var api = new Api(plank);
+        long id = api.createItem("versioned", 1).getJsonNumber("id").longValue();
+        var first = api.put("/items/" + id, Api.JSON, "{\"name\":\"v1\",\"value\":2,\"version\":0}");
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(1, JsonText.object(first.body()).getInt("version"));
+
+        assertProblem(api.put("/items/" + id, Api.JSON, "{\"name\":\"v2\",\"value\":3,\"version\":0}"), 409);
+    }
+
+    @Test
+    void deleteIs204ThenTheItemIsGone(RunningPlank plank) {
+        var api = new Api(plank);
+        long id = api.createItem("doomed", 1).getJsonNumber("id").longValue();
+
+        assertEquals(204, api.delete("/items/" + id).statusCode());
+        assertProblem(api.get("/items/" + id), 404);
+    }
+
+    /** An application/problem+json answer with this status; returns the problem. */
+    private static JsonObject assertProblem(HttpResponse<String> response, int status) {
+        assertEquals(status, response.statusCode(), "status; body: " + response.body());
+        String contentType = response.headers().firstValue("Content-Type").orElse("(none)");
+        assertTrue(contentType.startsWith(Api.PROBLEM_JSON), "Content-Type " + contentType + ", body " + response.body());
+        JsonObject problem = JsonText.object(response.body());
+        assertEquals(status, problem.getInt("status"), "status member: " + problem);
+        assertEquals(JsonValue.ValueType.STRING, problem.get("title").getValueType(), "title: " + problem);
+        return problem;
+    }
+}

@@ -1,0 +1,30 @@
+package io.plank.systemtests;
+
+import java.io.StringReader;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.JsonValue;
+
+/** JSON-P for the tests: parse, never compare text, since the protocol fixes neither key order nor whitespace. */
+final class JsonText {
+
+    private JsonText() {
+    }
+
+    static JsonObject object(String text) {
+        JsonValue value;
+        try (var reader = Json.createReader(new StringReader(text))) {
+            value = reader.readValue();
+        }
+        if (value.getValueType() != JsonValue.ValueType.OBJECT) {
+            throw new AssertionError("Expected a JSON object, got: " + text);
+        }
+        return value.asJsonObject();
+    }
+
+    static JsonObjectBuilder builder() {
+        return Json.createObjectBuilder();
+    }
+}

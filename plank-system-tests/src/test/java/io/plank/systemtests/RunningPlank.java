@@ -1,0 +1,145 @@
+package io.plank.systemtests;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Logger;
+
+import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.server.AppServer;
+import io.plank.testsupport.server.Ports;
+import io.plank.testsupport.server.ServerKind;
+
+/**
+ * plank.ear deployed on the server named by {@code plank.server}, against a database of its own. One per test
+ * run: the extension keeps it in JUnit's root store, which closes it (server stopped, database dropped) at the end.
+ */
+public final class RunningPlank implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(RunningPlank.class.getName());
+
+    private final TestDatabase database;
+    private final AppServer server;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** A test JVM ended by a signal closes no JUnit store; the server stops by its own hook, the database by this. */
+    private final Thread dropOnExit;
+
+    private RunningPlank(TestDatabase database, AppServer server) {
+        this.database = database;
+        this.server = server;
+        this.dropOnExit = new Thread(this::close, "plank-test-database-dropper");
+        Runtime.getRuntime().addShutdownHook(dropOnExit);
+    }
+
+    static RunningPlank start() {
+        ServerKind kind = ServerKind.parse(property("plank.server"));
+        Path ear = Path.of(property("plank.ear"));
+        Path home = Path.of(property("plank." + kind.id() + ".home"));
+        Path workDir = Path.of(property("plank.work.dir"))
+                .resolve(kind.id() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+
+        Instant begin = Instant.now();
+        AppServer server = kind.install(home, workDir);
+        var plank = new RunningPlank(TestDatabase.create(), server);
+        try {
+            server.start(plank.database.plankEnvironment(), Ports.FREE);
+            Instant started = Instant.now();
+            server.deploy(ear);
+            server.awaitReady(Duration.ofMinutes(3));
+            LOG.info(() -> String.format("%s: started in %d s, deployed and ready in %d s more; %s",
+                    kind.id(), Duration.between(begin, started).toSeconds(),
+                    Duration.between(started, Instant.now()).toSeconds(), server.baseUrl()));
+            return plank;
+        } catch (RuntimeException e) {
+            plank.close();
+            throw e;
+        }
+    }
+
+    public ServerKind kind() {
+        return server.kind();
+    }
+
+    /** {@code http://127.0.0.1:PORT/plank} */
+    public URI baseUrl() {
+        return server.baseUrl();
+    }
+
+    /** {@code http://127.0.0.1:PORT/plank/api} + {@code path} */
+    public URI api(String path) {
+        return URI.create(server.baseUrl() + "/api" + path);
+    }
+
+    /** {@code ws://127.0.0.1:PORT/plank/ws} + {@code query} */
+    public URI webSocket(String query) {
+        return URI.create(server.webSocketUrl() + query);
+    }
+
+    public URI readinessUrl() {
+        return server.readinessUrl();
+    }
+
+    public Path logFile() {
+        return server.logFile();
+    }
+
+    /** The database's name, for ALTER DATABASE and pg_stat_activity. */
+    public String databaseName() {
+        String url = database.url();
+        String tail = url.substring(url.lastIndexOf('/') + 1);
+        int query = tail.indexOf('?');
+        return query < 0 ? tail : tail.substring(0, query);
+    }
+
+    /** A new autocommit connection to Plank's database. */
+    public Connection connect() throws SQLException {
+        return database.connect();
+    }
+
+    /**
+     * A connection to the same server's {@code postgres} database, for what cannot be done from inside Plank's
+     * own (ALTER DATABASE ... ALLOW_CONNECTIONS false).
+     */
+    public Connection connectToMaintenanceDatabase() throws SQLException {
+        String url = database.url().replaceFirst("/" + databaseName() + "(\\?|$)", "/postgres$1");
+        var credentials = new Properties();
+        credentials.setProperty("user", database.user());
+        credentials.setProperty("password", database.password());
+        return DriverManager.getConnection(url, credentials);
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            server.stop();
+        } finally {
+            database.close();
+        }
+        if (Thread.currentThread() != dropOnExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(dropOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // The hook finds everything closed.
+            }
+        }
+    }
+
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("System property " + name + " is not set; run through failsafe (mvn verify)");
+        }
+        return value;
+    }
+}

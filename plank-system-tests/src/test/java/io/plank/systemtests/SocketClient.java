@@ -1,0 +1,179 @@
+package io.plank.systemtests;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+import jakarta.json.JsonObject;
+
+/**
+ * A WebSocket client of Plank built on java.net.http: every text frame received is parsed and queued; tests
+ * wait for the frame they expect with a deadline.
+ */
+final class SocketClient implements AutoCloseable {
+
+    static final Duration WAIT = Duration.ofSeconds(20);
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    private final WebSocket socket;
+
+    private SocketClient(URI uri) {
+        try {
+            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
+                    .buildAsync(uri, new Receiver()).get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while connecting to " + uri, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("Could not connect to " + uri + ": " + e, e);
+        }
+    }
+
+    static SocketClient connect(RunningPlank plank) {
+        return new SocketClient(plank.webSocket(""));
+    }
+
+    static SocketClient connect(RunningPlank plank, String query) {
+        return new SocketClient(plank.webSocket(query));
+    }
+
+    /** Connects and subscribes to {@code table}, returning once the server confirmed. */
+    static SocketClient subscribedTo(RunningPlank plank, String table) {
+        var client = connect(plank);
+        client.send("{\"type\":\"subscribe\",\"table\":\"" + table + "\"}");
+        client.await("subscribed to " + table,
+                frame -> "subscribed".equals(frame.getString("type", null)) && table.equals(frame.getString("table", null)));
+        return client;
+    }
+
+    void send(String text) {
+        try {
+            socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while sending", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("Could not send a frame of " + text.length() + " chars: " + e, e);
+        }
+    }
+
+    /** Sends without insisting: the server may close the connection while the frame is still going out. */
+    void trySend(String text) {
+        try {
+            socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while sending", e);
+        } catch (ExecutionException | TimeoutException e) {
+            // What the server did about it is what the caller checks.
+        }
+    }
+
+    /**
+     * The first frame, from now on, that matches; frames that don't are skipped. Fails after {@link #WAIT},
+     * listing what did arrive.
+     */
+    JsonObject await(String what, Predicate<JsonObject> expected) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<JsonObject> skipped = new ArrayList<>();
+        try {
+            while (true) {
+                JsonObject frame = frames.poll(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                if (frame == null) {
+                    throw new AssertionError("No frame " + what + " within " + WAIT.toSeconds() + " s; received "
+                            + skipped + (closeCode.isDone() ? "; closed with " + closeCode.getNow(null) : ""));
+                }
+                if (expected.test(frame)) {
+                    return frame;
+                }
+                skipped.add(frame);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while waiting for " + what, e);
+        }
+    }
+
+    /** The next frame of type {@code type}. */
+    JsonObject awaitType(String type) {
+        return await("of type " + type, frame -> type.equals(frame.getString("type", null)));
+    }
+
+    /** The close code the server sent; fails if the connection is still open after {@link #WAIT}. */
+    int awaitClose() {
+        try {
+            return closeCode.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while waiting for close", e);
+        } catch (ExecutionException e) {
+            throw new AssertionError("Connection failed instead of closing: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new AssertionError("Connection still open after " + WAIT.toSeconds() + " s");
+        }
+    }
+
+    boolean isClosed() {
+        return closeCode.isDone() || socket.isInputClosed();
+    }
+
+    @Override
+    public void close() {
+        if (!socket.isOutputClosed()) {
+            socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+        }
+        socket.abort();
+    }
+
+    private final class Receiver implements WebSocket.Listener {
+
+        private final StringBuilder partial = new StringBuilder();
+
+        @Override
+        public void onOpen(WebSocket webSocket) {
+            webSocket.request(1);
+        }
+
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                String text = partial.toString();
+                partial.setLength(0);
+                try {
+                    frames.add(JsonText.object(text));
+                } catch (RuntimeException | AssertionError e) {
+                    // A non-JSON frame is a protocol violation the waiting test will report by its absence.
+                    closeCode.completeExceptionally(new AssertionError("Server sent a frame that is not a JSON object: " + text));
+                }
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeCode.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closeCode.completeExceptionally(error);
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.plank.testsupport.run;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Logger;
+
+import io.plank.testsupport.server.AppServer;
+import io.plank.testsupport.server.Ports;
+import io.plank.testsupport.server.ServerKind;
+
+/**
+ * {@code ./run.sh [payara|wildfly]}: builds nothing, starts the chosen server on its default ports with
+ * plank.ear deployed and waits. Ctrl-C or SIGTERM stops the server (AppServer's shutdown hook).
+ *
+ * <p>System properties (set by the plank-system-tests pom): {@code plank.ear}, {@code plank.payara.home},
+ * {@code plank.wildfly.home}, {@code plank.work.dir}.
+ */
+public final class PlankRun {
+
+    private static final Logger LOG = Logger.getLogger(PlankRun.class.getName());
+
+    private PlankRun() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ServerKind kind = ServerKind.parse(args.length > 0 ? args[0] : System.getProperty("plank.server", "payara"));
+        Path ear = Path.of(required("plank.ear"));
+        Path home = Path.of(required("plank." + kind.id() + ".home"));
+        Path workDir = Path.of(required("plank.work.dir"))
+                .resolve("run-" + kind.id() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+
+        var database = PlankDatabase.fromEnvironment();
+        database.createIfMissing();
+
+        AppServer server = kind.install(home, workDir);
+        // Stopped here on every way out of main, not only by the shutdown hook: exec:java closes this class's
+        // class loader once main returns, and a hook that then needs a class not loaded yet fails silently.
+        try {
+            LOG.info(() -> "Starting " + kind.id() + " (log: " + server.logFile() + ")");
+            server.start(database.plankEnvironment(), Ports.DEFAULT);
+            server.deploy(ear);
+            server.awaitReady(Duration.ofMinutes(3));
+            LOG.info(() -> banner(kind, server, database));
+
+            // Blocks until the server ends: by Ctrl-C/SIGTERM (the shutdown hook stops it) or on its own.
+            server.onExit().join();
+            if (!server.stopRequested()) {
+                throw new IllegalStateException(kind.id() + " ended unexpectedly\n" + server.evidence());
+            }
+        } finally {
+            server.stop();
+        }
+    }
+
+    private static String banner(ServerKind kind, AppServer server, PlankDatabase database) {
+        String local = "http://localhost:" + server.httpPort() + AppServer.CONTEXT_ROOT;
+        return String.join("\n",
+                "",
+                "Plank is running on " + kind.id() + " against " + database.url(),
+                "  Test page:  " + local + "/",
+                "  WebSocket:  ws://localhost:" + server.httpPort() + AppServer.CONTEXT_ROOT + "/ws",
+                "  REST:       " + local + "/api/items   (status: " + local + "/api/status)",
+                "  Readiness:  " + server.readinessUrl().toString().replace("127.0.0.1", "localhost"),
+                "  Server log: " + server.logFile(),
+                "Press Ctrl-C to stop.");
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException("System property " + property + " is not set (run through ./run.sh)");
+        }
+        return value;
+    }
+}

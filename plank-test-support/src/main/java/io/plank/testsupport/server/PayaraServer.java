@@ -1,0 +1,104 @@
+package io.plank.testsupport.server;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Payara Server with a domain of its own in the work directory, so runs share no state. The domain runs under
+ * {@code asadmin start-domain --verbose}, which keeps the server a child of this JVM.
+ */
+final class PayaraServer extends AppServer {
+
+    private static final String DOMAIN = "plank";
+    /** admin, http, https, jms, iiop, iiop-ssl, iiop-mutual-auth, jmx, osgi shell, debugger: as create-domain sets them. */
+    private static final int[] DEFAULT_PORTS = {4848, 8080, 8181, 7676, 3700, 3820, 3920, 8686, 6666, 9009};
+    private static final Duration START_TIMEOUT = Duration.ofMinutes(5);
+
+    private int adminPort;
+    private int httpPort;
+
+    PayaraServer(Path home, Path workDir) {
+        super(ServerKind.PAYARA, home, workDir);
+    }
+
+    @Override
+    ServerProcess launch(Map<String, String> environment, Ports ports) {
+        int[] port = ports == Ports.FREE ? FreePorts.take(DEFAULT_PORTS.length) : DEFAULT_PORTS;
+        adminPort = port[0];
+        httpPort = port[1];
+        String domainProperties = "http.ssl.port=" + port[2] + ":jms.port=" + port[3] + ":orb.listener.port=" + port[4]
+                + ":orb.ssl.port=" + port[5] + ":orb.mutualauth.port=" + port[6] + ":domain.jmxPort=" + port[7]
+                + ":osgi.shell.telnet.port=" + port[8] + ":java.debugger.port=" + port[9];
+        runTool(asadmin("create-domain", "--nopassword=true", "--adminport", adminPort, "--instanceport", httpPort,
+                "--domainproperties", domainProperties, "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(3));
+
+        var env = new HashMap<>(environment);
+        env.put("AS_JAVA", env.get("JAVA_HOME"));
+        return ServerProcess.launch(asadmin("start-domain", "--verbose", "--domaindir", domainsDir(), DOMAIN),
+                env, workDir, consoleLog());
+    }
+
+    @Override
+    void awaitStarted() {
+        URI admin = URI.create("http://127.0.0.1:" + adminPort + "/management/domain/version");
+        awaitCondition("the admin port to answer", START_TIMEOUT, () -> status(admin) == 200);
+        URI http = URI.create("http://127.0.0.1:" + httpPort + "/");
+        awaitCondition("the HTTP port to answer", START_TIMEOUT, () -> status(http) > 0);
+    }
+
+    @Override
+    public void deploy(Path ear) {
+        try {
+            // asadmin deploy returns when the application is deployed and enabled, or reports why not.
+            runTool(asadmin("--port", adminPort, "deploy", "--force=true", "--name", "plank", ear.toAbsolutePath()),
+                    Duration.ofMinutes(5));
+        } catch (ServerException e) {
+            throw new ServerException("Deploying " + ear + " on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
+        }
+    }
+
+    @Override
+    void shutDownGracefully() {
+        runTool(asadmin("stop-domain", "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(1));
+    }
+
+    @Override
+    public URI readinessUrl() {
+        return URI.create("http://127.0.0.1:" + httpPort + "/health/ready");
+    }
+
+    @Override
+    public Path logFile() {
+        return domainsDir().resolve(DOMAIN).resolve("logs/server.log");
+    }
+
+    @Override
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The admin console and REST management port. */
+    public int adminPort() {
+        return adminPort;
+    }
+
+    private Path domainsDir() {
+        return workDir.resolve("domains");
+    }
+
+    private List<String> asadmin(Object... arguments) {
+        var command = new ArrayList<String>();
+        command.add("/bin/sh");
+        command.add(home.resolve("bin/asadmin").toString());
+        command.add("--interactive=false");
+        for (Object argument : arguments) {
+            command.add(argument.toString());
+        }
+        return command;
+    }
+}
