@@ -74,13 +74,30 @@ class ChangeFeedIT {
     }
 
     @Test
-    void rowTooLargeForNotifyArrivesTruncated(RunningPlank plank) throws SQLException {
+    void aOneMegabyteRowArrivesWhole(RunningPlank plank) throws SQLException {
+        String name = "big-" + "x".repeat(1024 * 1024);
         try (var client = SocketClient.subscribedTo(plank, "items"); var connection = plank.connect()) {
-            long id = insertWithJdbc(connection, "big-" + "x".repeat(10_000), 1);
+            long id = insertWithJdbc(connection, name, 1);
 
-            JsonObject frame = client.await("truncated INSERT of row " + id, change("INSERT", id));
-            assertEquals(true, frame.getBoolean("truncated", false), "truncated flag: " + frame);
-            assertEquals(jakarta.json.JsonValue.ValueType.NULL, frame.get("data").getValueType(), "data is null: " + frame);
+            JsonObject frame = client.await("INSERT of the 1 MB row " + id, change("INSERT", id));
+            assertEquals(name, frame.getJsonObject("data").getString("name"), "the row arrives whole");
+            assertTrue(frame.getJsonNumber("seq").longValue() > 0, "durable changes carry their seq: " + frame.getJsonNumber("seq"));
+        }
+    }
+
+    @Test
+    void anEphemeralTableAnnouncesRowsTooLargeForNotifyTruncated(RunningPlank plank) throws SQLException {
+        try (var connection = plank.connect(); var statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS scratch_notes (id int PRIMARY KEY, body text)");
+            statement.execute("SELECT plank.capture('scratch_notes', 'ephemeral')");
+            try (var client = SocketClient.subscribedTo(plank, "scratch_notes")) {
+                statement.execute("INSERT INTO scratch_notes VALUES (1, repeat('x', 10000))");
+
+                JsonObject frame = client.await("truncated INSERT", change("scratch_notes", "INSERT", 1));
+                assertEquals(true, frame.getBoolean("truncated", false), "truncated flag: " + frame);
+                assertEquals(jakarta.json.JsonValue.ValueType.NULL, frame.get("data").getValueType(), "data is null: " + frame);
+                assertTrue(frame.get("seq") == null, "ephemeral changes have no seq: " + frame);
+            }
         }
     }
 

@@ -20,8 +20,13 @@ final class Changes {
 
     /** A change frame for {@code items} with this action and primary key. */
     static Predicate<JsonObject> change(String action, long id) {
+        return change("items", action, id);
+    }
+
+    /** A change frame for {@code table} with this action and primary key. */
+    static Predicate<JsonObject> change(String table, String action, long id) {
         return frame -> "change".equals(frame.getString("type", null))
-                && "items".equals(frame.getString("table", null))
+                && table.equals(frame.getString("table", null))
                 && action.equals(frame.getString("action", null))
                 && frame.get("id") instanceof JsonNumber number && number.longValue() == id;
     }

@@ -8,13 +8,29 @@ import java.util.Objects;
  * <p>{@code frame} is the complete wire message ({@code {"type":"change",...}}) as JSON text. It is
  * built once, where the change enters Plank, so fan-out to any number of clients sends the same
  * string and never serialises again. {@code key} is the primary key as JSON text (a number, a
- * string, or an object for composite keys).
+ * string, or an object for composite keys). {@code seq} is the change's position in the durable
+ * change log, or {@link #NO_SEQ} for a table captured in ephemeral mode.
  */
-public record ChangeEvent(String table, Action action, String key, boolean truncated, String frame) {
+public record ChangeEvent(long seq, String table, Action action, String key, boolean truncated, String frame) {
+
+    /** The {@code seq} of a change that went through NOTIFY only, not the change log. */
+    public static final long NO_SEQ = 0;
 
     public ChangeEvent {
         Objects.requireNonNull(table, "table");
         Objects.requireNonNull(action, "action");
         Objects.requireNonNull(frame, "frame");
+        if (seq < 0) {
+            throw new IllegalArgumentException("seq must not be negative, was " + seq);
+        }
+    }
+
+    /** A change announced by NOTIFY alone (ephemeral mode): it cannot be replayed. */
+    public static ChangeEvent ephemeral(String table, Action action, String key, boolean truncated, String frame) {
+        return new ChangeEvent(NO_SEQ, table, action, key, truncated, frame);
+    }
+
+    public boolean durable() {
+        return seq != NO_SEQ;
     }
 }

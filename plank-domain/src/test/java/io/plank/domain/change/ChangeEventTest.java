@@ -1,8 +1,10 @@
 package io.plank.domain.change;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -12,7 +14,7 @@ class ChangeEventTest {
 
     @Test
     void carriesTheFrameUntouched() {
-        var event = new ChangeEvent("items", Action.DELETE, "1", true, FRAME);
+        var event = ChangeEvent.ephemeral("items", Action.DELETE, "1", true, FRAME);
         assertEquals(FRAME, event.frame());
         assertEquals("items", event.table());
     }
@@ -20,14 +22,23 @@ class ChangeEventTest {
     @Test
     void aKeylessChangeIsAllowed() {
         // a primary key too large for a notification is announced without it
-        assertNull(new ChangeEvent("items", Action.UPDATE, null, true, FRAME).key());
+        assertNull(ChangeEvent.ephemeral("items", Action.UPDATE, null, true, FRAME).key());
     }
 
     @Test
     void tableActionAndFrameAreRequired() {
-        assertThrows(NullPointerException.class, () -> new ChangeEvent(null, Action.INSERT, "1", false, FRAME));
-        assertThrows(NullPointerException.class, () -> new ChangeEvent("items", null, "1", false, FRAME));
-        assertThrows(NullPointerException.class, () -> new ChangeEvent("items", Action.INSERT, "1", false, null));
+        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral(null, Action.INSERT, "1", false, FRAME));
+        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral("items", null, "1", false, FRAME));
+        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral("items", Action.INSERT, "1", false, null));
+    }
+
+    @Test
+    void durableChangesCarryTheirPlaceInTheLog() {
+        var event = new ChangeEvent(42, "items", Action.INSERT, "1", false, FRAME);
+        assertEquals(42, event.seq());
+        assertTrue(event.durable());
+        assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", false, FRAME).durable());
+        assertThrows(IllegalArgumentException.class, () -> new ChangeEvent(-1, "items", Action.INSERT, "1", false, FRAME));
     }
 
     @Test

@@ -70,7 +70,7 @@ final class ChangeFrameDecoder {
         if (table == null || action == null) {
             throw new IllegalArgumentException("table or action missing");
         }
-        return new ChangeEvent(table, action(action), key, truncated, payload);
+        return ChangeEvent.ephemeral(table, action(action), key, truncated, payload);
     }
 
     private static String string(JsonParser parser, Event value, String name) {

@@ -55,6 +55,11 @@ public class ChangeListener {
     @ConfigProperty(name = "plank.listener.backoff-max-ms", defaultValue = "2000")
     int backoffMaxMs;
 
+    /** Names this instance's saved position in the change log; give each instance its own. */
+    @Inject
+    @ConfigProperty(name = "plank.instance", defaultValue = NotificationLoop.DEFAULT_INSTANCE)
+    String instance;
+
     private volatile NotificationLoop loop;
     private Thread thread;
 
@@ -73,7 +78,7 @@ public class ChangeListener {
         }
         // Synchronous fire(): fireAsync() gives no ordering between events, and clients must see a row's changes
         // in commit order. The price is that observers run on this thread, so they must only enqueue, never block.
-        loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending);
+        loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending, instance);
         monitor.reportFrom(loop::status);
         thread = threads.newThread(loop);
         thread.setName("plank-listener");
@@ -99,6 +104,6 @@ public class ChangeListener {
 
     public ListenerStatus status() {
         var running = loop;
-        return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null) : running.status();
+        return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0) : running.status();
     }
 }

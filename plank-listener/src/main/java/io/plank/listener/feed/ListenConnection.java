@@ -11,7 +11,8 @@ import org.postgresql.PGNotification;
 import io.plank.persistence.db.DatabaseSettings;
 
 /**
- * The listener's own physical connection, LISTENing on {@value #CHANNEL}.
+ * The listener's own physical connection, LISTENing on {@value #CHANNEL} (ephemeral tables: the frame is the
+ * payload) and {@value #LOG_CHANNEL} (durable tables: an empty wake-up, the changes are in the change log).
  *
  * <p>Not pooled and outside JTA: {@code getNotifications} returns at once inside a transaction, and pools
  * reclaim connections held this long. Autocommit, so LISTEN takes effect as soon as it runs.
@@ -20,6 +21,7 @@ final class ListenConnection implements AutoCloseable {
 
     static final String APPLICATION_NAME = "plank-listener";
     static final String CHANNEL = "plank_changes";
+    static final String LOG_CHANNEL = "plank_log";
 
     private static final Logger LOG = Logger.getLogger(ListenConnection.class.getName());
 
@@ -46,6 +48,7 @@ final class ListenConnection implements AutoCloseable {
             boolean fast = settings.fastReads() && FastNotificationReads.apply(connection);
             try (var statement = connection.createStatement()) {
                 statement.execute("LISTEN " + CHANNEL);
+                statement.execute("LISTEN " + LOG_CHANNEL);
             }
             return new ListenConnection(connection, fast);
         } catch (SQLException | RuntimeException e) {
@@ -57,6 +60,11 @@ final class ListenConnection implements AutoCloseable {
     /** Waits up to {@code timeoutMs} for notifications; an empty array when none came. */
     PGNotification[] await(int timeoutMs) throws SQLException {
         return pg.getNotifications(timeoutMs);
+    }
+
+    /** The JDBC connection, for reading the change log on the same session. */
+    Connection jdbc() {
+        return connection;
     }
 
     /** One round trip; throws if the server or the network is gone. */

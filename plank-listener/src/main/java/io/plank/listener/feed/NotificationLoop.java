@@ -18,20 +18,29 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.db.DatabaseSettings;
 
 /**
- * Listens on {@code plank_changes} and hands each change to {@code sink} on the loop's own thread, in the
- * order PostgreSQL committed them; reconnects with backoff after any failure. Runs until {@link #stop()}.
+ * Hands every captured change to {@code sink} on the loop's own thread: changes of durably captured tables
+ * from the change log, in {@code seq} order and each once (see {@link ChangeLogReader}), woken by NOTIFY on
+ * {@code plank_log}; changes of ephemeral tables straight from their {@code plank_changes} notification.
+ * Reconnects with backoff after any failure and then catches up on the log. Runs until {@link #stop()}.
  *
  * <p>Free of container API so that it can be tested and benchmarked on its own; {@link ChangeListener}
  * gives it a managed thread and a CDI event as the sink.
  */
 public final class NotificationLoop implements Runnable {
 
+    public static final String DEFAULT_INSTANCE = "default";
+
     private static final Logger LOG = Logger.getLogger(NotificationLoop.class.getName());
+
+    /** How often a gap in the log is looked at again: the transactions holding it may end without a NOTIFY. */
+    private static final int GAP_POLL_MS = 5;
 
     private final DatabaseSettings database;
     private final Consumer<ChangeEvent> sink;
     private final ListenerSettings settings;
     private final ChangeFrameDecoder decoder = new ChangeFrameDecoder();
+    private final ListenerCursor savedCursor;
+    private volatile ChangeLogReader log;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private Runnable beforeFirstListen;
 
@@ -44,16 +53,24 @@ public final class NotificationLoop implements Runnable {
     private final AtomicLong wakeUps = new AtomicLong();
 
     public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings) {
-        this(database, sink, settings, null);
+        this(database, sink, settings, null, DEFAULT_INSTANCE);
+    }
+
+    public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings,
+                            Runnable beforeFirstListen) {
+        this(database, sink, settings, beforeFirstListen, DEFAULT_INSTANCE);
     }
 
     /**
      * @param beforeFirstListen run before the first LISTEN, and again before each attempt until it succeeds
      *                          (the schema migration when the database was unreachable at deployment); may be null
+     * @param instance          names this Plank instance in {@code plank.listener_cursor}, where its position in
+     *                          the change log survives restarts
      */
     public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings,
-                            Runnable beforeFirstListen) {
+                            Runnable beforeFirstListen, String instance) {
         this.database = database;
+        this.savedCursor = new ListenerCursor(instance);
         this.sink = sink;
         this.settings = settings;
         this.beforeFirstListen = beforeFirstListen;
@@ -95,6 +112,7 @@ public final class NotificationLoop implements Runnable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
+            saveCursor();
             state = ListenerState.STOPPED;
             LOG.info("Stopped listening");
         }
@@ -114,30 +132,65 @@ public final class NotificationLoop implements Runnable {
     }
 
     private void listen(ListenConnection connection) throws SQLException {
+        if (log == null) {
+            log = new ChangeLogReader(savedCursor.load(connection.jdbc()));
+        }
+        readLog(connection); // what was committed while nobody listened
         while (!stopping()) {
-            PGNotification[] notifications = connection.await(settings.pollTimeoutMs());
-            if (notifications.length == 0) {
-                connection.checkAlive();
-                continue;
+            PGNotification[] notifications = connection.await(log.waitingForGap() ? GAP_POLL_MS : settings.pollTimeoutMs());
+            boolean logWritten = false;
+            if (notifications.length > 0) {
+                wakeUps.incrementAndGet();
             }
-            wakeUps.incrementAndGet();
             for (PGNotification notification : notifications) {
-                dispatch(notification.getParameter());
+                if (ListenConnection.LOG_CHANNEL.equals(notification.getName())) {
+                    logWritten = true;
+                } else {
+                    dispatch(notification.getParameter());
+                }
+            }
+            // An idle wait also reads the log: the round trip is the liveness check pgjdbc#1144 calls for.
+            if (logWritten || notifications.length == 0 || log.waitingForGap()) {
+                readLog(connection);
             }
         }
     }
 
+    /** On the way out the exact position is saved, so a redeployed instance replays nothing it already handed on. */
+    private void saveCursor() {
+        var reader = log;
+        if (reader == null) {
+            return;
+        }
+        try (var connection = database.open(ListenConnection.APPLICATION_NAME)) {
+            savedCursor.save(connection, reader.cursor());
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not save the listener's position " + reader.cursor()
+                    + "; after a restart it replays from its last saved position", e);
+        }
+    }
+
+    private void readLog(ListenConnection connection) throws SQLException {
+        log.read(connection.jdbc(), this::deliver);
+        savedCursor.saveIfDue(connection.jdbc(), log.cursor());
+    }
+
     private void dispatch(String payload) {
-        received.incrementAndGet();
-        lastNotificationMillis = System.currentTimeMillis();
         ChangeEvent event;
         try {
             event = decoder.decode(payload);
         } catch (IllegalArgumentException e) {
+            received.incrementAndGet();
             LOG.warning(() -> "Skipped a notification on " + ListenConnection.CHANNEL + " that is not a change frame ("
                     + e.getMessage() + "): " + abbreviate(payload));
             return;
         }
+        deliver(event);
+    }
+
+    private void deliver(ChangeEvent event) {
+        received.incrementAndGet();
+        lastNotificationMillis = System.currentTimeMillis();
         try {
             sink.accept(event);
         } catch (RuntimeException e) {
@@ -157,8 +210,9 @@ public final class NotificationLoop implements Runnable {
 
     public ListenerStatus status() {
         long last = lastNotificationMillis;
+        var reader = log;
         return new ListenerStatus(state, received.get(), reconnects.get(),
-                last < 0 ? null : Instant.ofEpochMilli(last), lastError);
+                last < 0 ? null : Instant.ofEpochMilli(last), lastError, reader == null ? 0 : reader.cursor());
     }
 
     /** How many waits returned notifications; notifications received / wake-ups is the batching. */

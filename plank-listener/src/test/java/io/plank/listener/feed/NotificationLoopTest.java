@@ -48,6 +48,7 @@ class NotificationLoopTest {
     @BeforeAll
     static void createDatabase() {
         database = TestDatabase.create();
+        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
     }
 
     @AfterAll

@@ -1,16 +1,20 @@
 package io.plank.persistence.capture;
 
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 
+import io.plank.domain.change.CaptureMode;
+
 /**
- * The tables clients may subscribe to: those with the {@code plank_capture} trigger. Cached, and
- * re-read at most once a second when asked about a table it does not know, so a table captured
+ * The tables clients may subscribe to: those with the {@code plank_capture} trigger, and how each is captured.
+ * Cached, and re-read at most once a second when asked about a table it does not know, so a table captured
  * after start-up (by SQL, or later through the admin API) becomes subscribable without a restart.
  */
 @ApplicationScoped
@@ -21,30 +25,36 @@ public class CapturedTables {
     @PersistenceContext(unitName = "plank")
     EntityManager em;
 
-    private volatile Set<String> tables;
+    private volatile Map<String, CaptureMode> tables;
     private final AtomicLong lastRead = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
 
     public boolean contains(String table) {
-        Set<String> known = tables;
-        if (known != null && known.contains(table)) {
-            return true;
+        return mode(table).isPresent();
+    }
+
+    /** How {@code table} is captured, or empty if it is not. */
+    public Optional<CaptureMode> mode(String table) {
+        Map<String, CaptureMode> known = tables;
+        if (known != null && known.containsKey(table)) {
+            return Optional.of(known.get(table));
         }
         long last = lastRead.get();
         if (known == null || (System.nanoTime() - last >= REFRESH_INTERVAL_NANOS && lastRead.compareAndSet(last, System.nanoTime()))) {
             known = reload();
         }
-        return known.contains(table);
+        return Optional.ofNullable(known.get(table));
     }
 
-    public Set<String> all() {
-        Set<String> known = tables;
+    public Map<String, CaptureMode> all() {
+        Map<String, CaptureMode> known = tables;
         return known != null ? known : reload();
     }
 
-    private Set<String> reload() {
+    private Map<String, CaptureMode> reload() {
         @SuppressWarnings("unchecked")
-        List<String> names = em.createNativeQuery("SELECT table_name FROM plank.captured_tables").getResultList();
-        Set<String> fresh = Set.copyOf(names);
+        List<Object[]> rows = em.createNativeQuery("SELECT table_name, mode FROM plank.captured_tables").getResultList();
+        Map<String, CaptureMode> fresh = rows.stream().collect(Collectors.toUnmodifiableMap(
+                row -> (String) row[0], row -> CaptureMode.ofSqlName((String) row[1])));
         tables = fresh;
         return fresh;
     }

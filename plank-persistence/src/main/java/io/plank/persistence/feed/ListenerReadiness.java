@@ -24,7 +24,8 @@ public class ListenerReadiness implements HealthCheck {
         var response = HealthCheckResponse.named("plank-listener")
                 .status(status.listening())
                 .withData("state", status.state().name())
-                .withData("reconnects", status.reconnects());
+                .withData("reconnects", status.reconnects())
+                .withData("last_seq", status.lastSeq());
         if (status.lastError() != null) {
             response.withData("last_error", status.lastError());
         }

@@ -30,7 +30,10 @@ import org.postgresql.ds.PGSimpleDataSource;
 
 import io.plank.testsupport.db.TestDatabase;
 
-/** The migrations and the capture trigger, against a real PostgreSQL: what each kind of write announces. */
+/**
+ * The capture trigger in ephemeral mode, against a real PostgreSQL: what each kind of write announces
+ * through NOTIFY alone. ({@link DurableCaptureTest} covers the default, durable mode.)
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ChangeCaptureTest {
 
@@ -40,14 +43,17 @@ class ChangeCaptureTest {
     private Connection listener;
 
     @BeforeAll
-    static void migrate() {
+    static void migrate() throws SQLException {
         database = TestDatabase.create();
         var dataSource = new PGSimpleDataSource();
         dataSource.setURL(database.url());
         dataSource.setUser(database.user());
         dataSource.setPassword(database.password());
-        assertEquals(2, SchemaMigrator.migrate(dataSource), "both migrations apply to an empty database");
+        assertEquals(3, SchemaMigrator.migrate(dataSource), "every migration applies to an empty database");
         assertEquals(0, SchemaMigrator.migrate(dataSource), "a second run finds nothing to do");
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("SELECT plank.capture('public.items', 'ephemeral')");
+        }
     }
 
     @AfterAll
@@ -152,7 +158,7 @@ class ChangeCaptureTest {
     @Test
     void anyTableWithAPrimaryKeyCanBeCapturedIncludingCompositeKeys() throws Exception {
         execute("CREATE TABLE order_lines (order_id int, line int, sku text, PRIMARY KEY (order_id, line))");
-        execute("SELECT plank.capture('order_lines')");
+        execute("SELECT plank.capture('order_lines', 'ephemeral')");
         execute("INSERT INTO order_lines VALUES (7, 2, 'abc')");
 
         JsonObject frame = single();
@@ -172,7 +178,7 @@ class ChangeCaptureTest {
     void tablesOutsidePublicAreNamedWithTheirSchema() throws Exception {
         execute("CREATE SCHEMA IF NOT EXISTS sales");
         execute("CREATE TABLE sales.invoices (number text PRIMARY KEY)");
-        execute("SELECT plank.capture('sales.invoices')");
+        execute("SELECT plank.capture('sales.invoices', 'ephemeral')");
         execute("INSERT INTO sales.invoices VALUES ('A-1')");
 
         JsonObject frame = single();
@@ -186,6 +192,7 @@ class ChangeCaptureTest {
         var error = assertThrows(SQLException.class, () -> execute("SELECT plank.capture('loose')"));
         assertTrue(error.getMessage().contains("no primary key"), error.getMessage());
         assertThrows(SQLException.class, () -> execute("SELECT plank.capture('no_such_table; DROP TABLE items')"));
+        assertThrows(SQLException.class, () -> execute("SELECT plank.capture('items', 'forgetful')"));
         assertTrue(tableNames().contains("items"));
     }
 

@@ -16,6 +16,16 @@ final class Frames {
         return withTable("subscribed", table);
     }
 
+    /** The answer for a durable table: {@code seq} is where the live stream starts (the log's position now). */
+    static String subscribed(String table, long seq) {
+        return Json.createObjectBuilder().add("type", "subscribed").add("table", table).add("seq", seq).build().toString();
+    }
+
+    /** The client cannot resume from where it asked; it must reload the table and carry on from here. */
+    static String reset(String table, String reason) {
+        return Json.createObjectBuilder().add("type", "reset").add("table", table).add("reason", reason).build().toString();
+    }
+
     static String unsubscribed(String table) {
         return withTable("unsubscribed", table);
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,21 +23,34 @@ import jakarta.websocket.Session;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.changelog.ChangeLog;
+import io.plank.persistence.feed.ListenerMonitor;
 
 /**
  * Every open WebSocket session and the tables it watches. It observes {@link ChangeEvent}s on the
  * listener's thread, so it only looks up the table's subscribers and queues the already serialised
- * frame on each; sending happens in {@link Subscriber}.
+ * frame on each; sending happens in {@link Subscriber}. A client resuming with {@code since} is fed
+ * from the change log on a worker thread first (see {@link Subscription} for the seam).
  */
 @ApplicationScoped
 public class SessionRegistry implements Subscriber.Owner {
 
     private static final Logger LOG = Logger.getLogger(SessionRegistry.class.getName());
 
+    static final int REPLAY_PAGE = 200;
+    private static final long ROOM_WAIT_MS = 5;
+
     @Inject
     CapturedTables capturedTables;
+
+    @Inject
+    ChangeLog changeLog;
+
+    @Inject
+    ListenerMonitor listener;
 
     @Inject
     @ConfigProperty(name = "plank.ws.send-queue-limit", defaultValue = "1000")
@@ -57,7 +71,7 @@ public class SessionRegistry implements Subscriber.Owner {
         Set<Subscriber> watchers = byTable.get(change.table());
         if (watchers != null) {
             for (Subscriber subscriber : watchers) {
-                subscriber.send(change.frame());
+                subscriber.deliver(change);
             }
         }
     }
@@ -72,7 +86,7 @@ public class SessionRegistry implements Subscriber.Owner {
                 .map(String::strip)
                 .filter(table -> !table.isEmpty())
                 .distinct()
-                .forEach(table -> subscribe(subscriber, table));
+                .forEach(table -> subscribe(subscriber, table, null));
     }
 
     public void receive(Session session, String text) {
@@ -83,7 +97,7 @@ public class SessionRegistry implements Subscriber.Owner {
         try {
             ClientMessage message = ClientMessage.parse(text);
             switch (message.type()) {
-                case SUBSCRIBE -> subscribe(subscriber, message.table());
+                case SUBSCRIBE -> subscribe(subscriber, message.table(), message.since());
                 case UNSUBSCRIBE -> unsubscribe(subscriber, message.table());
                 case PING -> subscriber.send(Frames.PONG);
             }
@@ -97,8 +111,9 @@ public class SessionRegistry implements Subscriber.Owner {
         Subscriber subscriber = subscribers.remove(session.getId());
         if (subscriber != null) {
             subscriber.close();
-            for (String table : subscriber.tables()) {
-                Set<Subscriber> watchers = byTable.get(table);
+            for (Subscription subscription : subscriber.subscriptions().values()) {
+                subscription.cancel();
+                Set<Subscriber> watchers = byTable.get(subscription.table());
                 if (watchers != null) {
                     watchers.remove(subscriber);
                 }
@@ -106,23 +121,93 @@ public class SessionRegistry implements Subscriber.Owner {
         }
     }
 
-    private void subscribe(Subscriber subscriber, String table) {
-        if (!capturedTables.contains(table)) {
+    private void subscribe(Subscriber subscriber, String table, Long since) {
+        Optional<CaptureMode> mode = capturedTables.mode(table);
+        if (mode.isEmpty()) {
             subscriber.send(Frames.error(ProtocolError.UNKNOWN_TABLE,
                     "Table '" + Frames.abbreviate(table) + "' is not captured by Plank"));
             return;
         }
-        subscriber.tables().add(table);
-        byTable.computeIfAbsent(table, name -> ConcurrentHashMap.newKeySet()).add(subscriber);
-        subscriber.send(Frames.subscribed(table));
+        drop(subscriber, table);
+        if (mode.get() == CaptureMode.EPHEMERAL) {
+            watch(subscriber, Subscription.live(table));
+            subscriber.send(Frames.subscribed(table));
+            if (since != null) {
+                subscriber.send(Frames.reset(table, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
+            }
+            return;
+        }
+        if (since == null) {
+            watch(subscriber, Subscription.live(table));
+            subscriber.send(Frames.subscribed(table, listener.status().lastSeq()));
+            return;
+        }
+        var subscription = Subscription.resuming(table, since, sendQueueLimit);
+        watch(subscriber, subscription);
+        // Read after the subscription is in place: every change the listener hands on after this point is held.
+        long upTo = listener.status().lastSeq();
+        subscriber.send(Frames.subscribed(table, upTo));
+        executor.execute(() -> catchUp(subscriber, subscription, since, upTo));
     }
 
-    private void unsubscribe(Subscriber subscriber, String table) {
-        subscriber.tables().remove(table);
+    /** Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. */
+    private void catchUp(Subscriber subscriber, Subscription subscription, long since, long upTo) {
+        try {
+            if (since < changeLog.prunedThrough()) {
+                subscriber.send(Frames.reset(subscription.table(),
+                        "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
+                subscription.restartAt(upTo, subscriber);
+                subscriber.flush();
+                return;
+            }
+            long after = since;
+            while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
+                List<ChangeLog.Entry> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
+                if (page.isEmpty()) {
+                    break;
+                }
+                awaitRoom(subscriber);
+                for (ChangeLog.Entry entry : page) {
+                    subscription.replay(entry.seq(), entry.frame(), subscriber);
+                }
+                subscriber.flush();
+                after = page.get(page.size() - 1).seq();
+            }
+            subscription.goLive(subscriber);
+            subscriber.flush();
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + subscriber.id(), e);
+            closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Replay goes no faster than the client reads: wait until half the outbox is free. */
+    private static void awaitRoom(Subscriber subscriber) throws InterruptedException {
+        while (subscriber.queued() > subscriber.limit() / 2 && !subscriber.closed()) {
+            Thread.sleep(ROOM_WAIT_MS);
+        }
+    }
+
+    private void watch(Subscriber subscriber, Subscription subscription) {
+        subscriber.subscriptions().put(subscription.table(), subscription);
+        byTable.computeIfAbsent(subscription.table(), name -> ConcurrentHashMap.newKeySet()).add(subscriber);
+    }
+
+    private void drop(Subscriber subscriber, String table) {
+        Subscription old = subscriber.subscriptions().remove(table);
+        if (old != null) {
+            old.cancel();
+        }
         Set<Subscriber> watchers = byTable.get(table);
         if (watchers != null) {
             watchers.remove(subscriber);
         }
+    }
+
+    private void unsubscribe(Subscriber subscriber, String table) {
+        drop(subscriber, table);
         subscriber.send(Frames.unsubscribed(table));
     }
 

@@ -1,6 +1,6 @@
 package io.plank.web.socket;
 
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -9,6 +9,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
+
+import io.plank.domain.change.ChangeEvent;
 
 /**
  * One connected client: the tables it watches and its bounded outbox.
@@ -38,7 +40,7 @@ final class Subscriber {
     private final RemoteEndpoint.Async remote;
     private final int limit;
     private final Owner owner;
-    private final Set<String> tables = ConcurrentHashMap.newKeySet();
+    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<String> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
@@ -57,30 +59,68 @@ final class Subscriber {
         return id;
     }
 
-    Set<String> tables() {
-        return tables;
+    Map<String, Subscription> subscriptions() {
+        return subscriptions;
     }
 
     int queued() {
         return queued.get();
     }
 
-    /** Queues a message; false if the subscriber is closed or its outbox is full (the owner is told). */
+    int limit() {
+        return limit;
+    }
+
+    boolean closed() {
+        return closed;
+    }
+
+    /** Passes a change to the subscription for its table, if any. */
+    void deliver(ChangeEvent change) {
+        Subscription subscription = subscriptions.get(change.table());
+        if (subscription == null) {
+            return;
+        }
+        if (!subscription.offer(change, this)) {
+            overflow();
+            return;
+        }
+        flush();
+    }
+
+    /** Queues a message and starts sending; false if the subscriber is closed or its outbox is full. */
     boolean send(String text) {
+        boolean queued = enqueue(text);
+        flush();
+        return queued;
+    }
+
+    /** Queues without sending, so a caller may queue under its own lock and {@link #flush} after it. */
+    boolean enqueue(String text) {
         if (closed) {
             return false;
         }
         if (queued.incrementAndGet() > limit) {
             queued.decrementAndGet();
-            closed = true;
-            owner.overflowed(this);
+            overflow();
             return false;
         }
         outbox.offer(text);
-        if (draining.compareAndSet(false, true)) {
+        return true;
+    }
+
+    /** Starts sending what is queued, unless a send is already under way. */
+    void flush() {
+        if (!outbox.isEmpty() && draining.compareAndSet(false, true)) {
             pump();
         }
-        return true;
+    }
+
+    private void overflow() {
+        if (!closed) {
+            closed = true;
+            owner.overflowed(this);
+        }
     }
 
     void close() {

@@ -1,5 +1,7 @@
 package io.plank.web.status;
 
+import java.util.TreeMap;
+
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
@@ -8,11 +10,16 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.feed.ListenerMonitor;
 import io.plank.persistence.feed.ListenerStatus;
 import io.plank.web.socket.SessionRegistry;
 
-/** {@code /api/status}: sessions, subscriptions per table, the listener's state and event counts. */
+/**
+ * {@code /api/status}: sessions, subscriptions per table, captured tables and their modes, the listener's state,
+ * the last {@code seq} it handed on and its lag behind the newest logged change, the log's size, event counts.
+ */
 @Path("status")
 public class StatusResource {
 
@@ -22,16 +29,34 @@ public class StatusResource {
     @Inject
     ListenerMonitor listener;
 
+    @Inject
+    CapturedTables capturedTables;
+
+    @Inject
+    ChangeLog changeLog;
+
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public String status() {
         var sockets = registry.status();
         var subscriptions = Json.createObjectBuilder();
         sockets.subscriptions().forEach(subscriptions::add);
+        var tables = Json.createObjectBuilder();
+        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(table, mode.sqlName()));
+        ListenerStatus status = listener.status();
+        ChangeLog.Stats log = changeLog.stats();
         return Json.createObjectBuilder()
                 .add("sessions", sockets.sessions())
                 .add("subscriptions", subscriptions)
-                .add("listener", listener(listener.status()))
+                .add("tables", tables)
+                .add("listener", listener(status)
+                        .add("last_seq", status.lastSeq())
+                        .add("lag", Math.max(0, log.newestSeq() - status.lastSeq())))
+                .add("change_log", Json.createObjectBuilder()
+                        .add("newest_seq", log.newestSeq())
+                        .add("pruned_through", log.prunedThrough())
+                        .add("approximate_rows", log.approximateRows())
+                        .add("bytes", log.bytes()))
                 .add("events", Json.createObjectBuilder()
                         .add("received", sockets.changesReceived())
                         .add("delivered", sockets.messagesDelivered())

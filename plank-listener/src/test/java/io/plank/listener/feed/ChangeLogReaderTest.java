@@ -1,0 +1,148 @@
+package io.plank.listener.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.testsupport.db.TestDatabase;
+
+/** The commit-order rule of the log reader, played out with real transactions that commit out of seq order. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ChangeLogReaderTest {
+
+    private static TestDatabase database;
+
+    private Connection reading;
+    private Connection early;
+    private Connection late;
+    private final List<ChangeEvent> delivered = new ArrayList<>();
+
+    @BeforeAll
+    static void migrate() {
+        database = TestDatabase.create();
+        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
+    }
+
+    @AfterAll
+    static void drop() {
+        database.close();
+    }
+
+    @BeforeEach
+    void connect() throws SQLException {
+        reading = database.connect();
+        early = database.connect();
+        late = database.connect();
+    }
+
+    @AfterEach
+    void disconnect() throws SQLException {
+        reading.close();
+        early.close();
+        late.close();
+    }
+
+    @Test
+    void handsOnCommittedChangesInSeqOrderOnce() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        long first = insert(late, "one");
+        insert(late, "two");
+        insert(late, "three");
+
+        assertEquals(3, reader.read(reading, delivered::add));
+        assertEquals(0, reader.read(reading, delivered::add), "nothing is handed on twice");
+        assertEquals(List.of(first, first + 1, first + 2), delivered.stream().map(ChangeEvent::seq).toList());
+        assertTrue(delivered.stream().allMatch(e -> e.table().equals("items") && e.action() == Action.INSERT));
+        assertTrue(delivered.get(0).frame().contains("\"seq\" : " + first), delivered.get(0).frame());
+        assertEquals(first + 2, reader.cursor());
+    }
+
+    @Test
+    void holdsLaterChangesBackUntilAnEarlierSeqCommits() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        early.setAutoCommit(false);
+        long earlier = insert(early, "takes its seq first, commits last");
+        long later = insert(late, "commits first");
+        assertTrue(later > earlier);
+
+        assertEquals(0, reader.read(reading, delivered::add), "the later change waits for the open transaction");
+        assertTrue(reader.waitingForGap());
+
+        early.commit();
+        assertEquals(2, reader.read(reading, delivered::add));
+        assertEquals(List.of(earlier, later), delivered.stream().map(ChangeEvent::seq).toList());
+        assertFalse(reader.waitingForGap());
+    }
+
+    @Test
+    void skipsTheSeqOfARolledBackTransactionOnceItHasEnded() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        early.setAutoCommit(false);
+        insert(early, "rolled back");
+        long later = insert(late, "committed");
+
+        assertEquals(0, reader.read(reading, delivered::add));
+        early.rollback();
+
+        assertEquals(1, reader.read(reading, delivered::add));
+        assertEquals(later, delivered.get(0).seq());
+        assertEquals(later, reader.cursor());
+    }
+
+    @Test
+    void aGapLeftByAnAbortedTransactionLongAgoDoesNotWait() throws SQLException {
+        long start = newestSeq();
+        early.setAutoCommit(false);
+        insert(early, "rolled back before anyone looked");
+        early.rollback();
+        var reader = new ChangeLogReader(start);
+        long committed = insert(late, "after the hole");
+        assertTrue(committed > start + 1, "the rolled-back insert left a hole in seq");
+
+        assertEquals(1, reader.read(reading, delivered::add), "no transaction was running, so the hole is final");
+        assertEquals(committed, delivered.get(0).seq());
+    }
+
+    @Test
+    void parsesSnapshots() {
+        assertEquals(java.util.Set.of(), ChangeLogReader.Snapshot.parse("100:100:").running());
+        assertEquals(java.util.Set.of(101L, 105L), ChangeLogReader.Snapshot.parse("101:107:101,105").running());
+    }
+
+    private long insert(Connection connection, String name) throws SQLException {
+        try (var statement = connection.prepareStatement("INSERT INTO items (name) VALUES (?)")) {
+            statement.setString(1, name);
+            statement.executeUpdate();
+        }
+        // The seq this connection's own transaction took: its newest visible entry.
+        try (var statement = connection.createStatement();
+             var result = statement.executeQuery("SELECT max(seq) FROM plank.change_log WHERE new_row ->> 'name' = '" + name.replace("'", "''") + "'")) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
+    private long newestSeq() throws SQLException {
+        try (var statement = reading.createStatement();
+             var result = statement.executeQuery("SELECT COALESCE(max(seq), 0) FROM plank.change_log")) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+}

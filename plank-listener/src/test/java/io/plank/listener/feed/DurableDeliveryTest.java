@@ -1,0 +1,202 @@
+package io.plank.listener.feed;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.testsupport.db.TestDatabase;
+
+/**
+ * Exactly once, in order, under concurrency: writers that hold their transactions open for random times
+ * (so commits land out of seq order), some rolling back, the listener's connection killed midway.
+ */
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class DurableDeliveryTest {
+
+    private static final int WRITERS = 50;
+    private static final int UPDATES = 12;
+
+    private TestDatabase database;
+
+    private final ConcurrentLinkedQueue<ChangeEvent> delivered = new ConcurrentLinkedQueue<>();
+    private NotificationLoop loop;
+    private Thread thread;
+
+    @BeforeEach
+    void migrate() {
+        database = TestDatabase.create();
+        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
+    }
+
+    @AfterEach
+    void stopAndDrop() throws InterruptedException {
+        stop();
+        database.close();
+    }
+
+    private void stop() throws InterruptedException {
+        if (loop != null) {
+            loop.stop();
+            thread.join(5_000);
+            loop = null;
+        }
+    }
+
+    @Test
+    void concurrentWritersCommittingOutOfOrderAreDeliveredExactlyOnceAndInOrderPerRow() throws Exception {
+        start("concurrency");
+        Map<Long, List<Integer>> committed = new ConcurrentHashMap<>();
+        ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
+        List<Future<?>> work = new ArrayList<>();
+        for (int w = 0; w < WRITERS; w++) {
+            int writer = w;
+            work.add(writers.submit(() -> write(writer, committed)));
+        }
+        // Midway, the listener loses its connection; it must catch up from the log, not lose or repeat anything.
+        Thread.sleep(300);
+        terminateListenerBackend();
+        for (Future<?> future : work) {
+            future.get();
+        }
+        writers.shutdown();
+
+        int expected = committed.values().stream().mapToInt(List::size).sum();
+        try {
+            awaitDelivered(expected);
+        } catch (AssertionError e) {
+            Set<Long> missing = loggedSeqs();
+            delivered.forEach(event -> missing.remove(event.seq()));
+            throw new AssertionError(e.getMessage() + "; logged but not delivered: " + missing + "; listener "
+                    + loop.status() + ", last delivered " + delivered.stream().mapToLong(ChangeEvent::seq).max().orElse(0), e);
+        }
+
+        List<Long> seqs = delivered.stream().map(ChangeEvent::seq).toList();
+        assertEquals(expected, seqs.size(), "every committed change once, nothing else");
+        for (int i = 1; i < seqs.size(); i++) {
+            assertTrue(seqs.get(i) > seqs.get(i - 1), "seq strictly increases: " + seqs.get(i - 1) + " then " + seqs.get(i));
+        }
+        Map<Long, List<Integer>> seen = new HashMap<>();
+        for (ChangeEvent event : delivered) {
+            JsonObject data = Json.createReader(new StringReader(event.frame())).readObject().getJsonObject("data");
+            seen.computeIfAbsent(data.getJsonNumber("id").longValue(), id -> new ArrayList<>()).add(data.getInt("value"));
+        }
+        assertEquals(committed, seen, "per row, exactly the committed values, in commit order");
+        assertEquals(loggedSeqs(), new HashSet<>(seqs), "the delivered seqs are exactly those in the log");
+    }
+
+    @Test
+    void aRestartedListenerCarriesOnFromItsSavedPosition() throws Exception {
+        start("restart");
+        try (var connection = database.connect()) {
+            insert(connection, "before the restart");
+            insert(connection, "also before the restart");
+            awaitDelivered(2);
+            stop(); // a graceful stop, as on undeploy, saves the exact position
+            delivered.clear();
+
+            insert(connection, "while nobody listens");
+            start("restart");
+            awaitDelivered(1);
+            ChangeEvent first = delivered.peek();
+            assertTrue(first.frame().contains("while nobody listens"), "the restarted listener starts where it stopped: " + first.frame());
+        }
+    }
+
+    private void write(int writer, Map<Long, List<Integer>> committed) {
+        var random = ThreadLocalRandom.current();
+        try (Connection connection = database.connect()) {
+            long id = insert(connection, "writer " + writer);
+            List<Integer> values = new ArrayList<>(List.of(0));
+            connection.setAutoCommit(false);
+            for (int value = 1; value <= UPDATES; value++) {
+                try (var statement = connection.prepareStatement("UPDATE items SET value = ? WHERE id = ?")) {
+                    statement.setInt(1, value);
+                    statement.setLong(2, id);
+                    statement.executeUpdate();
+                }
+                Thread.sleep(random.nextInt(15)); // between taking the seq and committing
+                if (random.nextInt(10) == 0) {
+                    connection.rollback();
+                } else {
+                    connection.commit();
+                    values.add(value);
+                }
+            }
+            committed.put(id, values);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static long insert(Connection connection, String name) throws SQLException {
+        try (var statement = connection.prepareStatement("INSERT INTO items (name, value) VALUES (?, 0) RETURNING id")) {
+            statement.setString(1, name);
+            try (var result = statement.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        }
+    }
+
+    private void start(String instance) {
+        loop = new NotificationLoop(Notifications.settings(database), delivered::add, ListenerSettings.defaults(), null, instance);
+        thread = new Thread(loop, "listener-under-test");
+        thread.start();
+    }
+
+    private void terminateListenerBackend() throws SQLException {
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
+                    + ListenConnection.APPLICATION_NAME + "' AND datname = current_database()");
+        }
+    }
+
+    private void awaitDelivered(int count) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (delivered.size() < count && System.nanoTime() < deadline) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        // Give a duplicate, if the loop were to produce one, the chance to show up before we count.
+        TimeUnit.MILLISECONDS.sleep(200);
+        assertEquals(count, delivered.size(), "changes delivered");
+    }
+
+    private Set<Long> loggedSeqs() throws SQLException {
+        Set<Long> seqs = new HashSet<>();
+        try (var connection = database.connect(); var statement = connection.createStatement();
+             var result = statement.executeQuery("SELECT seq FROM plank.change_log")) {
+            while (result.next()) {
+                seqs.add(result.getLong(1));
+            }
+        }
+        return seqs;
+    }
+}

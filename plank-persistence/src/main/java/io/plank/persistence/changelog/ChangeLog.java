@@ -1,0 +1,54 @@
+package io.plank.persistence.changelog;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.PersistenceContext;
+
+/** {@code plank.change_log} as resuming clients and the status resource see it. */
+@ApplicationScoped
+public class ChangeLog {
+
+    @PersistenceContext(unitName = "plank")
+    EntityManager em;
+
+    /** One logged change: its place in the log and its finished wire frame. */
+    public record Entry(long seq, String frame) {
+    }
+
+    /** How big the log is and how far it reaches. */
+    public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
+    }
+
+    /** The changes of {@code table} with {@code after < seq <= upTo}, oldest first, at most {@code limit}. */
+    public List<Entry> changes(String table, long after, long upTo, int limit) {
+        @SuppressWarnings("unchecked")
+        List<Object[]> rows = em.createNativeQuery("""
+                        SELECT l.seq, plank.change_frame(l) FROM plank.change_log l
+                        WHERE l.table_name = ?1 AND l.seq > ?2 AND l.seq <= ?3
+                        ORDER BY l.seq LIMIT ?4""")
+                .setParameter(1, table)
+                .setParameter(2, after)
+                .setParameter(3, upTo)
+                .setParameter(4, limit)
+                .getResultList();
+        return rows.stream().map(row -> new Entry(((Number) row[0]).longValue(), (String) row[1])).toList();
+    }
+
+    /** Every change up to this {@code seq} may have been pruned: a client that saw less must reload. */
+    public long prunedThrough() {
+        return ((Number) em.createNativeQuery("SELECT pruned_through FROM plank.log_retention").getSingleResult()).longValue();
+    }
+
+    public Stats stats() {
+        Object[] row = (Object[]) em.createNativeQuery("""
+                        SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
+                               (SELECT pruned_through FROM plank.log_retention),
+                               (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'plank.change_log'::regclass),
+                               pg_total_relation_size('plank.change_log')""")
+                .getSingleResult();
+        return new Stats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
+                ((Number) row[2]).longValue(), ((Number) row[3]).longValue());
+    }
+}

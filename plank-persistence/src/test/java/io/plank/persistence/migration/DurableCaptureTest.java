@@ -1,0 +1,192 @@
+package io.plank.persistence.migration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import io.plank.testsupport.db.TestDatabase;
+
+/** Durable mode, the default: each change is written to plank.change_log in the writer's transaction. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DurableCaptureTest {
+
+    private static TestDatabase database;
+
+    private Connection writer;
+    private Connection listener;
+
+    @BeforeAll
+    static void migrate() {
+        database = TestDatabase.create();
+        var dataSource = new PGSimpleDataSource();
+        dataSource.setURL(database.url());
+        dataSource.setUser(database.user());
+        dataSource.setPassword(database.password());
+        SchemaMigrator.migrate(dataSource);
+    }
+
+    @AfterAll
+    static void drop() {
+        database.close();
+    }
+
+    @BeforeEach
+    void connect() throws SQLException {
+        writer = database.connect();
+        listener = database.connect();
+        try (var statement = listener.createStatement()) {
+            statement.execute("LISTEN plank_log");
+            statement.execute("LISTEN plank_changes");
+        }
+    }
+
+    @AfterEach
+    void disconnect() throws SQLException {
+        writer.close();
+        listener.close();
+    }
+
+    @Test
+    void itemsAreCapturedDurablyByDefault() throws SQLException {
+        assertEquals("durable", single("SELECT mode FROM plank.captured_tables WHERE table_name = 'items'"));
+    }
+
+    @Test
+    void eachChangeIsLoggedWithItsRowsAndAWakeUpFollowsTheCommit() throws SQLException {
+        long before = newestSeq();
+        long id = Long.parseLong(single("INSERT INTO items (name, value) VALUES ('logged', 1) RETURNING id"));
+        execute("UPDATE items SET value = 2 WHERE id = " + id);
+        execute("DELETE FROM items WHERE id = " + id);
+
+        List<JsonObject> frames = framesAfter(before);
+        assertEquals(3, frames.size());
+        assertEquals(List.of("INSERT", "UPDATE", "DELETE"), frames.stream().map(f -> f.getString("action")).toList());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(before + i + 1, frames.get(i).getJsonNumber("seq").longValue(), "seq counts up: " + frames.get(i));
+            assertEquals(id, frames.get(i).getJsonNumber("id").longValue());
+        }
+        assertEquals(2, frames.get(1).getJsonObject("data").getInt("value"), "UPDATE carries the new row");
+        assertEquals(2, frames.get(2).getJsonObject("data").getInt("value"), "DELETE carries the row as it was");
+
+        List<PGNotification> wakeUps = notifications(3, 5_000);
+        assertEquals(3, wakeUps.size(), "one wake-up per committed transaction");
+        for (PGNotification wakeUp : wakeUps) {
+            assertEquals("plank_log", wakeUp.getName(), "durable tables do not announce frames on plank_changes");
+            assertEquals("", wakeUp.getParameter(), "the wake-up carries nothing: the rows are in the log");
+        }
+    }
+
+    @Test
+    void aTransactionWakesTheListenerOnceWhateverItWrites() throws SQLException {
+        writer.setAutoCommit(false);
+        for (int i = 0; i < 10; i++) {
+            execute("INSERT INTO items (name) VALUES ('batch " + i + "')");
+        }
+        writer.commit();
+        writer.setAutoCommit(true);
+
+        assertEquals(1, notifications(1, 5_000).size());
+        assertTrue(notifications(1, 200).isEmpty(), "PostgreSQL folds identical notifications of one transaction");
+    }
+
+    @Test
+    void rolledBackChangesLeaveNothingInTheLog() throws SQLException {
+        long before = newestSeq();
+        writer.setAutoCommit(false);
+        execute("INSERT INTO items (name) VALUES ('never')");
+        writer.rollback();
+        writer.setAutoCommit(true);
+
+        assertTrue(framesAfter(before).isEmpty());
+        assertTrue(notifications(1, 300).isEmpty());
+    }
+
+    @Test
+    void aOneMegabyteRowIsLoggedWhole() throws SQLException {
+        long before = newestSeq();
+        String name = "m".repeat(1024 * 1024);
+        execute("INSERT INTO items (name) VALUES ('" + name + "')");
+
+        JsonObject frame = framesAfter(before).get(0);
+        assertEquals(name, frame.getJsonObject("data").getString("name"));
+        assertNull(frame.get("truncated"), "nothing is cut short in durable mode");
+    }
+
+    @Test
+    void compositeKeysAreLoggedAsObjects() throws SQLException {
+        execute("CREATE TABLE stock (warehouse int, sku text, quantity int, PRIMARY KEY (warehouse, sku))");
+        execute("SELECT plank.capture('stock')");
+        long before = newestSeq();
+        execute("INSERT INTO stock VALUES (3, 'A-7', 10)");
+
+        JsonObject frame = framesAfter(before).get(0);
+        assertEquals("stock", frame.getString("table"));
+        assertEquals(3, frame.getJsonObject("id").getInt("warehouse"));
+        assertEquals("A-7", frame.getJsonObject("id").getString("sku"));
+    }
+
+    private long newestSeq() throws SQLException {
+        return Long.parseLong(single("SELECT COALESCE(max(seq), 0) FROM plank.change_log"));
+    }
+
+    private List<JsonObject> framesAfter(long seq) throws SQLException {
+        List<JsonObject> frames = new ArrayList<>();
+        try (var statement = writer.prepareStatement(
+                "SELECT plank.change_frame(l) FROM plank.change_log l WHERE seq > ? ORDER BY seq")) {
+            statement.setLong(1, seq);
+            try (var result = statement.executeQuery()) {
+                while (result.next()) {
+                    frames.add(Json.createReader(new StringReader(result.getString(1))).readObject());
+                }
+            }
+        }
+        return frames;
+    }
+
+    private String single(String sql) throws SQLException {
+        try (var statement = writer.createStatement(); var result = statement.executeQuery(sql)) {
+            assertTrue(result.next(), sql);
+            return result.getString(1);
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (var statement = writer.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private List<PGNotification> notifications(int wanted, long timeoutMillis) throws SQLException {
+        List<PGNotification> received = new ArrayList<>();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        PGConnection pg = listener.unwrap(PGConnection.class);
+        while (received.size() < wanted) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                break;
+            }
+            received.addAll(List.of(pg.getNotifications((int) left)));
+        }
+        return received;
+    }
+}
