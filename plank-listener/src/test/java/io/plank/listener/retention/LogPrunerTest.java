@@ -1,0 +1,97 @@
+package io.plank.listener.retention;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.postgresql.ds.PGSimpleDataSource;
+
+import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.testsupport.db.TestDatabase;
+
+/** Retention against a real change log: by age, by row count, and the watermark resuming clients rely on. */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class LogPrunerTest {
+
+    private TestDatabase database;
+    private Connection connection;
+
+    @BeforeEach
+    void migrate() throws SQLException {
+        database = TestDatabase.create();
+        var dataSource = new PGSimpleDataSource();
+        dataSource.setURL(database.url());
+        dataSource.setUser(database.user());
+        dataSource.setPassword(database.password());
+        SchemaMigrator.migrate(dataSource);
+        connection = database.connect();
+    }
+
+    @AfterEach
+    void drop() throws SQLException {
+        connection.close();
+        database.close();
+    }
+
+    @Test
+    void prunesEntriesOlderThanTheRetentionAgeAndRaisesTheWatermark() throws SQLException {
+        insertItems(10);
+        execute("UPDATE plank.change_log SET changed_at = now() - interval '2 hours' WHERE seq <= 4");
+
+        long deleted = new LogPruner(Duration.ofHours(1), 1_000_000).prune(connection);
+
+        assertEquals(4, deleted);
+        assertEquals(4, single("SELECT pruned_through FROM plank.log_retention"));
+        assertEquals(5, single("SELECT min(seq) FROM plank.change_log"));
+        assertEquals(10, single("SELECT count(*) FROM items"), "pruning the log never touches the captured tables");
+    }
+
+    @Test
+    void keepsOnlyTheNewestRowsBeyondTheLimitInBatches() throws SQLException {
+        insertItems(LogPruner.BATCH + 300);
+
+        long deleted = new LogPruner(Duration.ofDays(1), 100).prune(connection);
+
+        assertEquals(LogPruner.BATCH + 200, deleted, "more than one batch");
+        assertEquals(100, single("SELECT count(*) FROM plank.change_log"));
+        assertEquals(LogPruner.BATCH + 200, single("SELECT pruned_through FROM plank.log_retention"));
+    }
+
+    @Test
+    void nothingDueLeavesTheWatermarkAlone() throws SQLException {
+        insertItems(3);
+        assertEquals(0, new LogPruner(Duration.ofDays(1), 1_000).prune(connection));
+        assertEquals(0, single("SELECT pruned_through FROM plank.log_retention"));
+    }
+
+    @Test
+    void refusesARetentionThatWouldPruneEverything() {
+        assertThrows(IllegalArgumentException.class, () -> new LogPruner(Duration.ZERO, 10));
+        assertThrows(IllegalArgumentException.class, () -> new LogPruner(Duration.ofHours(1), 0));
+    }
+
+    private void insertItems(int count) throws SQLException {
+        execute("INSERT INTO items (name, value) SELECT 'item ' || g, g FROM generate_series(1, " + count + ") g");
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (var statement = connection.createStatement()) {
+            statement.execute(sql);
+        }
+    }
+
+    private long single(String sql) throws SQLException {
+        try (var statement = connection.createStatement(); var result = statement.executeQuery(sql)) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+}
