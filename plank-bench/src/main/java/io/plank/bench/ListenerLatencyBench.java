@@ -14,13 +14,16 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.listener.feed.ListenerSettings;
 import io.plank.listener.feed.NotificationLoop;
 import io.plank.persistence.db.DatabaseSettings;
+import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
 
 /**
- * Prints the listener's hop latency (pg_notify sent -> ChangeEvent handed to the sink) at a steady rate, for
- * pgjdbc's plain reads and for Plank's fast reads. Both ends run in this JVM, so both timestamps are
- * {@link System#nanoTime()}. Settings: {@code -Dbench.rate=1000} notifications/s, {@code -Dbench.seconds=10},
- * {@code -Dbench.warmup=2} seconds, {@code -Dbench.modes=plain,fast}.
+ * Prints the listener's latency at a steady rate. Modes: {@code plain} and {@code fast} measure the hop
+ * pg_notify sent -> ChangeEvent handed to the sink (ephemeral capture), with pgjdbc's plain reads and with
+ * Plank's fast reads; {@code durable} measures INSERT committed -> ChangeEvent, through the capture trigger,
+ * the change log and its seq-ordered reader. Both ends run in this JVM, so both timestamps are
+ * {@link System#nanoTime()}. Settings: {@code -Dbench.rate=1000} changes/s, {@code -Dbench.seconds=10},
+ * {@code -Dbench.warmup=2} seconds, {@code -Dbench.modes=plain,fast,durable}.
  */
 public final class ListenerLatencyBench {
 
@@ -43,12 +46,14 @@ public final class ListenerLatencyBench {
         int rate = Integer.getInteger("bench.rate", 1_000);
         int seconds = Integer.getInteger("bench.seconds", 10);
         int warmupSeconds = Integer.getInteger("bench.warmup", 2);
-        String[] modes = System.getProperty("bench.modes", "plain,fast").split(",");
+        String[] modes = System.getProperty("bench.modes", "plain,fast,durable").split(",");
         PLANK_LOG.setLevel(Level.WARNING);
         try (var db = TestDatabase.create()) {
-            var bench = new ListenerLatencyBench(new DatabaseSettings(db.url(), db.user(), db.password()), rate, seconds, warmupSeconds);
-            OUT.printf("Listener hop, pg_notify -> ChangeEvent: %,d notifications/s for %d s after %d s warm-up%n",
-                    rate, seconds, warmupSeconds);
+            var settings = new DatabaseSettings(db.url(), db.user(), db.password());
+            SchemaMigrator.migrate(settings.unpooled("plank-bench-migrate"));
+            var bench = new ListenerLatencyBench(settings, rate, seconds, warmupSeconds);
+            OUT.printf("Listener latency: %,d changes/s for %d s after %d s warm-up (plain, fast: pg_notify -> event;"
+                    + " durable: INSERT commit -> event)%n", rate, seconds, warmupSeconds);
             OUT.printf("%-6s %9s %9s %9s %9s %12s %9s %6s%n", "reads", "p50 ms", "p90 ms", "p99 ms", "max ms",
                     "per wake-up", "sent/s", "lost");
             for (String mode : modes) {
@@ -60,28 +65,31 @@ public final class ListenerLatencyBench {
     private void run(String mode) throws Exception {
         var settings = switch (mode) {
             case "plain" -> ListenerSettings.defaults().withPlainReads();
-            case "fast" -> ListenerSettings.defaults();
-            default -> throw new IllegalArgumentException("bench.modes takes plain and fast, not " + mode);
+            case "fast", "durable" -> ListenerSettings.defaults();
+            default -> throw new IllegalArgumentException("bench.modes takes plain, fast and durable, not " + mode);
         };
+        boolean durable = mode.equals("durable");
         int total = warmup + measured;
         long[] latencies = new long[total];
         Arrays.fill(latencies, -1);
         var arrived = new AtomicInteger();
-        var loop = new NotificationLoop(database, event -> record(event, latencies, arrived), settings);
+        var loop = new NotificationLoop(database, event -> record(event, latencies, arrived), settings, null, "bench-" + mode);
         var thread = new Thread(loop, "bench-listener-" + mode);
         thread.start();
         try (Connection sender = database.open("plank-bench-sender");
-             var notify = sender.prepareStatement("SELECT pg_notify('plank_changes', ?)")) {
+             var notify = sender.prepareStatement(durable
+                     ? "INSERT INTO items (name, value) VALUES (?, ?)"
+                     : "SELECT pg_notify('plank_changes', ?)")) {
             awaitListening(loop);
             if (loop.fastReads() != settings.fastReads()) {
                 throw new IllegalStateException("fast reads are " + loop.fastReads() + " in mode " + mode);
             }
-            send(notify, 0, warmup);
+            send(notify, 0, warmup, durable);
             awaitArrivals(arrived, warmup);
             long wakeUpsBefore = loop.wakeUps();
             long receivedBefore = loop.status().notificationsReceived();
             long started = System.nanoTime();
-            send(notify, warmup, total);
+            send(notify, warmup, total, durable);
             double sentPerSecond = measured / ((System.nanoTime() - started) / 1e9);
             awaitArrivals(arrived, total);
             double perWakeUp = (double) (loop.status().notificationsReceived() - receivedBefore) / (loop.wakeUps() - wakeUpsBefore);
@@ -93,8 +101,8 @@ public final class ListenerLatencyBench {
         }
     }
 
-    /** Sends sequence numbers [from, to) at the configured steady rate, each frame carrying its send time. */
-    private void send(java.sql.PreparedStatement notify, int from, int to) throws SQLException {
+    /** Sends sequence numbers [from, to) at the configured steady rate, each change carrying its send time. */
+    private void send(java.sql.PreparedStatement notify, int from, int to, boolean durable) throws SQLException {
         long period = TimeUnit.SECONDS.toNanos(1) / rate;
         long start = System.nanoTime();
         for (int seq = from; seq < to; seq++) {
@@ -106,8 +114,13 @@ public final class ListenerLatencyBench {
                     Thread.onSpinWait();
                 }
             }
-            notify.setString(1, "{\"type\" : \"change\", \"table\" : \"bench\", \"action\" : \"INSERT\", \"id\" : " + seq
-                    + ", \"data\" : {\"sent\" : " + System.nanoTime() + "}, \"at\" : \"2026-11-21T09:00:00.000000Z\"}");
+            if (durable) {
+                notify.setString(1, "sent " + System.nanoTime() + " ");
+                notify.setInt(2, seq);
+            } else {
+                notify.setString(1, "{\"type\" : \"change\", \"table\" : \"bench\", \"action\" : \"INSERT\", \"id\" : " + seq
+                        + ", \"data\" : {\"sent\" : " + System.nanoTime() + "}, \"at\" : \"2026-11-21T09:00:00.000000Z\"}");
+            }
             notify.execute();
         }
     }
@@ -115,9 +128,16 @@ public final class ListenerLatencyBench {
     private static void record(ChangeEvent event, long[] latencies, AtomicInteger arrived) {
         long received = System.nanoTime();
         String frame = event.frame();
-        int at = frame.indexOf("\"sent\" : ") + 9;
-        long sent = Long.parseLong(frame, at, frame.indexOf('}', at), 10);
-        latencies[Integer.parseInt(event.key())] = received - sent;
+        if (event.durable()) {
+            int at = frame.indexOf("sent ") + 5;
+            long sent = Long.parseLong(frame, at, frame.indexOf(' ', at), 10);
+            int index = frame.indexOf("\"value\": ") + 9;
+            latencies[Integer.parseInt(frame, index, frame.indexOf(',', index), 10)] = received - sent;
+        } else {
+            int at = frame.indexOf("\"sent\" : ") + 9;
+            long sent = Long.parseLong(frame, at, frame.indexOf('}', at), 10);
+            latencies[Integer.parseInt(event.key())] = received - sent;
+        }
         arrived.incrementAndGet();
     }
 
