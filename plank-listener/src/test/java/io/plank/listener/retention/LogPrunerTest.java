@@ -12,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
@@ -27,11 +26,7 @@ class LogPrunerTest {
     @BeforeEach
     void migrate() throws SQLException {
         database = TestDatabase.create();
-        var dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
-        dataSource.setPassword(database.password());
-        SchemaMigrator.migrate(dataSource);
+        SchemaMigrator.migrate(database.dataSource());
         connection = database.connect();
     }
 

@@ -10,6 +10,9 @@ import jakarta.persistence.PersistenceContext;
 @ApplicationScoped
 public class ChangeLog {
 
+    /** Health probes read the stats; a database that hangs must answer DOWN, not hang the probe. */
+    private static final int STATS_TIMEOUT_MS = 2_000;
+
     @PersistenceContext(unitName = "plank")
     EntityManager em;
 
@@ -47,6 +50,7 @@ public class ChangeLog {
                                (SELECT pruned_through FROM plank.log_retention),
                                (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'plank.change_log'::regclass),
                                pg_total_relation_size('plank.change_log')""")
+                .setHint("jakarta.persistence.query.timeout", STATS_TIMEOUT_MS)
                 .getSingleResult();
         return new Stats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
                 ((Number) row[2]).longValue(), ((Number) row[3]).longValue());

@@ -26,7 +26,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.plank.testsupport.db.TestDatabase;
 
@@ -45,12 +44,8 @@ class ChangeCaptureTest {
     @BeforeAll
     static void migrate() throws SQLException {
         database = TestDatabase.create();
-        var dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
-        dataSource.setPassword(database.password());
-        assertEquals(3, SchemaMigrator.migrate(dataSource), "every migration applies to an empty database");
-        assertEquals(0, SchemaMigrator.migrate(dataSource), "a second run finds nothing to do");
+        assertEquals(3, SchemaMigrator.migrate(database.dataSource()), "every migration applies to an empty database");
+        assertEquals(0, SchemaMigrator.migrate(database.dataSource()), "a second run finds nothing to do");
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("SELECT plank.capture('public.items', 'ephemeral')");
         }

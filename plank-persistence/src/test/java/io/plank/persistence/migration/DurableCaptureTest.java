@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
-import org.postgresql.ds.PGSimpleDataSource;
 
 import io.plank.testsupport.db.TestDatabase;
 
@@ -38,11 +37,7 @@ class DurableCaptureTest {
     @BeforeAll
     static void migrate() {
         database = TestDatabase.create();
-        var dataSource = new PGSimpleDataSource();
-        dataSource.setURL(database.url());
-        dataSource.setUser(database.user());
-        dataSource.setPassword(database.password());
-        SchemaMigrator.migrate(dataSource);
+        SchemaMigrator.migrate(database.dataSource());
     }
 
     @AfterAll

@@ -9,6 +9,7 @@ import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import org.postgresql.ds.PGSimpleDataSource;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
 
@@ -101,6 +102,15 @@ public final class TestDatabase implements AutoCloseable {
 
     public String password() {
         return password;
+    }
+
+    /** An unpooled data source for this database, e.g. for Flyway. */
+    public PGSimpleDataSource dataSource() {
+        var dataSource = new PGSimpleDataSource();
+        dataSource.setURL(url);
+        dataSource.setUser(user);
+        dataSource.setPassword(password);
+        return dataSource;
     }
 
     /** A new connection to this database, autocommit on. */
