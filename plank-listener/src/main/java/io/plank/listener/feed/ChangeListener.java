@@ -104,6 +104,6 @@ public class ChangeListener {
 
     public ListenerStatus status() {
         var running = loop;
-        return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0) : running.status();
+        return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0, 0) : running.status();
     }
 }

@@ -32,6 +32,7 @@ final class ChangeLogReader {
             LIMIT ?""";
 
     private volatile long cursor;
+    private volatile long newest;
     private Set<Long> awaited;
 
     ChangeLogReader(long cursor) {
@@ -41,6 +42,11 @@ final class ChangeLogReader {
     /** The last {@code seq} handed on. */
     long cursor() {
         return cursor;
+    }
+
+    /** The highest {@code seq} seen in the log so far, delivered or not. */
+    long newest() {
+        return Math.max(newest, cursor);
     }
 
     /** Whether a missing {@code seq} is holding delivery back until some transactions end. */
@@ -61,6 +67,7 @@ final class ChangeLogReader {
                     while (result.next()) {
                         rows++;
                         long seq = result.getLong(1);
+                        newest = Math.max(newest, seq);
                         if (seq != cursor + 1 && !gapClosed(Snapshot.parse(result.getString(6)))) {
                             return delivered;
                         }

@@ -212,7 +212,8 @@ public final class NotificationLoop implements Runnable {
         long last = lastNotificationMillis;
         var reader = log;
         return new ListenerStatus(state, received.get(), reconnects.get(),
-                last < 0 ? null : Instant.ofEpochMilli(last), lastError, reader == null ? 0 : reader.cursor());
+                last < 0 ? null : Instant.ofEpochMilli(last), lastError,
+                reader == null ? 0 : reader.cursor(), reader == null ? 0 : reader.newest());
     }
 
     /** How many waits returned notifications; notifications received / wake-ups is the batching. */

@@ -83,6 +83,7 @@ class ChangeLogReaderTest {
 
         assertEquals(0, reader.read(reading, delivered::add), "the later change waits for the open transaction");
         assertTrue(reader.waitingForGap());
+        assertEquals(later, reader.newest(), "the waiting change counts as lag");
 
         early.commit();
         assertEquals(2, reader.read(reading, delivered::add));

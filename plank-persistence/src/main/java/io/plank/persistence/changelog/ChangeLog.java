@@ -10,7 +10,7 @@ import jakarta.persistence.PersistenceContext;
 @ApplicationScoped
 public class ChangeLog {
 
-    /** Health probes read the stats; a database that hangs must answer DOWN, not hang the probe. */
+    /** The status resource reads the stats; a database that hangs must not hang the request for long. */
     private static final int STATS_TIMEOUT_MS = 2_000;
 
     @PersistenceContext(unitName = "plank")

@@ -8,7 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ListenerMonitor {
 
-    private static final ListenerStatus NOT_STARTED = new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0);
+    private static final ListenerStatus NOT_STARTED = new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0, 0);
 
     private volatile Supplier<ListenerStatus> source = () -> NOT_STARTED;
 

@@ -25,7 +25,8 @@ public class ListenerReadiness implements HealthCheck {
                 .status(status.listening())
                 .withData("state", status.state().name())
                 .withData("reconnects", status.reconnects())
-                .withData("last_seq", status.lastSeq());
+                .withData("last_seq", status.lastSeq())
+                .withData("lag", status.lag());
         if (status.lastError() != null) {
             response.withData("last_error", status.lastError());
         }
