@@ -2,10 +2,9 @@ package io.plank.listener.feed;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
@@ -13,27 +12,37 @@ import io.plank.domain.change.ChangeEvent;
 /**
  * Reads {@code plank.change_log} in {@code seq} order and hands on every committed change exactly once.
  *
- * <p>The difficulty: {@code seq} is taken inside the writer's transaction, before commit, so a change
- * with a lower {@code seq} can become visible after higher ones. When the next expected {@code seq} is
- * missing, the reader notes which transactions were running at that moment (the snapshot's xip list):
- * only they can still hold it. It stops there and polls until all of them have ended; whatever is then
- * still missing was rolled back and is skipped. So nothing committed is skipped and nothing is handed on
- * twice, at the price that changes queue behind a writing transaction that stays open.
+ * <p>The difficulty: {@code seq} is taken inside the writer's transaction, before commit, so a change with a
+ * lower {@code seq} can become visible after higher ones. When the next expected {@code seq} is missing, only a
+ * transaction that was running when the read's snapshot was taken can still hold it (it had its transaction id
+ * before it took the {@code seq}, which was before the visible higher one committed). So the reader notes every
+ * transaction running right after that read ({@code pg_locks}: each transaction holds a lock on its own id;
+ * unlike the snapshot's in-progress list this includes transactions newer than the snapshot's xmax, and prepared
+ * ones), and reads again only once all of them have ended, checking that before taking the next snapshot. That
+ * snapshot decides: a missing {@code seq} below the gap's end is then committed and visible, or gone for good
+ * (rolled back) and skipped. Nothing committed is skipped and nothing is handed on twice; the price is that
+ * changes queue behind a gap until the writing transactions open at that moment have ended.
  */
 final class ChangeLogReader {
 
     static final int PAGE_SIZE = 500;
 
     private static final String READ = """
-            SELECT l.seq, l.table_name, l.action, l.key::text, plank.change_frame(l), pg_current_snapshot()::text
+            SELECT l.seq, l.table_name, l.action, l.key::text, plank.change_frame(l)
             FROM plank.change_log l
             WHERE l.seq > ?
             ORDER BY l.seq
             LIMIT ?""";
 
+    private static final String RUNNING = """
+            SELECT transactionid::text FROM pg_locks
+            WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted""";
+
     private volatile long cursor;
     private volatile long newest;
-    private Set<Long> awaited;
+    /** The transactions that may hold a missing seq below {@link #gapEnd}; null when there is no gap. */
+    private Set<String> awaited;
+    private long gapEnd;
 
     ChangeLogReader(long cursor) {
         this.cursor = cursor;
@@ -57,56 +66,68 @@ final class ChangeLogReader {
     /** Hands on everything deliverable now, in {@code seq} order; returns how many changes that was. */
     int read(Connection connection, Consumer<ChangeEvent> sink) throws SQLException {
         int delivered = 0;
-        int rows;
-        do {
-            rows = 0;
-            try (var statement = connection.prepareStatement(READ)) {
-                statement.setLong(1, cursor);
-                statement.setInt(2, PAGE_SIZE);
-                try (var result = statement.executeQuery()) {
-                    while (result.next()) {
-                        rows++;
-                        long seq = result.getLong(1);
-                        newest = Math.max(newest, seq);
-                        if (seq != cursor + 1 && !gapClosed(Snapshot.parse(result.getString(6)))) {
-                            return delivered;
-                        }
-                        awaited = null;
-                        cursor = seq;
-                        delivered++;
-                        sink.accept(new ChangeEvent(seq, result.getString(2), Action.valueOf(result.getString(3)),
-                                result.getString(4), false, result.getString(5)));
+        while (true) {
+            long settledUpTo = 0;
+            if (awaited != null) {
+                Set<String> running = running(connection);
+                if (awaited.stream().anyMatch(running::contains)) {
+                    return delivered;
+                }
+                // All ended before the snapshot below is taken: below gapEnd it shows everything that committed.
+                settledUpTo = gapEnd;
+                awaited = null;
+            }
+            Page page = readPage(connection, sink, settledUpTo);
+            delivered += page.delivered();
+            if (page.gapAt() > 0) {
+                awaited = running(connection);
+                gapEnd = page.gapAt();
+                if (awaited.isEmpty()) {
+                    continue; // nothing was running, so nothing can still commit below the gap: read again now
+                }
+                return delivered;
+            }
+            if (!page.full()) {
+                return delivered;
+            }
+        }
+    }
+
+    /** What one read did: how many it handed on, where it met a gap (0 if none), whether the page was full. */
+    private record Page(int delivered, long gapAt, boolean full) {
+    }
+
+    private Page readPage(Connection connection, Consumer<ChangeEvent> sink, long settledUpTo) throws SQLException {
+        int delivered = 0;
+        int rows = 0;
+        try (var statement = connection.prepareStatement(READ)) {
+            statement.setLong(1, cursor);
+            statement.setInt(2, PAGE_SIZE);
+            try (var result = statement.executeQuery()) {
+                while (result.next()) {
+                    rows++;
+                    long seq = result.getLong(1);
+                    newest = Math.max(newest, seq);
+                    if (seq != cursor + 1 && seq > settledUpTo) {
+                        return new Page(delivered, seq, false);
                     }
+                    cursor = seq;
+                    delivered++;
+                    sink.accept(new ChangeEvent(seq, result.getString(2), Action.valueOf(result.getString(3)),
+                            result.getString(4), false, result.getString(5)));
                 }
             }
-        } while (rows == PAGE_SIZE);
-        return delivered;
-    }
-
-    /**
-     * Called with the snapshot of the read that found {@code seq}s missing after the cursor. The first time,
-     * remembers the transactions then running; the gap closes once none of them runs any more.
-     */
-    private boolean gapClosed(Snapshot now) {
-        if (awaited == null) {
-            awaited = now.running();
-            return awaited.isEmpty();
         }
-        return awaited.stream().noneMatch(now.running()::contains);
+        return new Page(delivered, 0, rows == PAGE_SIZE);
     }
 
-    /** The part of {@code pg_current_snapshot()} the reader needs: the transactions in progress. */
-    record Snapshot(Set<Long> running) {
-
-        /** Parses PostgreSQL's {@code xmin:xmax:xip,xip,...} text form. */
-        static Snapshot parse(String text) {
-            String[] parts = text.split(":", -1);
-            if (parts.length != 3) {
-                throw new IllegalArgumentException("not a pg_snapshot: " + text);
+    private static Set<String> running(Connection connection) throws SQLException {
+        Set<String> running = new HashSet<>();
+        try (var statement = connection.prepareStatement(RUNNING); var result = statement.executeQuery()) {
+            while (result.next()) {
+                running.add(result.getString(1));
             }
-            Set<Long> running = parts[2].isEmpty() ? Set.of()
-                    : Arrays.stream(parts[2].split(",")).map(Long::valueOf).collect(Collectors.toUnmodifiableSet());
-            return new Snapshot(running);
         }
+        return running;
     }
 }

@@ -5,9 +5,15 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
+import jakarta.transaction.Transactional;
 
-/** {@code plank.change_log} as resuming clients and the status resource see it. */
+/**
+ * {@code plank.change_log} as resuming clients and the status resource see it. Each read runs in a transaction
+ * of its own: replay runs on managed worker threads, where Payara closes a transaction-less persistence context
+ * after the first call.
+ */
 @ApplicationScoped
+@Transactional
 public class ChangeLog {
 
     /** The status resource reads the stats; a database that hangs must not hang the request for long. */

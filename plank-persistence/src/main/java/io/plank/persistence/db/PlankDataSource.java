@@ -13,7 +13,8 @@ import org.postgresql.ds.PGSimpleDataSource;
 /**
  * The data source class behind Plank's pooled {@code java:app/jdbc/plank}, configured from
  * {@link DatabaseSettings} (MicroProfile Config: environment variables, system properties, or the
- * server's own config sources). The application server pools it.
+ * server's own config sources). The application server pools it; each connection it hands the pool heals
+ * itself after PostgreSQL restarts ({@link ReconnectingConnection}).
  *
  * <p>Why a class of Plank's own: {@code @DataSourceDefinition} placeholders are not portable between
  * Payara ({@code ${MPCONFIG=...}}) and WildFly ({@code ${env.X}}, off by default), while every server
@@ -45,14 +46,14 @@ public class PlankDataSource implements DataSource {
 
     @Override
     public Connection getConnection() throws SQLException {
-        return delegate.getConnection();
+        return ReconnectingConnection.open(delegate);
     }
 
     /** Pools may pass the definition's (absent) credentials; then Plank's own settings apply. */
     @Override
     public Connection getConnection(String username, String password) throws SQLException {
         if (username == null || username.isEmpty()) {
-            return delegate.getConnection();
+            return getConnection();
         }
         return delegate.getConnection(username, password);
     }

@@ -13,9 +13,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
@@ -41,6 +43,7 @@ public class SessionRegistry implements Subscriber.Owner {
     private static final Logger LOG = Logger.getLogger(SessionRegistry.class.getName());
 
     static final int REPLAY_PAGE = 200;
+    private static final int REPLAY_ATTEMPTS = 3;
     private static final long ROOM_WAIT_MS = 5;
 
     @Inject
@@ -56,7 +59,8 @@ public class SessionRegistry implements Subscriber.Owner {
     @ConfigProperty(name = "plank.ws.send-queue-limit", defaultValue = "1000")
     int sendQueueLimit;
 
-    @Resource
+    // By lookup name: the registry may be created on the listener's thread, outside this WAR's naming context.
+    @Resource(lookup = "java:comp/DefaultManagedExecutorService")
     ManagedExecutorService executor;
 
     private final ConcurrentMap<String, Session> sessions = new ConcurrentHashMap<>();
@@ -65,6 +69,24 @@ public class SessionRegistry implements Subscriber.Owner {
     private final LongAdder changesReceived = new LongAdder();
     private final LongAdder messagesDelivered = new LongAdder();
     private final LongAdder overflows = new LongAdder();
+
+    /** Created with the application, in the web module's context, not lazily by the first change event. */
+    void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
+        LOG.fine("WebSocket session registry ready");
+    }
+
+    /** On undeploy or shutdown clients are told to go and come back (and resume), not left hanging. */
+    @PreDestroy
+    void closeAll() {
+        var goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Plank is stopping; reconnect and resume");
+        for (Session session : sessions.values()) {
+            try {
+                session.close(goingAway);
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.FINE, "Closing session " + session.getId() + " on shutdown failed", e);
+            }
+        }
+    }
 
     void onChange(@Observes ChangeEvent change) {
         changesReceived.increment();
@@ -150,37 +172,53 @@ public class SessionRegistry implements Subscriber.Owner {
         executor.execute(() -> catchUp(subscriber, subscription, since, upTo));
     }
 
-    /** Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. */
+    /**
+     * Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. A failed read
+     * (a pooled connection that died with a database restart, say) is tried again: the subscription drops what
+     * it already sent, so a retry from the start loses and repeats nothing.
+     */
     private void catchUp(Subscriber subscriber, Subscription subscription, long since, long upTo) {
-        try {
-            if (since < changeLog.prunedThrough()) {
-                subscriber.send(Frames.reset(subscription.table(),
-                        "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
-                subscription.restartAt(upTo, subscriber);
-                subscriber.flush();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                replay(subscriber, subscription, since, upTo);
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == REPLAY_ATTEMPTS) {
+                    LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + subscriber.id(), e);
+                    closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
+                    return;
+                }
+                LOG.log(Level.FINE, "Replay attempt " + attempt + " failed; trying again", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
                 return;
             }
-            long after = since;
-            while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
-                List<ChangeLog.Entry> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
-                if (page.isEmpty()) {
-                    break;
-                }
-                awaitRoom(subscriber);
-                for (ChangeLog.Entry entry : page) {
-                    subscription.replay(entry.seq(), entry.frame(), subscriber);
-                }
-                subscriber.flush();
-                after = page.get(page.size() - 1).seq();
-            }
-            subscription.goLive(subscriber);
-            subscriber.flush();
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + subscriber.id(), e);
-            closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
+    }
+
+    private void replay(Subscriber subscriber, Subscription subscription, long since, long upTo) throws InterruptedException {
+        if (since < changeLog.prunedThrough()) {
+            subscriber.send(Frames.reset(subscription.table(),
+                    "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
+            subscription.restartAt(upTo, subscriber);
+            subscriber.flush();
+            return;
+        }
+        long after = since;
+        while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
+            List<ChangeLog.Entry> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
+            if (page.isEmpty()) {
+                break;
+            }
+            awaitRoom(subscriber);
+            for (ChangeLog.Entry entry : page) {
+                subscription.replay(entry.seq(), entry.frame(), subscriber);
+            }
+            subscriber.flush();
+            after = page.get(page.size() - 1).seq();
+        }
+        subscription.goLive(subscriber);
+        subscriber.flush();
     }
 
     /** Replay goes no faster than the client reads: wait until half the outbox is free. */
