@@ -28,13 +28,15 @@ public final class RunningPlank implements AutoCloseable {
 
     private final TestDatabase database;
     private final AppServer server;
+    private final Path ear;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** A test JVM ended by a signal closes no JUnit store; the server stops by its own hook, the database by this. */
     private final Thread dropOnExit;
 
-    private RunningPlank(TestDatabase database, AppServer server) {
+    private RunningPlank(TestDatabase database, AppServer server, Path ear) {
         this.database = database;
         this.server = server;
+        this.ear = ear;
         this.dropOnExit = new Thread(this::close, "plank-test-database-dropper");
         Runtime.getRuntime().addShutdownHook(dropOnExit);
     }
@@ -48,7 +50,7 @@ public final class RunningPlank implements AutoCloseable {
 
         Instant begin = Instant.now();
         AppServer server = kind.install(home, workDir);
-        var plank = new RunningPlank(TestDatabase.create(), server);
+        var plank = new RunningPlank(TestDatabase.create(), server, ear);
         try {
             server.start(plank.database.plankEnvironment(), Ports.FREE);
             Instant started = Instant.now();
@@ -62,6 +64,14 @@ public final class RunningPlank implements AutoCloseable {
             plank.close();
             throw e;
         }
+    }
+
+    /** Undeploys the EAR and deploys it again, returning once readiness is UP; WebSocket sessions are closed by it. */
+    public void redeploy() {
+        Instant begin = Instant.now();
+        server.redeploy(ear);
+        server.awaitReady(Duration.ofMinutes(3));
+        LOG.info(() -> kind().id() + ": redeployed and ready in " + Duration.between(begin, Instant.now()).toMillis() + " ms");
     }
 
     public ServerKind kind() {

@@ -60,6 +60,20 @@ final class SocketClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Subscribes to {@code table}, resuming after {@code since} unless it is null, and returns the server's
+     * {@code subscribed} answer. Frames that follow it (a replay, a reset) stay queued for the caller.
+     */
+    JsonObject subscribe(String table, Long since) {
+        var message = JsonText.builder().add("type", "subscribe").add("table", table);
+        if (since != null) {
+            message.add("since", since);
+        }
+        send(message.build().toString());
+        return await("subscribed to " + table,
+                frame -> "subscribed".equals(frame.getString("type", null)) && table.equals(frame.getString("table", null)));
+    }
+
     void send(String text) {
         try {
             socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -106,6 +120,61 @@ final class SocketClient implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("Interrupted while waiting for " + what, e);
         }
+    }
+
+    /**
+     * Every frame from now on up to and including the first that matches {@code last}; fails after {@link #WAIT}
+     * with a summary of what did arrive.
+     */
+    List<JsonObject> takeUntil(String what, Predicate<JsonObject> last) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        List<JsonObject> taken = new ArrayList<>();
+        try {
+            while (true) {
+                // In slices, so that a connection the server ended fails the wait at once instead of at the deadline.
+                long slice = Math.min(deadline - System.nanoTime(), TimeUnit.MILLISECONDS.toNanos(200));
+                JsonObject frame = frames.poll(slice, TimeUnit.NANOSECONDS);
+                if (frame == null && (closeCode.isDone() && frames.isEmpty() || System.nanoTime() >= deadline)) {
+                    throw new AssertionError("No frame " + what + (closeCode.isDone() ? "" : " within " + WAIT.toSeconds() + " s")
+                            + "; received " + taken.size() + " frames, the last " + taken.subList(Math.max(0, taken.size() - 3), taken.size())
+                            + (closeCode.isDone() ? "; connection ended: " + describeEnd() : ""));
+                }
+                if (frame == null) {
+                    continue;
+                }
+                taken.add(frame);
+                if (last.test(frame)) {
+                    return taken;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while waiting for " + what, e);
+        }
+    }
+
+    /** The frames received and not yet taken, without waiting. */
+    List<JsonObject> takeAvailable() {
+        List<JsonObject> taken = new ArrayList<>();
+        frames.drainTo(taken);
+        return taken;
+    }
+
+    /** How the connection ended: a close code, or the error that ended it; "open" while it is open. */
+    String describeEnd() {
+        if (!closeCode.isDone()) {
+            return "open";
+        }
+        try {
+            return "closed with " + closeCode.join();
+        } catch (RuntimeException e) {
+            return "failed: " + e.getCause();
+        }
+    }
+
+    /** The next frame, whatever it is. */
+    JsonObject awaitFirst(String what) {
+        return await(what, frame -> true);
     }
 
     /** The next frame of type {@code type}. */

@@ -29,6 +29,8 @@ import java.util.logging.Logger;
  *     server.deploy(ear);
  *     server.awaitReady(Duration.ofMinutes(2));
  *     ... server.baseUrl(), server.webSocketUrl(), server.readinessUrl(), server.logFile()
+ *     server.redeploy(ear);   // or undeploy() and deploy(ear) with a pause between
+ *     server.awaitReady(Duration.ofMinutes(2));
  * }
  * }</pre>
  *
@@ -96,9 +98,22 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
     /** Deploys {@code ear} and returns once the server reports it deployed; a failed deployment throws. */
     public abstract void deploy(Path ear);
 
+    /** Undeploys Plank and returns once the server reports it gone: the application has stopped (its {@code @PreDestroy} ran). */
+    public abstract void undeploy();
+
+    /** Stops the deployed application and deploys {@code ear} in its place, as an operator rolling out a new version does. */
+    public void redeploy(Path ear) {
+        undeploy();
+        deploy(ear);
+    }
+
     /** Waits until the readiness URL answers 200 (status UP). */
     public void awaitReady(Duration timeout) {
-        awaitCondition("readiness " + readinessUrl() + " to answer 200", timeout, () -> status(readinessUrl()) == 200);
+        try {
+            awaitCondition("readiness " + readinessUrl() + " to answer 200", timeout, () -> status(readinessUrl()) == 200);
+        } catch (ServerException e) {
+            throw new ServerException(e.getMessage() + "\n--- " + readinessUrl() + " says\n" + body(readinessUrl()), e);
+        }
     }
 
     /** {@code http://127.0.0.1:PORT/plank} */
@@ -235,6 +250,19 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ServerException("Interrupted while probing " + uri, e);
+        }
+    }
+
+    /** The body of a GET, or what went wrong trying: for failure messages. */
+    static String body(URI uri) {
+        try {
+            var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "(no answer: " + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "(interrupted)";
         }
     }
 

@@ -63,6 +63,15 @@ final class PayaraServer extends AppServer {
     }
 
     @Override
+    public void undeploy() {
+        try {
+            runTool(asadmin("--port", adminPort, "undeploy", "plank"), Duration.ofMinutes(2));
+        } catch (ServerException e) {
+            throw new ServerException("Undeploying plank on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
+        }
+    }
+
+    @Override
     void shutDownGracefully() {
         runTool(asadmin("stop-domain", "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(1));
     }

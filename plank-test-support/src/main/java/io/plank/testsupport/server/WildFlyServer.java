@@ -33,6 +33,8 @@ final class WildFlyServer extends AppServer {
             "    /subsystem=microprofile-health-smallrye:add",
             "end-if",
             "/subsystem=microprofile-health-smallrye:write-attribute(name=security-enabled,value=false)",
+            // The scanner's default, 5 s, would be most of a deployment's or an undeployment's time.
+            "/subsystem=deployment-scanner/scanner=default:write-attribute(name=scan-interval,value=500)",
             "if (outcome == success) of /subsystem=health:read-resource",
             "    /subsystem=health:write-attribute(name=security-enabled,value=false)",
             "end-if",
@@ -44,6 +46,9 @@ final class WildFlyServer extends AppServer {
     private static final int[] BOUND_PORTS = {8009, HTTP, 8443, MANAGEMENT, 9993, 4712, 4713};
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration UNDEPLOY_TIMEOUT = Duration.ofMinutes(2);
+    /** One name whatever the file is called (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository). */
+    private static final String NAME = "plank.ear";
 
     private int offset;
 
@@ -94,13 +99,13 @@ final class WildFlyServer extends AppServer {
     @Override
     public void deploy(Path ear) {
         Path deployments = baseDir().resolve("deployments");
-        // One name whatever the file is called (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository).
-        String name = "plank.ear";
+        String name = NAME;
         Path deployed = deployments.resolve(name + ".deployed");
         Path failed = deployments.resolve(name + ".failed");
         try {
             Files.deleteIfExists(deployed);
             Files.deleteIfExists(failed);
+            Files.deleteIfExists(deployments.resolve(name + ".undeployed"));
             // Copied under a name the scanner ignores, then renamed: it never sees half a file.
             Path partial = deployments.resolve(name + ".part");
             Files.copy(ear, partial, StandardCopyOption.REPLACE_EXISTING);
@@ -113,6 +118,23 @@ final class WildFlyServer extends AppServer {
         if (Files.exists(failed)) {
             throw new ServerException("Deploying " + name + " on WildFly failed: " + read(failed) + "\n" + evidence());
         }
+    }
+
+    /** Deleting the {@code .deployed} marker is the scanner's way to undeploy; it answers with {@code .undeployed}. */
+    @Override
+    public void undeploy() {
+        Path deployments = baseDir().resolve("deployments");
+        Path deployed = deployments.resolve(NAME + ".deployed");
+        Path undeployed = deployments.resolve(NAME + ".undeployed");
+        try {
+            Files.deleteIfExists(undeployed);
+            if (!Files.deleteIfExists(deployed)) {
+                throw new ServerException(NAME + " is not deployed on WildFly (no " + deployed + ")");
+            }
+        } catch (IOException e) {
+            throw new ServerException("Could not remove " + deployed, e);
+        }
+        awaitCondition(NAME + " to be undeployed", UNDEPLOY_TIMEOUT, () -> Files.exists(undeployed));
     }
 
     @Override

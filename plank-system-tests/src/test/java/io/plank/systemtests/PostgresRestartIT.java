@@ -1,0 +1,129 @@
+package io.plank.systemtests;
+
+import static io.plank.systemtests.Delivery.itemsChangeFrom;
+import static io.plank.systemtests.Delivery.nthItemsChange;
+import static io.plank.systemtests.Delivery.seq;
+import static org.junit.jupiter.api.Assertions.assertAll;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+
+import jakarta.json.JsonObject;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * PostgreSQL restarting while rows are written: afterwards a client resuming with {@code since} has every committed
+ * change once. The restart ends every connection to the database server, every test's on this machine included,
+ * so this class runs last (see junit-platform.properties) and only where {@value #RESTART_COMMAND} says how.
+ */
+@ExtendWith(PlankExtension.class)
+@Order(Integer.MAX_VALUE)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class PostgresRestartIT {
+
+    static final String RESTART_COMMAND = "PLANK_TEST_PG_RESTART";
+
+    private static final Logger LOG = Logger.getLogger(PostgresRestartIT.class.getName());
+    private static final Duration RESTART_WITHIN = Duration.ofSeconds(60);
+    private static final Duration LISTENER_BACK_WITHIN = Duration.ofSeconds(30);
+    private static final Duration READY_WITHIN = Duration.ofSeconds(20);
+    private static final Duration WRITES_WITHIN = Duration.ofSeconds(20);
+
+    @Test
+    void clientResumingAfterPostgresRestartGetsEveryChangeOnce(RunningPlank plank) throws SQLException {
+        String restart = System.getenv(RESTART_COMMAND);
+        Assumptions.assumeTrue(restart != null && !restart.isBlank(), RESTART_COMMAND + " is not set: it names the "
+                + "command that restarts the PostgreSQL server of the test database, e.g. "
+                + "'pg_ctlcluster --skip-systemctl-redirect 15 main restart'");
+
+        try (var first = SocketClient.connect(plank)) {
+            long start = seq(first.subscribe("items", null));
+            try (var writers = Writers.startSurvivingConnectionLoss(plank, 3, 60, Duration.ofSeconds(60))) {
+                List<JsonObject> firstFrames = first.takeUntil("20 changes into the stream", nthItemsChange(20));
+
+                restartPostgres(restart);
+                Poll.until("the listener's connection after the PostgreSQL restart", LISTENER_BACK_WITHIN,
+                        () -> listenerConnected(plank), true);
+                writers.awaitMore(100, WRITES_WITHIN); // the writers are back too
+
+                first.close();
+                firstFrames.addAll(first.takeAvailable());
+                long last = Delivery.resumePoint(start, firstFrames);
+                // Checked together: which of the three paths through the server's pool (whose connections the
+                // restart killed) work is what a failure here has to tell.
+                assertAll(() -> assertResumes(plank, writers, start, last, firstFrames), () -> {
+                    var items = new Api(plank).get("/items?limit=1");
+                    assertEquals(200, items.statusCode(), "GET /items after the PostgreSQL restart: " + items.body());
+                }, () -> Poll.until("readiness after the PostgreSQL restart", READY_WITHIN, () -> Api.status(plank.readinessUrl()),
+                        200, () -> "(" + plank.readinessUrl() + " says " + Api.get(plank.readinessUrl()).body() + ")"));
+            }
+        }
+    }
+
+    private static void assertResumes(RunningPlank plank, Writers writers, long start, long last, List<JsonObject> firstFrames)
+            throws SQLException {
+        try (var second = SocketClient.connect(plank); var db = plank.connect()) {
+            second.subscribe("items", last);
+            writers.awaitMore(50, WRITES_WITHIN);
+            List<Writers.Write> written = writers.stop();
+            long end = LoggedChanges.insertSentinel(db);
+            List<JsonObject> secondFrames = second.takeUntil("the sentinel's INSERT, seq " + end
+                    + " (resumed after seq " + last + ")", itemsChangeFrom(end));
+
+            Delivery.assertNothingUpTo("the connection resumed after the restart", last, secondFrames);
+            Delivery.assertExactlyOnce(db, start, end, List.of(firstFrames, secondFrames), written);
+        }
+    }
+
+    /** Whether Plank's listener holds a connection to the database again; false while PostgreSQL is still starting. */
+    private static boolean listenerConnected(RunningPlank plank) {
+        try (var db = plank.connect(); var query = db.prepareStatement("SELECT count(*) FROM pg_stat_activity "
+                + "WHERE datname = current_database() AND application_name = 'plank-listener'");
+             var rows = query.executeQuery()) {
+            rows.next();
+            return rows.getInt(1) > 0;
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void restartPostgres(String command) {
+        long begin = System.nanoTime();
+        try {
+            Path output = Files.createTempFile("plank-pg-restart", ".log");
+            try {
+                var process = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true)
+                        .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+                if (!process.waitFor(RESTART_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    throw new AssertionError("'" + command + "' did not finish within " + RESTART_WITHIN.toSeconds() + " s: "
+                            + Files.readString(output));
+                }
+                if (process.exitValue() != 0) {
+                    throw new AssertionError("'" + command + "' exited with " + process.exitValue() + ": " + Files.readString(output));
+                }
+            } finally {
+                Files.deleteIfExists(output);
+            }
+        } catch (IOException e) {
+            throw new AssertionError("Could not run '" + command + "': " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while restarting PostgreSQL", e);
+        }
+        LOG.info(() -> "PostgreSQL restarted in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
+    }
+}
