@@ -52,7 +52,9 @@ public final class RunningPlank implements AutoCloseable {
         AppServer server = kind.install(home, workDir);
         var plank = new RunningPlank(TestDatabase.create(), server, ear);
         try {
-            server.start(plank.database.plankEnvironment(), Ports.FREE);
+            var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
+            environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
+            server.start(environment, Ports.FREE);
             Instant started = Instant.now();
             server.deploy(ear);
             server.awaitReady(Duration.ofMinutes(3));
