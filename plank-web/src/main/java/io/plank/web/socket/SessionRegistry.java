@@ -197,16 +197,18 @@ public class SessionRegistry implements Subscriber.Owner {
     }
 
     private void replay(Subscriber subscriber, Subscription subscription, long since, long upTo) throws InterruptedException {
-        if (since < changeLog.prunedThrough()) {
-            subscriber.send(Frames.reset(subscription.table(),
-                    "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
-            subscription.restartAt(upTo, subscriber);
-            subscriber.flush();
-            return;
-        }
         long after = since;
         while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
             List<ChangeLog.Entry> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
+            // Checked after each read: the pruner deletes oldest first and raises the watermark in the same
+            // transaction, so a page that lost entries to it is always followed by a watermark above since.
+            if (since < changeLog.prunedThrough()) {
+                subscriber.send(Frames.reset(subscription.table(),
+                        "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
+                subscription.restartAt(upTo, subscriber);
+                subscriber.flush();
+                return;
+            }
             if (page.isEmpty()) {
                 break;
             }
