@@ -54,6 +54,7 @@ public final class RunningPlank implements AutoCloseable {
         try {
             var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
             environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
+            environment.put("PLANK_ADMIN_ENABLED", "true");
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();
             server.deploy(ear);

@@ -1,5 +1,6 @@
 package io.plank.listener.feed;
 
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -19,6 +20,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.capture.ConfiguredCaptures;
 import io.plank.persistence.db.DatabaseSettings;
 import io.plank.persistence.feed.ListenerMonitor;
 import io.plank.persistence.feed.ListenerState;
@@ -55,6 +57,11 @@ public class ChangeListener {
     @ConfigProperty(name = "plank.listener.backoff-max-ms", defaultValue = "2000")
     int backoffMaxMs;
 
+    /** Tables to capture at start-up, besides those captured before: {@code orders, sales.invoices:ephemeral}. */
+    @Inject
+    @ConfigProperty(name = "plank.capture.tables")
+    Optional<String> capturedByConfig;
+
     /** Names this instance's saved position in the change log; give each instance its own. */
     @Inject
     @ConfigProperty(name = "plank.instance", defaultValue = NotificationLoop.DEFAULT_INSTANCE)
@@ -68,7 +75,11 @@ public class ChangeListener {
         var database = DatabaseSettings.fromConfig();
         // Flyway must have created the trigger before anyone relies on the feed. An unreachable database must
         // not fail the deployment, though: the loop then migrates before its first LISTEN, retrying with backoff.
-        Runnable migration = () -> SchemaMigrator.migrate(database.unpooled("plank-migrate"));
+        Runnable migration = () -> {
+            var dataSource = database.unpooled("plank-migrate");
+            SchemaMigrator.migrate(dataSource);
+            ConfiguredCaptures.apply(dataSource, capturedByConfig.orElse(""));
+        };
         Runnable pending = null;
         try {
             migration.run();

@@ -45,6 +45,11 @@ public class CapturedTables {
         return Optional.ofNullable(known.get(table));
     }
 
+    /** Drops the cached list: the next question reads the database again. */
+    public void forget() {
+        tables = null;
+    }
+
     public Map<String, CaptureMode> all() {
         Map<String, CaptureMode> known = tables;
         return known != null ? known : reload();

@@ -43,11 +43,21 @@ class ChangeCaptureTest {
 
     @BeforeAll
     static void migrate() throws SQLException {
+        assertTrue(migrationFiles() >= 4, "the migrations are on the test class path");
         database = TestDatabase.create();
-        assertEquals(3, SchemaMigrator.migrate(database.dataSource()), "every migration applies to an empty database");
+        assertEquals(migrationFiles(), SchemaMigrator.migrate(database.dataSource()), "every migration applies to an empty database");
         assertEquals(0, SchemaMigrator.migrate(database.dataSource()), "a second run finds nothing to do");
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("SELECT plank.capture('public.items', 'ephemeral')");
+        }
+    }
+
+    private static long migrationFiles() {
+        try (var files = java.nio.file.Files.list(java.nio.file.Path.of(
+                SchemaMigrator.class.getClassLoader().getResource("db/migration").toURI()))) {
+            return files.filter(file -> file.getFileName().toString().matches("V\\d+__.*\\.sql")).count();
+        } catch (java.io.IOException | java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -67,6 +67,7 @@ public class SessionRegistry implements Subscriber.Owner {
     private final ConcurrentMap<String, Subscriber> subscribers = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Set<Subscriber>> byTable = new ConcurrentHashMap<>();
     private final LongAdder changesReceived = new LongAdder();
+    private final ConcurrentMap<String, LongAdder> changesByTable = new ConcurrentHashMap<>();
     private final LongAdder messagesDelivered = new LongAdder();
     private final LongAdder overflows = new LongAdder();
 
@@ -90,6 +91,7 @@ public class SessionRegistry implements Subscriber.Owner {
 
     void onChange(@Observes ChangeEvent change) {
         changesReceived.increment();
+        changesByTable.computeIfAbsent(change.table(), table -> new LongAdder()).increment();
         Set<Subscriber> watchers = byTable.get(change.table());
         if (watchers != null) {
             for (Subscriber subscriber : watchers) {
@@ -283,6 +285,12 @@ public class SessionRegistry implements Subscriber.Owner {
                 LOG.log(Level.FINE, "Closing session " + subscriber.id() + " failed", e);
             }
         });
+    }
+
+    /** How many changes of {@code table} this instance has received since it started. */
+    public long changesOf(String table) {
+        LongAdder changes = changesByTable.get(table);
+        return changes == null ? 0 : changes.sum();
     }
 
     /** A consistent-enough view for the status resource. */

@@ -42,7 +42,10 @@ public class StatusResource {
         var subscriptions = Json.createObjectBuilder();
         sockets.subscriptions().forEach(subscriptions::add);
         var tables = Json.createObjectBuilder();
-        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(table, mode.sqlName()));
+        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(table, Json.createObjectBuilder()
+                .add("mode", mode.sqlName())
+                .add("subscribers", sockets.subscriptions().getOrDefault(table, 0))
+                .add("changes", registry.changesOf(table))));
         ListenerStatus status = listener.status();
         ChangeLog.Stats log = changeLog.stats();
         return Json.createObjectBuilder()

@@ -1,0 +1,109 @@
+package io.plank.web.tables;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+import jakarta.inject.Inject;
+import jakarta.json.Json;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.ForbiddenException;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.plank.domain.change.CaptureMode;
+import io.plank.domain.change.TableName;
+import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.capture.Captures;
+import io.plank.web.problems.InvalidRequestException;
+import io.plank.web.socket.SessionRegistry;
+
+/**
+ * {@code /api/tables}: list the captured tables, capture one ({@code PUT /api/tables/orders}), release one
+ * ({@code DELETE}). Attaching triggers is an operator's act, so the resource is off unless
+ * {@code plank.admin.enabled} is true; until Plank has authentication, keep it behind your gateway.
+ */
+@Path("tables")
+@Produces(MediaType.APPLICATION_JSON)
+public class TablesResource {
+
+    @Inject
+    Captures captures;
+
+    @Inject
+    CapturedTables capturedTables;
+
+    @Inject
+    SessionRegistry registry;
+
+    @Inject
+    @ConfigProperty(name = "plank.admin.enabled", defaultValue = "false")
+    boolean enabled;
+
+    @GET
+    public String list() {
+        requireEnabled();
+        Map<String, Integer> subscribers = registry.status().subscriptions();
+        var tables = Json.createArrayBuilder();
+        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(Json.createObjectBuilder()
+                .add("table", table)
+                .add("mode", mode.sqlName())
+                .add("subscribers", subscribers.getOrDefault(table, 0))
+                .add("changes", registry.changesOf(table))));
+        return tables.build().toString();
+    }
+
+    @PUT
+    @Path("{name}")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response capture(@PathParam("name") String name, CaptureRequest request, @Context UriInfo uri) {
+        requireEnabled();
+        TableName table = table(name);
+        CaptureMode mode = mode(request == null ? null : request.mode());
+        boolean created = captures.capture(table, mode);
+        String body = Json.createObjectBuilder().add("table", table.toString()).add("mode", mode.sqlName()).build().toString();
+        return (created ? Response.created(uri.getAbsolutePath()) : Response.ok()).entity(body).build();
+    }
+
+    @DELETE
+    @Path("{name}")
+    public Response release(@PathParam("name") String name) {
+        requireEnabled();
+        captures.release(table(name));
+        return Response.noContent().build();
+    }
+
+    private void requireEnabled() {
+        if (!enabled) {
+            throw new ForbiddenException("The admin API is off: set plank.admin.enabled=true, behind your gateway's authentication");
+        }
+    }
+
+    private static TableName table(String name) {
+        try {
+            return TableName.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+    }
+
+    private static CaptureMode mode(String mode) {
+        if (mode == null) {
+            return CaptureMode.DURABLE;
+        }
+        try {
+            return CaptureMode.ofSqlName(mode);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException("mode must be durable or ephemeral");
+        }
+    }
+}
