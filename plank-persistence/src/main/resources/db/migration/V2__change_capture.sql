@@ -103,6 +103,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
+    IF target IS NULL THEN
+        RAISE EXCEPTION 'there is no such table' USING ERRCODE = 'undefined_table';
+    END IF;
+
     IF (SELECT relkind FROM pg_class WHERE oid = target) NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table (views and other relations cannot be captured)', target
             USING ERRCODE = 'wrong_object_type';

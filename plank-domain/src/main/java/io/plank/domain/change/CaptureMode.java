@@ -14,7 +14,13 @@ public enum CaptureMode {
         return name().toLowerCase(java.util.Locale.ROOT);
     }
 
+    /** @throws IllegalArgumentException naming the allowed modes */
     public static CaptureMode ofSqlName(String name) {
-        return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        for (CaptureMode mode : values()) {
+            if (mode.sqlName().equals(name)) {
+                return mode;
+            }
+        }
+        throw new IllegalArgumentException("capture mode must be durable or ephemeral, not '" + name + "'");
     }
 }

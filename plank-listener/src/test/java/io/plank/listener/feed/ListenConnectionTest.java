@@ -107,12 +107,19 @@ class ListenConnectionTest {
 
     @Test
     void livenessCheckFailsOnceTheBackendIsGone() throws SQLException {
-        listener.checkAlive();
+        roundTrip();
         assertEquals(1, Notifications.terminateListener(sender));
         assertThrows(SQLException.class, () -> {
             listener.await(1_000);
-            listener.checkAlive();
+            roundTrip();
         });
+    }
+
+    /** What the loop does when a wait comes back empty: a statement on the listening session. */
+    private void roundTrip() throws SQLException {
+        try (var statement = listener.jdbc().createStatement()) {
+            statement.execute("SELECT 1");
+        }
     }
 
     private List<String> receive(int count) throws SQLException {

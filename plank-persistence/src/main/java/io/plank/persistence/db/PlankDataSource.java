@@ -55,7 +55,7 @@ public class PlankDataSource implements DataSource {
         if (username == null || username.isEmpty()) {
             return getConnection();
         }
-        return delegate.getConnection(username, password);
+        return ReconnectingConnection.open(() -> delegate.getConnection(username, password));
     }
 
     @Override

@@ -24,18 +24,28 @@ final class ReconnectingConnection implements InvocationHandler {
 
     private static final Logger LOG = Logger.getLogger(ReconnectingConnection.class.getName());
 
-    private final DataSource source;
+    /** Opens a physical connection. */
+    @FunctionalInterface
+    interface Opener {
+        Connection open() throws SQLException;
+    }
+
+    private final Opener source;
     private Connection physical;
     private boolean closed;
 
-    private ReconnectingConnection(DataSource source, Connection physical) {
+    private ReconnectingConnection(Opener source, Connection physical) {
         this.source = source;
         this.physical = physical;
     }
 
     static Connection open(DataSource source) throws SQLException {
+        return open(source::getConnection);
+    }
+
+    static Connection open(Opener source) throws SQLException {
         return (Connection) Proxy.newProxyInstance(ReconnectingConnection.class.getClassLoader(),
-                new Class<?>[] {Connection.class}, new ReconnectingConnection(source, source.getConnection()));
+                new Class<?>[] {Connection.class}, new ReconnectingConnection(source, source.open()));
     }
 
     @Override
@@ -66,7 +76,7 @@ final class ReconnectingConnection implements InvocationHandler {
             if (method.getName().equals("commit")) {
                 throw new SQLException("The database connection was lost; the transaction did not commit", "08006");
             }
-            physical = source.getConnection();
+            physical = source.open();
             LOG.info("Replaced a pooled database connection that had failed");
         }
         try {
