@@ -8,11 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.File;
 import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -41,9 +46,10 @@ class PostgresRestartIT {
     private static final Duration LISTENER_BACK_WITHIN = Duration.ofSeconds(30);
     private static final Duration READY_WITHIN = Duration.ofSeconds(20);
     private static final Duration WRITES_WITHIN = Duration.ofSeconds(20);
+    private static final int PARALLEL_REQUESTS = 8;
 
     @Test
-    void clientResumingAfterPostgresRestartGetsEveryChangeOnce(RunningPlank plank) throws SQLException {
+    void clientResumingAfterPostgresRestartGetsEveryChangeOnce(RunningPlank plank) throws Exception {
         String restart = System.getenv(RESTART_COMMAND);
         Assumptions.assumeTrue(restart != null && !restart.isBlank(), RESTART_COMMAND + " is not set: it names the "
                 + "command that restarts the PostgreSQL server of the test database, e.g. "
@@ -54,6 +60,7 @@ class PostgresRestartIT {
             try (var writers = Writers.startSurvivingConnectionLoss(plank, 3, 60, Duration.ofSeconds(60))) {
                 List<JsonObject> firstFrames = first.takeUntil("20 changes into the stream", nthItemsChange(20));
 
+                assertApiAnswersEveryRequest(plank); // also fills the server's pool with connections for the restart to kill
                 restartPostgres(restart);
                 Poll.until("the listener's connection after the PostgreSQL restart", LISTENER_BACK_WITHIN,
                         () -> listenerConnected(plank), true);
@@ -64,10 +71,8 @@ class PostgresRestartIT {
                 long last = Delivery.resumePoint(start, firstFrames);
                 // Checked together: which of the three paths through the server's pool (whose connections the
                 // restart killed) work is what a failure here has to tell.
-                assertAll(() -> assertResumes(plank, writers, start, last, firstFrames), () -> {
-                    var items = new Api(plank).get("/items?limit=1");
-                    assertEquals(200, items.statusCode(), "GET /items after the PostgreSQL restart: " + items.body());
-                }, () -> Poll.until("readiness after the PostgreSQL restart", READY_WITHIN, () -> Api.status(plank.readinessUrl()),
+                assertAll(() -> assertResumes(plank, writers, start, last, firstFrames), () -> assertApiAnswersEveryRequest(plank),
+                        () -> Poll.until("readiness after the PostgreSQL restart", READY_WITHIN, () -> Api.status(plank.readinessUrl()),
                         200, () -> "(" + plank.readinessUrl() + " says " + Api.get(plank.readinessUrl()).body() + ")"));
             }
         }
@@ -85,6 +90,30 @@ class PostgresRestartIT {
 
             Delivery.assertNothingUpTo("the connection resumed after the restart", last, secondFrames);
             Delivery.assertExactlyOnce(db, start, end, List.of(firstFrames, secondFrames), written);
+        }
+    }
+
+    /**
+     * Requests in parallel, so that they draw several of the server pool's connections, every one of which the restart
+     * killed: none may fail, not even the first on each connection.
+     */
+    private static void assertApiAnswersEveryRequest(RunningPlank plank) throws InterruptedException, ExecutionException {
+        var api = new Api(plank);
+        var clients = Executors.newFixedThreadPool(PARALLEL_REQUESTS);
+        try {
+            List<Future<HttpResponse<String>>> responses = new ArrayList<>();
+            for (int i = 0; i < 3 * PARALLEL_REQUESTS; i++) {
+                responses.add(clients.submit(() -> api.get("/items?limit=1")));
+            }
+            List<String> failed = new ArrayList<>();
+            for (var response : responses) {
+                if (response.get().statusCode() != 200) {
+                    failed.add(response.get().statusCode() + " " + response.get().body());
+                }
+            }
+            assertEquals(List.of(), failed, "GET /items after the PostgreSQL restart, " + responses.size() + " requests");
+        } finally {
+            clients.shutdownNow();
         }
     }
 

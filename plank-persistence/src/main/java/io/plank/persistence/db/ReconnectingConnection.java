@@ -6,23 +6,36 @@ import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import javax.sql.DataSource;
 
 /**
- * A connection for the application server's pool that replaces its physical connection after a fatal error.
+ * A connection for the application server's pool that replaces its physical connection when the server session
+ * behind it has died, as every pooled one has after PostgreSQL restarts.
  *
- * <p>Why: after PostgreSQL restarts, every pooled physical connection is dead, and neither server validates the
- * connections of an application-defined data source by default (WildFly keeps handing out the dead ones for good).
- * Here the call that meets the dead connection still fails, as its transaction is gone, but the next use of the
- * pooled connection opens a fresh one. Fatal means SQLState class 08 (connection exception) or 57P0x (the server
- * shut down or terminated the session).
+ * <p>Why: neither server validates the connections of an application-defined data source by default (WildFly keeps
+ * handing out the dead ones for good), so each dead connection would fail one request. Two checks cover it:
+ * <ul>
+ * <li>Before a connection that sat idle for {@value #IDLE_CHECK_MILLIS} ms or more is used outside a transaction, it
+ * is checked with {@link Connection#isValid} (one empty query) and replaced if dead; the same window HikariCP uses.
+ * A busy connection pays nothing.</li>
+ * <li>A fatal error met in use (SQLState class 08, connection exception, or 57P0x, the server shut down or terminated
+ * the session) discards the physical connection, and the next use opens a fresh one.</li>
+ * </ul>
+ * A transaction that was open on a dead connection is lost, and nothing pretends otherwise: until it is rolled back,
+ * every call fails with 08003, so no later statement of it runs (and commits) on the fresh connection, and a
+ * {@code commit} fails with 08006. The fresh connection gets the auto-commit, isolation and read-only settings the
+ * pool had set.
  */
 final class ReconnectingConnection implements InvocationHandler {
 
+    static final long IDLE_CHECK_MILLIS = 500;
+
     private static final Logger LOG = Logger.getLogger(ReconnectingConnection.class.getName());
+    private static final int VALIDATION_TIMEOUT_SECONDS = 5;
 
     /** Opens a physical connection. */
     @FunctionalInterface
@@ -33,10 +46,20 @@ final class ReconnectingConnection implements InvocationHandler {
     private final Opener source;
     private Connection physical;
     private boolean closed;
+    private long lastUsed = System.nanoTime();
 
-    private ReconnectingConnection(Opener source, Connection physical) {
+    private boolean autoCommit = true;
+    private Integer isolation;
+    private boolean readOnly;
+    /** Since the last commit, rollback or auto-commit change, a call did work inside a transaction. */
+    private boolean inTransaction;
+    /** A transaction's connection died: only its end (rollback, commit) is accepted until then. */
+    private boolean transactionLost;
+
+    private ReconnectingConnection(Opener source, Connection physical) throws SQLException {
         this.source = source;
         this.physical = physical;
+        this.autoCommit = physical.getAutoCommit();
     }
 
     static Connection open(DataSource source) throws SQLException {
@@ -50,7 +73,8 @@ final class ReconnectingConnection implements InvocationHandler {
 
     @Override
     public synchronized Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        switch (method.getName()) {
+        String name = method.getName();
+        switch (name) {
             case "equals":
                 return proxy == args[0];
             case "hashCode":
@@ -67,32 +91,102 @@ final class ReconnectingConnection implements InvocationHandler {
                 break;
         }
         if (physical != null && physical.isClosed()) {
-            discard(); // pgjdbc closes itself after an I/O error, also one met through a Statement or ResultSet
+            lose(); // pgjdbc closes itself after an I/O error, also one met through a Statement or ResultSet
+        }
+        if (transactionLost) {
+            return endLostTransaction(name, args);
         }
         if (physical == null) {
-            if (method.getName().equals("rollback")) {
-                return null; // the transaction died with the old connection; there is nothing to roll back
+            if (name.equals("rollback") || name.equals("commit")) {
+                return null; // no work was done since the connection was lost, so nothing to end
             }
-            if (method.getName().equals("commit")) {
-                throw new SQLException("The database connection was lost; the transaction did not commit", "08006");
-            }
-            physical = source.open();
-            LOG.info("Replaced a pooled database connection that had failed");
+            reopen("had failed");
+        } else if (!inTransaction && System.nanoTime() - lastUsed >= TimeUnit.MILLISECONDS.toNanos(IDLE_CHECK_MILLIS)
+                && !physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
+            discard();
+            reopen("had died while idle");
         }
         try {
-            return method.invoke(physical, args);
+            Object result = method.invoke(physical, args);
+            track(name, args);
+            return result;
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
             if (cause instanceof SQLException sql && fatal(sql)) {
-                discard();
+                lose();
             }
             throw cause;
+        } finally {
+            lastUsed = System.nanoTime();
         }
     }
 
     static boolean fatal(SQLException e) {
         String state = e.getSQLState();
         return state != null && (state.startsWith("08") || state.startsWith("57P0"));
+    }
+
+    /** Keeps what the fresh connection must repeat, and whether a transaction holds work. */
+    private void track(String name, Object[] args) {
+        switch (name) {
+            case "setAutoCommit" -> {
+                autoCommit = (Boolean) args[0];
+                inTransaction = false;
+            }
+            case "commit", "rollback" -> inTransaction = args != null && args.length > 0; // to a savepoint: still open
+            case "setTransactionIsolation" -> isolation = (Integer) args[0];
+            case "setReadOnly" -> readOnly = (Boolean) args[0];
+            default -> inTransaction |= !autoCommit && !name.startsWith("get") && !name.startsWith("is");
+        }
+    }
+
+    private Object endLostTransaction(String name, Object[] args) throws SQLException {
+        switch (name) {
+            case "rollback" -> {
+                if (args == null || args.length == 0) {
+                    transactionLost = false;
+                    return null;
+                }
+            }
+            case "commit", "setAutoCommit" -> {
+                transactionLost = false;
+                if (name.equals("setAutoCommit")) {
+                    autoCommit = (Boolean) args[0];
+                }
+                throw new SQLException("The database connection was lost; the transaction did not commit", "08006");
+            }
+            case "getAutoCommit" -> {
+                return autoCommit;
+            }
+            default -> {
+            }
+        }
+        throw new SQLException("The database connection was lost in the middle of a transaction; roll it back", "08003");
+    }
+
+    /** The physical connection failed: drop it, and with it the transaction it held, if any. */
+    private void lose() {
+        discard();
+        if (inTransaction) {
+            transactionLost = true;
+            inTransaction = false;
+        }
+    }
+
+    private void reopen(String why) throws SQLException {
+        Connection fresh = source.open();
+        try {
+            fresh.setAutoCommit(autoCommit);
+            if (isolation != null) {
+                fresh.setTransactionIsolation(isolation);
+            }
+            fresh.setReadOnly(readOnly);
+        } catch (SQLException e) {
+            fresh.close();
+            throw e;
+        }
+        physical = fresh;
+        LOG.info(() -> "Replaced a pooled database connection that " + why);
     }
 
     private void discard() {

@@ -2,6 +2,7 @@ package io.plank.persistence.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.plank.testsupport.db.TestDatabase;
 
-/** A pooled connection whose server session dies (as when PostgreSQL restarts) is usable again on its next use. */
+/** A pooled connection whose server session dies (as when PostgreSQL restarts) is usable again, and loses no transaction silently. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ReconnectingConnectionTest {
 
@@ -48,15 +49,63 @@ class ReconnectingConnectionTest {
     }
 
     @Test
-    void aLostTransactionDoesNotPretendToCommit() throws SQLException {
+    void aConnectionThatDiedWhileIdleIsReplacedBeforeItsNextUse() throws Exception {
         try (Connection connection = ReconnectingConnection.open(database.dataSource())) {
+            int before = backendPid(connection);
+            terminate(before);
+            Thread.sleep(ReconnectingConnection.IDLE_CHECK_MILLIS + 50); // idle, as in a pool after a restart
+
+            int after = backendPid(connection);
+            assertNotEquals(before, after, "no call fails: the idle connection is checked and replaced first");
+        }
+    }
+
+    @Test
+    void aLostTransactionIsNeverContinuedOnTheFreshConnection() throws SQLException {
+        try (Connection connection = ReconnectingConnection.open(database.dataSource())) {
+            execute(connection, "CREATE TABLE IF NOT EXISTS lost_tx (id int PRIMARY KEY)");
+            execute(connection, "TRUNCATE lost_tx");
+            connection.setAutoCommit(false);
+            execute(connection, "INSERT INTO lost_tx VALUES (1)");
+            terminate(backendPid(connection));
+            assertThrows(SQLException.class, () -> execute(connection, "INSERT INTO lost_tx VALUES (2)"));
+
+            var next = assertThrows(SQLException.class, () -> execute(connection, "INSERT INTO lost_tx VALUES (3)"),
+                    "a later statement of the lost transaction must not run, and commit, on a new session");
+            assertEquals("08003", next.getSQLState());
+            var commit = assertThrows(SQLException.class, connection::commit, "the transaction did not commit");
+            assertEquals("08006", commit.getSQLState());
+
+            connection.rollback(); // what a pool does after a failure: nothing to undo, no error
+            execute(connection, "INSERT INTO lost_tx VALUES (4)");
+            connection.commit();
+            try (var admin = database.connect(); var statement = admin.createStatement();
+                 var rows = statement.executeQuery("SELECT array_agg(id ORDER BY id)::text FROM lost_tx")) {
+                rows.next();
+                assertEquals("{4}", rows.getString(1), "only the transaction after the loss committed");
+            }
+        }
+    }
+
+    @Test
+    void theFreshConnectionKeepsThePoolsSettings() throws SQLException {
+        try (Connection connection = ReconnectingConnection.open(database.dataSource())) {
+            connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
+            connection.setReadOnly(true);
             connection.setAutoCommit(false);
             terminate(backendPid(connection));
             assertThrows(SQLException.class, () -> backendPid(connection));
+            connection.rollback();
 
-            connection.rollback(); // what a pool does after a failure: nothing to undo, no error
-            var commit = assertThrows(SQLException.class, connection::commit);
-            assertEquals("08006", commit.getSQLState());
+            try (var statement = connection.createStatement();
+                 var rows = statement.executeQuery("SELECT current_setting('transaction_isolation'), "
+                         + "current_setting('transaction_read_only')")) {
+                rows.next();
+                assertEquals("serializable", rows.getString(1));
+                assertEquals("on", rows.getString(2));
+            }
+            assertFalse(connection.getAutoCommit());
+            connection.rollback();
         }
     }
 
@@ -73,6 +122,12 @@ class ReconnectingConnectionTest {
         try (var statement = connection.createStatement(); var result = statement.executeQuery("SELECT pg_backend_pid()")) {
             result.next();
             return result.getInt(1);
+        }
+    }
+
+    private static void execute(Connection connection, String sql) throws SQLException {
+        try (var statement = connection.createStatement()) {
+            statement.execute(sql);
         }
     }
 
