@@ -34,11 +34,11 @@ class ChangeEventTest {
 
     @Test
     void durableChangesCarryTheirPlaceInTheLog() {
-        var event = new ChangeEvent(42, "items", Action.INSERT, "1", false, FRAME);
+        var event = new ChangeEvent(42, "items", Action.INSERT, "1", false, FRAME, null);
         assertEquals(42, event.seq());
         assertTrue(event.durable());
         assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", false, FRAME).durable());
-        assertThrows(IllegalArgumentException.class, () -> new ChangeEvent(-1, "items", Action.INSERT, "1", false, FRAME));
+        assertThrows(IllegalArgumentException.class, () -> new ChangeEvent(-1, "items", Action.INSERT, "1", false, FRAME, null));
     }
 
     @Test

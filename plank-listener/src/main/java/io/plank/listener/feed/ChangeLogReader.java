@@ -28,7 +28,8 @@ final class ChangeLogReader {
     static final int PAGE_SIZE = 500;
 
     private static final String READ = """
-            SELECT l.seq, l.table_name, l.action, l.key::text, plank.change_frame(l)
+            SELECT l.seq, l.table_name, l.action, l.key::text, plank.change_frame(l),
+                   CASE WHEN l.action = 'UPDATE' THEN l.old_row::text END
             FROM plank.change_log l
             WHERE l.seq > ?
             ORDER BY l.seq
@@ -114,7 +115,7 @@ final class ChangeLogReader {
                     cursor = seq;
                     delivered++;
                     sink.accept(new ChangeEvent(seq, result.getString(2), Action.valueOf(result.getString(3)),
-                            result.getString(4), false, result.getString(5)));
+                            result.getString(4), false, result.getString(5), result.getString(6)));
                 }
             }
         }

@@ -7,6 +7,9 @@ import jakarta.persistence.EntityManager;
 import jakarta.persistence.PersistenceContext;
 import jakarta.transaction.Transactional;
 
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+
 /**
  * {@code plank.change_log} as resuming clients and the status resource see it. Each read runs in a transaction
  * of its own: replay runs on managed worker threads, where Payara closes a transaction-less persistence context
@@ -22,19 +25,20 @@ public class ChangeLog {
     @PersistenceContext(unitName = "plank")
     EntityManager em;
 
-    /** One logged change: its place in the log and its finished wire frame. */
-    public record Entry(long seq, String frame) {
-    }
-
     /** How big the log is and how far it reaches. */
     public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
     }
 
-    /** The changes of {@code table} with {@code after < seq <= upTo}, oldest first, at most {@code limit}. */
-    public List<Entry> changes(String table, long after, long upTo, int limit) {
+    /**
+     * The changes of {@code table} with {@code after < seq <= upTo}, oldest first, at most {@code limit}: the same
+     * events the listener hands on.
+     */
+    public List<ChangeEvent> changes(String table, long after, long upTo, int limit) {
         @SuppressWarnings("unchecked")
         List<Object[]> rows = em.createNativeQuery("""
-                        SELECT l.seq, plank.change_frame(l) FROM plank.change_log l
+                        SELECT l.seq, l.action, l.key::text, plank.change_frame(l),
+                               CASE WHEN l.action = 'UPDATE' THEN l.old_row::text END
+                        FROM plank.change_log l
                         WHERE l.table_name = ?1 AND l.seq > ?2 AND l.seq <= ?3
                         ORDER BY l.seq LIMIT ?4""")
                 .setParameter(1, table)
@@ -42,7 +46,8 @@ public class ChangeLog {
                 .setParameter(3, upTo)
                 .setParameter(4, limit)
                 .getResultList();
-        return rows.stream().map(row -> new Entry(((Number) row[0]).longValue(), (String) row[1])).toList();
+        return rows.stream().map(row -> new ChangeEvent(((Number) row[0]).longValue(), table, Action.valueOf((String) row[1]),
+                (String) row[2], false, (String) row[3], (String) row[4])).toList();
     }
 
     /** Every change up to this {@code seq} may have been pruned: a client that saw less must reload. */

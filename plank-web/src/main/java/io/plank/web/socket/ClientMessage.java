@@ -9,26 +9,56 @@ import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import jakarta.json.stream.JsonParsingException;
 
+import io.plank.domain.filter.Filter;
+import io.plank.domain.filter.InvalidFilterException;
+
 /**
- * A parsed client message: {@code subscribe} (with a table and, to resume, {@code since}: the last {@code seq}
- * the client has), {@code unsubscribe} (with a table) or {@code ping}.
+ * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, and either
+ * {@code since}, the last {@code seq} the client has, or {@code snapshot}), {@code unsubscribe} (by {@code sub},
+ * or every subscription of a {@code table}) or {@code ping}.
  */
-record ClientMessage(Type type, String table, Long since) {
+record ClientMessage(Type type, String table, String sub, Long since, Filter filter, boolean snapshot) {
 
     enum Type { SUBSCRIBE, UNSUBSCRIBE, PING }
 
     static final int MAX_TABLE_NAME_LENGTH = 200;
+    static final int MAX_SUB_LENGTH = 100;
+
+    /** A plain subscription to {@code table}, as {@code ?tables=} asks for. */
+    static ClientMessage subscribe(String table) {
+        return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false);
+    }
 
     static ClientMessage parse(String text) throws ProtocolError {
         JsonObject message = object(text);
-        String type = string(message, "type");
+        String type = string(message, "type", null);
         return switch (type) {
-            case "subscribe" -> new ClientMessage(Type.SUBSCRIBE, table(message), since(message));
-            case "unsubscribe" -> new ClientMessage(Type.UNSUBSCRIBE, table(message), null);
-            case "ping" -> new ClientMessage(Type.PING, null, null);
+            case "subscribe" -> subscribe(message);
+            case "unsubscribe" -> unsubscribe(message);
+            case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false);
             default -> throw new ProtocolError(ProtocolError.UNKNOWN_TYPE,
                     "Unknown message type '" + Frames.abbreviate(type) + "'; expected subscribe, unsubscribe or ping");
         };
+    }
+
+    private static ClientMessage subscribe(JsonObject message) throws ProtocolError {
+        String sub = sub(message);
+        String table = table(message, sub);
+        Long since = since(message, table, sub);
+        boolean snapshot = snapshot(message, table, sub);
+        if (since != null && snapshot) {
+            throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
+                    "\"since\" and \"snapshot\" exclude each other: resume from a seq, or start again from a snapshot", table, sub);
+        }
+        return new ClientMessage(Type.SUBSCRIBE, table, sub, since, filter(message, table, sub), snapshot);
+    }
+
+    private static ClientMessage unsubscribe(JsonObject message) throws ProtocolError {
+        String sub = sub(message);
+        if (sub != null) {
+            return new ClientMessage(Type.UNSUBSCRIBE, null, sub, null, null, false);
+        }
+        return new ClientMessage(Type.UNSUBSCRIBE, table(message, null), null, null, null, false);
     }
 
     private static JsonObject object(String text) throws ProtocolError {
@@ -46,16 +76,27 @@ record ClientMessage(Type type, String table, Long since) {
         return value.asJsonObject();
     }
 
-    private static String table(JsonObject message) throws ProtocolError {
-        String table = string(message, "table");
+    private static String sub(JsonObject message) throws ProtocolError {
+        JsonValue value = message.get("sub");
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (!(value instanceof JsonString string) || string.getString().isEmpty() || string.getString().length() > MAX_SUB_LENGTH) {
+            throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"sub\" must be a string of 1 to " + MAX_SUB_LENGTH + " characters");
+        }
+        return string.getString();
+    }
+
+    private static String table(JsonObject message, String sub) throws ProtocolError {
+        String table = string(message, "table", sub);
         if (table.isEmpty() || table.length() > MAX_TABLE_NAME_LENGTH) {
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
-                    "\"table\" must be a table name of 1 to " + MAX_TABLE_NAME_LENGTH + " characters");
+                    "\"table\" must be a table name of 1 to " + MAX_TABLE_NAME_LENGTH + " characters", null, sub);
         }
         return table;
     }
 
-    private static Long since(JsonObject message) throws ProtocolError {
+    private static Long since(JsonObject message, String table, String sub) throws ProtocolError {
         JsonValue value = message.get("since");
         if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
             return null;
@@ -70,13 +111,39 @@ record ClientMessage(Type type, String table, Long since) {
                 // too large for a seq: refused below
             }
         }
-        throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"since\" must be a seq: a whole number, 0 or more");
+        throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"since\" must be a seq: a whole number, 0 or more", table, sub);
     }
 
-    private static String string(JsonObject message, String field) throws ProtocolError {
+    private static boolean snapshot(JsonObject message, String table, String sub) throws ProtocolError {
+        JsonValue value = message.get("snapshot");
+        if (value == null || value == JsonValue.NULL || value == JsonValue.FALSE) {
+            return false;
+        }
+        if (value == JsonValue.TRUE) {
+            return true;
+        }
+        throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"snapshot\" must be true or false", table, sub);
+    }
+
+    private static Filter filter(JsonObject message, String table, String sub) throws ProtocolError {
+        JsonValue value = message.get("filter");
+        if (value == null || value.getValueType() == JsonValue.ValueType.NULL) {
+            return null;
+        }
+        if (!(value instanceof JsonString string)) {
+            throw new ProtocolError(ProtocolError.INVALID_FILTER, "\"filter\" must be a string such as \"status=eq.paid\"", table, sub);
+        }
+        try {
+            return Filter.parse(string.getString());
+        } catch (InvalidFilterException e) {
+            throw new ProtocolError(ProtocolError.INVALID_FILTER, e.getMessage(), table, sub);
+        }
+    }
+
+    private static String string(JsonObject message, String field, String sub) throws ProtocolError {
         JsonValue value = message.get(field);
         if (!(value instanceof JsonString string)) {
-            throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "The message needs a string \"" + field + "\"");
+            throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "The message needs a string \"" + field + "\"", null, sub);
         }
         return string.getString();
     }

@@ -1,8 +1,15 @@
 package io.plank.web.socket;
 
-import jakarta.json.Json;
+import java.util.List;
 
-/** Server-to-client messages other than changes (those arrive already serialised from the database). */
+import jakarta.json.Json;
+import jakarta.json.JsonObjectBuilder;
+
+/**
+ * Server-to-client messages. Changes arrive already serialised from the database; this adds to them only what
+ * differs per client ({@link #annotated}) and builds the others. {@code sub}, where it appears, is the id the
+ * client gave the subscription; the plain form has none and the frames then carry none.
+ */
 final class Frames {
 
     static final String PONG = "{\"type\":\"pong\"}";
@@ -12,26 +19,70 @@ final class Frames {
     private Frames() {
     }
 
-    static String subscribed(String table) {
-        return withTable("subscribed", table);
+    static String subscribed(String table, String sub) {
+        return base("subscribed", table, sub).build().toString();
     }
 
     /** The answer for a durable table: {@code seq} is where the live stream starts (the log's position now). */
-    static String subscribed(String table, long seq) {
-        return Json.createObjectBuilder().add("type", "subscribed").add("table", table).add("seq", seq).build().toString();
+    static String subscribed(String table, String sub, long seq) {
+        return base("subscribed", table, sub).add("seq", seq).build().toString();
     }
 
     /** The client cannot resume from where it asked; it must reload the table and carry on from here. */
-    static String reset(String table, String reason) {
-        return Json.createObjectBuilder().add("type", "reset").add("table", table).add("reason", reason).build().toString();
+    static String reset(String table, String sub, String reason) {
+        return base("reset", table, sub).add("reason", reason).build().toString();
     }
 
-    static String unsubscribed(String table) {
-        return withTable("unsubscribed", table);
+    static String unsubscribed(String table, String sub) {
+        return base("unsubscribed", table, sub).build().toString();
     }
 
-    static String error(String code, String message) {
-        return Json.createObjectBuilder().add("type", "error").add("code", code).add("message", message).build().toString();
+    /** An error about one subscription names it, so a client with several knows which failed. */
+    static String error(String code, String message, String table, String sub) {
+        var json = Json.createObjectBuilder().add("type", "error").add("code", code).add("message", message);
+        if (table != null) {
+            json.add("table", table);
+        }
+        if (sub != null) {
+            json.add("sub", sub);
+        }
+        return json.build().toString();
+    }
+
+    /** One page of a snapshot: {@code rows} are JSON objects as text, exactly as change frames carry rows. */
+    static String snapshot(String table, String sub, List<String> rows, boolean last) {
+        String head = base("snapshot", table, sub).add("last", last).build().toString();
+        var frame = new StringBuilder(head.length() + 16 + rows.stream().mapToInt(String::length).sum() + rows.size());
+        frame.append(head, 0, head.length() - 1).append(",\"rows\":[");
+        for (int i = 0; i < rows.size(); i++) {
+            if (i > 0) {
+                frame.append(',');
+            }
+            frame.append(rows.get(i));
+        }
+        return frame.append("]}").toString();
+    }
+
+    /**
+     * A change frame with the client's subscription ids ({@code "subs":[...]}) and, for a row that left or entered
+     * a filter, {@code "leave":true} or {@code "enter":true} put in front of the shared frame's own fields.
+     */
+    static String annotated(String frame, Relation relation, List<String> subs) {
+        var annotated = new StringBuilder(frame.length() + 32);
+        annotated.append('{');
+        if (!subs.isEmpty()) {
+            annotated.append("\"subs\":[");
+            for (int i = 0; i < subs.size(); i++) {
+                annotated.append(i > 0 ? "," : "").append(Json.createValue(subs.get(i)).toString());
+            }
+            annotated.append("],");
+        }
+        if (relation == Relation.LEAVE) {
+            annotated.append("\"leave\":true,");
+        } else if (relation == Relation.ENTER) {
+            annotated.append("\"enter\":true,");
+        }
+        return annotated.append(frame, 1, frame.length()).toString();
     }
 
     /** Client input echoed in a message is cut short, so a hostile client cannot make Plank send its megabytes back. */
@@ -39,7 +90,8 @@ final class Frames {
         return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
     }
 
-    private static String withTable(String type, String table) {
-        return Json.createObjectBuilder().add("type", type).add("table", table).build().toString();
+    private static JsonObjectBuilder base(String type, String table, String sub) {
+        var json = Json.createObjectBuilder().add("type", type).add("table", table);
+        return sub == null ? json : json.add("sub", sub);
     }
 }

@@ -7,15 +7,35 @@ final class ProtocolError extends Exception {
     static final String INVALID_MESSAGE = "invalid_message";
     static final String UNKNOWN_TYPE = "unknown_type";
     static final String UNKNOWN_TABLE = "unknown_table";
+    static final String UNKNOWN_SUBSCRIPTION = "unknown_subscription";
+    static final String INVALID_FILTER = "invalid_filter";
+    static final String TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions";
+    static final String SNAPSHOT_UNAVAILABLE = "snapshot_unavailable";
+    static final String SNAPSHOT_TOO_LARGE = "snapshot_too_large";
+    static final String SNAPSHOT_FAILED = "snapshot_failed";
+    /** Plank could not reach the database to check the request; nothing was subscribed. */
+    static final String UNAVAILABLE = "unavailable";
 
     private final String code;
+    private final String table;
+    private final String sub;
 
     ProtocolError(String code, String message) {
+        this(code, message, null, null);
+    }
+
+    ProtocolError(String code, String message, String table, String sub) {
         super(message, null, false, false);
         this.code = code;
+        this.table = table;
+        this.sub = sub;
     }
 
     String code() {
         return code;
+    }
+
+    String frame() {
+        return Frames.error(code, getMessage(), table, sub);
     }
 }

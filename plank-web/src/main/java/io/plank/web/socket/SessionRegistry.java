@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import java.io.IOException;
+import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
@@ -27,24 +29,26 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.ChangeEvent;
+import io.plank.domain.filter.InvalidFilterException;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.feed.ListenerMonitor;
+import io.plank.persistence.rows.RowFilter;
+import io.plank.persistence.rows.TableRows;
+import io.plank.persistence.rows.TableShape;
 
 /**
- * Every open WebSocket session and the tables it watches. It observes {@link ChangeEvent}s on the
- * listener's thread, so it only looks up the table's subscribers and queues the already serialised
- * frame on each; sending happens in {@link Subscriber}. A client resuming with {@code since} is fed
- * from the change log on a worker thread first (see {@link Subscription} for the seam).
+ * Every open WebSocket session and its subscriptions. It observes {@link ChangeEvent}s on the listener's
+ * thread, so it only looks up the table's subscribers and queues the already serialised frame on each (see
+ * {@link Fanout}); sending happens in {@link Subscriber}. It checks subscribe requests (table, filter typed
+ * against the table's columns); a subscription resuming with {@code since} or asking for a snapshot is
+ * brought up to the live stream on a worker thread by {@link CatchUp}.
  */
 @ApplicationScoped
-public class SessionRegistry implements Subscriber.Owner {
+public class SessionRegistry implements Subscriber.Owner, CatchUp.Host {
 
     private static final Logger LOG = Logger.getLogger(SessionRegistry.class.getName());
 
-    static final int REPLAY_PAGE = 200;
-    private static final int REPLAY_ATTEMPTS = 3;
-    private static final long ROOM_WAIT_MS = 5;
 
     @Inject
     CapturedTables capturedTables;
@@ -56,8 +60,23 @@ public class SessionRegistry implements Subscriber.Owner {
     ListenerMonitor listener;
 
     @Inject
+    TableRows tableRows;
+
+    @Inject
     @ConfigProperty(name = "plank.ws.send-queue-limit", defaultValue = "1000")
     int sendQueueLimit;
+
+    @Inject
+    @ConfigProperty(name = "plank.ws.max-subscriptions", defaultValue = "100")
+    int maxSubscriptions;
+
+    @Inject
+    @ConfigProperty(name = "plank.snapshot.max-rows", defaultValue = "10000")
+    int snapshotMaxRows;
+
+    @Inject
+    @ConfigProperty(name = "plank.snapshot.page-rows", defaultValue = "500")
+    int snapshotPageRows;
 
     // By lookup name: the registry may be created on the listener's thread, outside this WAR's naming context.
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
@@ -68,8 +87,16 @@ public class SessionRegistry implements Subscriber.Owner {
     private final ConcurrentMap<String, Set<Subscriber>> byTable = new ConcurrentHashMap<>();
     private final LongAdder changesReceived = new LongAdder();
     private final ConcurrentMap<String, LongAdder> changesByTable = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LongAdder> deliveriesByTable = new ConcurrentHashMap<>();
     private final LongAdder messagesDelivered = new LongAdder();
     private final LongAdder overflows = new LongAdder();
+
+    private CatchUp catchUp;
+
+    @PostConstruct
+    void init() {
+        catchUp = new CatchUp(changeLog, tableRows, new CatchUp.Limits(snapshotMaxRows, snapshotPageRows), this);
+    }
 
     /** Created with the application, in the web module's context, not lazily by the first change event. */
     void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
@@ -93,9 +120,14 @@ public class SessionRegistry implements Subscriber.Owner {
         changesReceived.increment();
         changesByTable.computeIfAbsent(change.table(), table -> new LongAdder()).increment();
         Set<Subscriber> watchers = byTable.get(change.table());
-        if (watchers != null) {
+        if (watchers != null && !watchers.isEmpty()) {
+            var fanout = new Fanout(change);
+            int frames = 0;
             for (Subscriber subscriber : watchers) {
-                subscriber.deliver(change);
+                frames += subscriber.deliver(fanout);
+            }
+            if (frames > 0) {
+                deliveries(change.table()).add(frames);
             }
         }
     }
@@ -110,7 +142,13 @@ public class SessionRegistry implements Subscriber.Owner {
                 .map(String::strip)
                 .filter(table -> !table.isEmpty())
                 .distinct()
-                .forEach(table -> subscribe(subscriber, table, null));
+                .forEach(table -> {
+                    try {
+                        subscribe(subscriber, ClientMessage.subscribe(table));
+                    } catch (ProtocolError error) {
+                        subscriber.send(error.frame());
+                    }
+                });
     }
 
     public void receive(Session session, String text) {
@@ -121,12 +159,12 @@ public class SessionRegistry implements Subscriber.Owner {
         try {
             ClientMessage message = ClientMessage.parse(text);
             switch (message.type()) {
-                case SUBSCRIBE -> subscribe(subscriber, message.table(), message.since());
-                case UNSUBSCRIBE -> unsubscribe(subscriber, message.table());
+                case SUBSCRIBE -> subscribe(subscriber, message);
+                case UNSUBSCRIBE -> unsubscribe(subscriber, message);
                 case PING -> subscriber.send(Frames.PONG);
             }
         } catch (ProtocolError error) {
-            subscriber.send(Frames.error(error.code(), error.getMessage()));
+            subscriber.send(error.frame());
         }
     }
 
@@ -135,122 +173,144 @@ public class SessionRegistry implements Subscriber.Owner {
         Subscriber subscriber = subscribers.remove(session.getId());
         if (subscriber != null) {
             subscriber.close();
-            for (Subscription subscription : subscriber.subscriptions().values()) {
-                subscription.cancel();
-                Set<Subscriber> watchers = byTable.get(subscription.table());
-                if (watchers != null) {
-                    watchers.remove(subscriber);
-                }
+            for (Subscription subscription : subscriber.all()) {
+                drop(subscriber, subscription);
             }
         }
     }
 
-    private void subscribe(Subscriber subscriber, String table, Long since) {
+    private void subscribe(Subscriber subscriber, ClientMessage request) throws ProtocolError {
+        String table = request.table();
+        String sub = request.sub();
         Optional<CaptureMode> mode = capturedTables.mode(table);
         if (mode.isEmpty()) {
-            subscriber.send(Frames.error(ProtocolError.UNKNOWN_TABLE,
-                    "Table '" + Frames.abbreviate(table) + "' is not captured by Plank"));
-            return;
+            throw notCaptured(table, sub);
         }
-        drop(subscriber, table);
+        if (request.snapshot() && mode.get() == CaptureMode.EPHEMERAL) {
+            throw new ProtocolError(ProtocolError.SNAPSHOT_UNAVAILABLE, "Table '" + table
+                    + "' is captured ephemerally, so a snapshot cannot be lined up with its changes; capture it durably", table, sub);
+        }
+        if (subscriber.get(Subscription.Key.of(sub, table)) == null && subscriber.count() >= maxSubscriptions) {
+            throw new ProtocolError(ProtocolError.TOO_MANY_SUBSCRIPTIONS, "A connection has at most " + maxSubscriptions
+                    + " subscriptions (plank.ws.max-subscriptions); unsubscribe from one first", table, sub);
+        }
+        TableShape shape = request.filter() != null || request.snapshot() ? shape(table, sub) : null;
+        RowFilter filter = request.filter() == null ? RowFilter.ALL : filter(shape, request, sub);
+
         if (mode.get() == CaptureMode.EPHEMERAL) {
-            watch(subscriber, Subscription.live(table));
-            subscriber.send(Frames.subscribed(table));
-            if (since != null) {
-                subscriber.send(Frames.reset(table, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
+            watch(subscriber, Subscription.live(sub, table, filter));
+            subscriber.send(Frames.subscribed(table, sub));
+            if (request.since() != null) {
+                subscriber.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
             return;
         }
-        if (since == null) {
-            watch(subscriber, Subscription.live(table));
-            subscriber.send(Frames.subscribed(table, listener.status().lastSeq()));
+        if (request.since() == null && !request.snapshot()) {
+            watch(subscriber, Subscription.live(sub, table, filter));
+            subscriber.send(Frames.subscribed(table, sub, listener.status().lastSeq()));
             return;
         }
-        var subscription = Subscription.resuming(table, since, sendQueueLimit);
+        long since = request.since() == null ? 0 : request.since();
+        var subscription = Subscription.catchingUp(sub, table, filter, since, sendQueueLimit);
         watch(subscriber, subscription);
         // Read after the subscription is in place: every change the listener hands on after this point is held.
         long upTo = listener.status().lastSeq();
-        subscriber.send(Frames.subscribed(table, upTo));
-        executor.execute(() -> catchUp(subscriber, subscription, since, upTo));
-    }
-
-    /**
-     * Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. A failed read
-     * (a pooled connection that died with a database restart, say) is tried again: the subscription drops what
-     * it already sent, so a retry from the start loses and repeats nothing.
-     */
-    private void catchUp(Subscriber subscriber, Subscription subscription, long since, long upTo) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                replay(subscriber, subscription, since, upTo);
-                return;
-            } catch (RuntimeException e) {
-                if (attempt == REPLAY_ATTEMPTS) {
-                    LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + subscriber.id(), e);
-                    closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
-                    return;
-                }
-                LOG.log(Level.FINE, "Replay attempt " + attempt + " failed; trying again", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        subscriber.send(Frames.subscribed(table, sub, upTo));
+        if (request.snapshot()) {
+            executor.execute(() -> catchUp.snapshot(subscriber, subscription, shape, upTo));
+        } else {
+            executor.execute(() -> catchUp.replay(subscriber, subscription, since, upTo));
         }
     }
 
-    private void replay(Subscriber subscriber, Subscription subscription, long since, long upTo) throws InterruptedException {
-        long after = since;
-        while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
-            List<ChangeLog.Entry> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
-            // Checked after each read: the pruner deletes oldest first and raises the watermark in the same
-            // transaction, so a page that lost entries to it is always followed by a watermark above since.
-            if (since < changeLog.prunedThrough()) {
-                subscriber.send(Frames.reset(subscription.table(),
-                        "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
-                subscription.restartAt(upTo, subscriber);
-                subscriber.flush();
-                return;
-            }
-            if (page.isEmpty()) {
-                break;
-            }
-            awaitRoom(subscriber);
-            for (ChangeLog.Entry entry : page) {
-                subscription.replay(entry.seq(), entry.frame(), subscriber);
-            }
-            subscriber.flush();
-            after = page.get(page.size() - 1).seq();
+    private TableShape shape(String table, String sub) throws ProtocolError {
+        try {
+            return tableRows.shape(table).orElseThrow(() -> notCaptured(table, sub));
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "Could not read the columns of '" + table + "'", e);
+            throw new ProtocolError(ProtocolError.UNAVAILABLE, "Could not read table '" + table + "' now; try again", table, sub);
         }
-        subscription.goLive(subscriber);
-        subscriber.flush();
     }
 
-    /** Replay goes no faster than the client reads: wait until half the outbox is free. */
-    private static void awaitRoom(Subscriber subscriber) throws InterruptedException {
-        while (subscriber.queued() > subscriber.limit() / 2 && !subscriber.closed()) {
-            Thread.sleep(ROOM_WAIT_MS);
+    private static ProtocolError notCaptured(String table, String sub) {
+        return new ProtocolError(ProtocolError.UNKNOWN_TABLE, "Table '" + Frames.abbreviate(table) + "' is not captured by Plank", null, sub);
+    }
+
+    private RowFilter filter(TableShape shape, ClientMessage request, String sub) throws ProtocolError {
+        try {
+            return tableRows.filter(shape, request.filter());
+        } catch (InvalidFilterException e) {
+            throw new ProtocolError(ProtocolError.INVALID_FILTER, e.getMessage(), request.table(), sub);
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "Could not check a filter on '" + request.table() + "'", e);
+            throw new ProtocolError(ProtocolError.UNAVAILABLE, "Could not check the filter now; try again", request.table(), sub);
         }
+    }
+
+    /** A subscription whose snapshot failed is removed (unless the client replaced it meanwhile) and the client told. */
+    @Override
+    public void abandon(Subscriber subscriber, Subscription subscription, ProtocolError error) {
+        synchronized (subscriber) {
+            if (subscriber.removeIfCurrent(subscription)) {
+                subscription.cancel();
+                unroute(subscriber, subscription.table());
+            }
+        }
+        subscriber.send(error.frame());
     }
 
     private void watch(Subscriber subscriber, Subscription subscription) {
-        subscriber.subscriptions().put(subscription.table(), subscription);
-        byTable.computeIfAbsent(subscription.table(), name -> ConcurrentHashMap.newKeySet()).add(subscriber);
+        synchronized (subscriber) {
+            Subscription replaced = subscriber.put(subscription);
+            if (replaced != null) {
+                replaced.cancel();
+                unroute(subscriber, replaced.table());
+            }
+            byTable.computeIfAbsent(subscription.table(), name -> ConcurrentHashMap.newKeySet()).add(subscriber);
+        }
     }
 
-    private void drop(Subscriber subscriber, String table) {
-        Subscription old = subscriber.subscriptions().remove(table);
-        if (old != null) {
-            old.cancel();
+    private void drop(Subscriber subscriber, Subscription subscription) {
+        subscription.cancel();
+        synchronized (subscriber) {
+            unroute(subscriber, subscription.table());
         }
+    }
+
+    /** Stops routing {@code table}'s changes to a subscriber that no longer watches it. Called holding the subscriber's monitor. */
+    private void unroute(Subscriber subscriber, String table) {
         Set<Subscriber> watchers = byTable.get(table);
-        if (watchers != null) {
+        if (watchers != null && (subscriber.closed() || !subscriber.watches(table))) {
             watchers.remove(subscriber);
         }
     }
 
-    private void unsubscribe(Subscriber subscriber, String table) {
-        drop(subscriber, table);
-        subscriber.send(Frames.unsubscribed(table));
+    private void unsubscribe(Subscriber subscriber, ClientMessage request) throws ProtocolError {
+        if (request.sub() != null) {
+            Subscription removed = subscriber.remove(Subscription.Key.of(request.sub(), null));
+            if (removed == null) {
+                throw new ProtocolError(ProtocolError.UNKNOWN_SUBSCRIPTION,
+                        "No subscription '" + Frames.abbreviate(request.sub()) + "' on this connection", null, request.sub());
+            }
+            drop(subscriber, removed);
+            subscriber.send(Frames.unsubscribed(removed.table(), removed.sub()));
+            return;
+        }
+        for (Subscription removed : subscriber.removeTable(request.table())) {
+            drop(subscriber, removed);
+        }
+        subscriber.send(Frames.unsubscribed(request.table(), null));
+    }
+
+    @Override
+    public void delivered(Subscription subscription, int frames) {
+        if (frames > 0) {
+            deliveries(subscription.table()).add(frames);
+        }
+    }
+
+    private LongAdder deliveries(String table) {
+        return deliveriesByTable.computeIfAbsent(table, name -> new LongAdder());
     }
 
     @Override
@@ -272,7 +332,8 @@ public class SessionRegistry implements Subscriber.Owner {
     }
 
     /** Closing writes to the socket, so it never runs on the thread that found the problem (often the listener's). */
-    private void closeLater(Subscriber subscriber, CloseReason reason) {
+    @Override
+    public void closeLater(Subscriber subscriber, CloseReason reason) {
         Session session = sessions.get(subscriber.id());
         if (session == null) {
             return;
@@ -291,6 +352,12 @@ public class SessionRegistry implements Subscriber.Owner {
     public long changesOf(String table) {
         LongAdder changes = changesByTable.get(table);
         return changes == null ? 0 : changes.sum();
+    }
+
+    /** How many change frames of {@code table} this instance has queued to clients since it started. */
+    public long deliveriesOf(String table) {
+        LongAdder deliveries = deliveriesByTable.get(table);
+        return deliveries == null ? 0 : deliveries.sum();
     }
 
     /** A consistent-enough view for the status resource. */

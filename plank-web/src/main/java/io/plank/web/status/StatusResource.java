@@ -17,8 +17,9 @@ import io.plank.persistence.feed.ListenerStatus;
 import io.plank.web.socket.SessionRegistry;
 
 /**
- * {@code /api/status}: sessions, subscriptions per table, captured tables and their modes, the listener's state,
- * the last {@code seq} it handed on and its lag behind the newest logged change, the log's size, event counts.
+ * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes
+ * received and change frames delivered, the listener's state, the last {@code seq} it handed on and its lag
+ * behind the newest logged change, the log's size, event counts.
  */
 @Path("status")
 public class StatusResource {
@@ -45,7 +46,8 @@ public class StatusResource {
         new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(table, Json.createObjectBuilder()
                 .add("mode", mode.sqlName())
                 .add("subscribers", sockets.subscriptions().getOrDefault(table, 0))
-                .add("changes", registry.changesOf(table))));
+                .add("changes", registry.changesOf(table))
+                .add("delivered", registry.deliveriesOf(table))));
         ListenerStatus status = listener.status();
         ChangeLog.Stats log = changeLog.stats();
         return Json.createObjectBuilder()

@@ -32,6 +32,32 @@ class ClientMessageTest {
         assertNull(message.table());
     }
 
+    @Test
+    void subscribeMayCarryAnIdAFilterAndASnapshot() throws ProtocolError {
+        var message = ClientMessage.parse("{\"type\":\"subscribe\",\"table\":\"orders\",\"sub\":\"paid-eu\","
+                + "\"filter\":\"status=eq.paid&region=in.(eu,uk)\",\"snapshot\":true}");
+        assertEquals("paid-eu", message.sub());
+        assertEquals(2, message.filter().conditions().size());
+        assertTrue(message.snapshot());
+        assertNull(message.since());
+    }
+
+    @Test
+    void unsubscribeByIdNeedsNoTable() throws ProtocolError {
+        var message = ClientMessage.parse("{\"type\":\"unsubscribe\",\"sub\":\"paid-eu\"}");
+        assertEquals("paid-eu", message.sub());
+        assertNull(message.table());
+    }
+
+    @Test
+    void errorsAboutASubscriptionNameIt() {
+        var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(
+                "{\"type\":\"subscribe\",\"table\":\"orders\",\"sub\":\"s1\",\"filter\":\"status=like.x\"}"));
+        assertEquals("invalid_filter", error.code());
+        assertTrue(error.frame().contains("\"sub\":\"s1\""), error.frame());
+        assertTrue(error.frame().contains("no known operator"), error.frame());
+    }
+
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
             "{not json                                  | invalid_json",
@@ -46,6 +72,13 @@ class ClientMessageTest {
             "{\"type\":\"subscribe\",\"table\":null}    | invalid_message",
             "{\"type\":\"subscribe\",\"table\":[\"a\"]} | invalid_message",
             "{\"type\":\"publish\",\"table\":\"items\"} | unknown_type",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":7}                  | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":\"\"}               | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":\"yes\"}       | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":true,\"since\":3} | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":[\"a=eq.1\"]}  | invalid_filter",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":\"a\"}         | invalid_filter",
+            "{\"type\":\"unsubscribe\"}                                       | invalid_message",
     })
     void badMessagesAreRefusedWithACode(String text, String code) {
         var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(text));

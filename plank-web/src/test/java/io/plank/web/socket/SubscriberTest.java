@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.OutputStream;
-import java.io.Writer;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
@@ -20,14 +17,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import jakarta.websocket.EncodeException;
-import jakarta.websocket.RemoteEndpoint;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+
+import io.plank.testsupport.websocket.TextRemote;
 
 /**
  * The outbox pump against a scripted asynchronous endpoint: containers may complete a send inline or
@@ -127,7 +124,7 @@ class SubscriberTest {
         assertFalse(subscriber.send("second"));
     }
 
-    private static final class CountingOwner implements Subscriber.Owner {
+    static final class CountingOwner implements Subscriber.Owner {
         final AtomicInteger delivered = new AtomicInteger();
         final AtomicInteger overflows = new AtomicInteger();
         final AtomicInteger failures = new AtomicInteger();
@@ -159,7 +156,7 @@ class SubscriberTest {
     }
 
     /** Records what is sent and completes each send as the test says; flags overlapping sends. */
-    private static final class ScriptedRemote implements RemoteEndpoint.Async {
+    static final class ScriptedRemote extends TextRemote {
         final ConcurrentLinkedDeque<String> sent = new ConcurrentLinkedDeque<>();
         final AtomicBoolean overlapped = new AtomicBoolean();
         private final AtomicBoolean inFlight = new AtomicBoolean();
@@ -179,61 +176,6 @@ class SubscriberTest {
                 inFlight.set(false);
                 handler.onResult(result);
             });
-        }
-
-        @Override
-        public long getSendTimeout() {
-            return 0;
-        }
-
-        @Override
-        public void setSendTimeout(long timeoutMillis) {
-        }
-
-        @Override
-        public Future<Void> sendText(String text) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> sendBinary(ByteBuffer data) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void sendBinary(ByteBuffer data, SendHandler handler) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Future<Void> sendObject(Object data) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void sendObject(Object data, SendHandler handler) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public void setBatchingAllowed(boolean allowed) {
-        }
-
-        @Override
-        public boolean getBatchingAllowed() {
-            return false;
-        }
-
-        @Override
-        public void flushBatch() {
-        }
-
-        @Override
-        public void sendPing(ByteBuffer applicationData) {
-        }
-
-        @Override
-        public void sendPong(ByteBuffer applicationData) {
         }
     }
 }

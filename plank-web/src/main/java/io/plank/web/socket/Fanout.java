@@ -1,0 +1,119 @@
+package io.plank.web.socket;
+
+import java.io.StringReader;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.rows.RowFilter;
+
+/**
+ * One change on its way to the subscribers: decides what it is to each filter, parsing the row only if some
+ * filter needs it, and makes each distinct frame once. The plain frame is the change's own, serialised where
+ * the change entered Plank; a frame naming subscriptions, or marking a row that left or entered a filter, is
+ * the same text with those fields put in front, made once per distinct set of names and reused for every
+ * client with the same set. The common case (no filter, no id) takes no lock and allocates nothing; the rest is
+ * synchronised, since a change held for a catching-up subscription is framed later, on another thread.
+ */
+final class Fanout {
+
+    private final ChangeEvent change;
+    private JsonObject newRow;
+    private JsonObject oldRow;
+    private boolean parsed;
+    private Map<FrameKey, String> frames;
+    private Relation lastRelation;
+    private List<String> lastSubs;
+    private String lastFrame;
+
+    Fanout(ChangeEvent change) {
+        this.change = change;
+    }
+
+    ChangeEvent change() {
+        return change;
+    }
+
+    /**
+     * For an UPDATE the row before is known for durable tables; for ephemeral ones it is not, so an UPDATE whose
+     * row does not pass the filter is sent as {@link Relation#LEAVE} (harmless if the client never had the row).
+     * A row too large for an ephemeral notification has no data to test: it goes to every filter.
+     */
+    Relation relationTo(RowFilter filter) {
+        return filter.all() ? Relation.CHANGE : filtered(filter);
+    }
+
+    private synchronized Relation filtered(RowFilter filter) {
+        parse();
+        if (newRow == null && oldRow == null) {
+            return Relation.CHANGE;
+        }
+        return switch (change.action()) {
+            case INSERT -> filter.matches(newRow) ? Relation.CHANGE : Relation.NONE;
+            case DELETE -> filter.matches(oldRow) ? Relation.CHANGE : Relation.NONE;
+            case UPDATE -> {
+                boolean now = filter.matches(newRow);
+                if (oldRow == null) {
+                    yield now ? Relation.CHANGE : Relation.LEAVE;
+                }
+                boolean before = filter.matches(oldRow);
+                yield now ? (before ? Relation.CHANGE : Relation.ENTER) : (before ? Relation.LEAVE : Relation.NONE);
+            }
+        };
+    }
+
+    /** The frame for {@code relation}, naming {@code subs} (the client's subscription ids; may be empty). */
+    String frame(Relation relation, List<String> subs) {
+        return relation == Relation.CHANGE && subs.isEmpty() ? change.frame() : annotated(relation, subs);
+    }
+
+    private synchronized String annotated(Relation relation, List<String> subs) {
+        // Clients tend to use the same ids (a client library's), so the frame asked for is usually the last one.
+        if (relation == lastRelation && subs.equals(lastSubs)) {
+            return lastFrame;
+        }
+        lastRelation = relation;
+        lastSubs = subs;
+        lastFrame = cached(relation, subs);
+        return lastFrame;
+    }
+
+    private String cached(Relation relation, List<String> subs) {
+        if (frames == null) {
+            frames = new HashMap<>(4);
+        }
+        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> Frames.annotated(change.frame(), relation, subs));
+    }
+
+    private record FrameKey(Relation relation, List<String> subs) {
+    }
+
+    private void parse() {
+        if (parsed) {
+            return;
+        }
+        parsed = true;
+        JsonValue data = read(change.frame()).asJsonObject().get("data");
+        JsonObject row = data instanceof JsonObject object ? object : null;
+        if (change.action() == Action.DELETE) {
+            oldRow = row;
+        } else {
+            newRow = row;
+            if (change.oldRow() != null) {
+                oldRow = read(change.oldRow()).asJsonObject();
+            }
+        }
+    }
+
+    private static JsonValue read(String json) {
+        try (var reader = Json.createReader(new StringReader(json))) {
+            return reader.readValue();
+        }
+    }
+}

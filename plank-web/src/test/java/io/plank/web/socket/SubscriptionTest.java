@@ -1,0 +1,115 @@
+package io.plank.web.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.websocket.SendResult;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.rows.RowFilter;
+
+/** Subscriptions on one connection: ids in frames, one frame per change, and the seams of catch-up and snapshots. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class SubscriptionTest {
+
+    private final SubscriberTest.ScriptedRemote remote = new SubscriberTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
+    private final Subscriber subscriber = new Subscriber("s", remote, 1_000, new SubscriberTest.CountingOwner());
+
+    @Test
+    void thePlainFormGetsTheSharedFrameUntouched() {
+        subscriber.put(Subscription.live(null, "items", RowFilter.ALL));
+        ChangeEvent change = change(1, "items");
+        subscriber.deliver(new Fanout(change));
+        assertEquals(List.of(change.frame()), List.copyOf(remote.sent));
+    }
+
+    @Test
+    void oneFrameNamesEverySubscriptionItMatches() {
+        subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("b\"quoted", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("c", "other", RowFilter.ALL));
+        assertEquals(1, subscriber.deliver(new Fanout(change(1, "items"))));
+
+        JsonObject frame = json(remote.sent.getFirst());
+        assertEquals(List.of("a", "b\"quoted"), frame.getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString).stream().sorted().toList());
+        assertEquals("change", frame.getString("type"));
+        assertEquals(1, frame.getInt("seq"));
+    }
+
+    @Test
+    void framesForTheSameIdsAreMadeOnceAndShared() {
+        var fanout = new Fanout(change(1, "items"));
+        String first = fanout.frame(Relation.CHANGE, List.of("feed"));
+        assertTrue(first == fanout.frame(Relation.CHANGE, List.of("feed")), "the same String instance for every client");
+        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + fanout.change().frame().substring(1), fanout.frame(Relation.LEAVE, List.of("feed")));
+    }
+
+    @Test
+    void clientsWithLookalikeIdsEachGetTheirOwn() {
+        subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("b", "items", RowFilter.ALL));
+        var otherRemote = new SubscriberTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
+        var other = new Subscriber("t", otherRemote, 1_000, new SubscriberTest.CountingOwner());
+        other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
+        other.put(Subscription.live("a,b", "other", RowFilter.ALL));
+
+        var fanout = new Fanout(change(1, "items"));
+        subscriber.deliver(fanout);
+        other.deliver(fanout);
+
+        assertEquals(List.of("a", "b"), json(remote.sent.getFirst()).getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString).stream().sorted().toList());
+        assertEquals(List.of("a\u0000b"), json(otherRemote.sent.getFirst()).getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString));
+    }
+
+    @Test
+    void aSnapshotSeamSkipsWhatTheSnapshotHoldsAndNothingElse() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
+        subscriber.put(subscription);
+        // Held while the snapshot is read: 5 is at or below the listener's position when it started, 7 and 9 the
+        // snapshot's own transaction saw; 6, 8 and 10 committed after it.
+        for (long seq = 5; seq <= 10; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items")));
+        }
+        assertTrue(remote.sent.isEmpty(), "nothing is sent while the snapshot is under way");
+
+        subscription.goLiveAfterSnapshot(5, new long[] {7, 9, 11}, subscriber);
+        subscriber.flush();
+        for (long seq = 11; seq <= 12; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items")));
+        }
+
+        assertEquals(List.of(6L, 8L, 10L, 12L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
+    }
+
+    @Test
+    void aCancelledSubscriptionSendsNothingMore() {
+        var subscription = Subscription.live("a", "items", RowFilter.ALL);
+        subscriber.put(subscription);
+        subscription.cancel();
+        subscriber.remove(subscription.key());
+        assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"))));
+        assertTrue(remote.sent.isEmpty());
+    }
+
+    private static ChangeEvent change(long seq, String table) {
+        String frame = Json.createObjectBuilder().add("type", "change").add("seq", seq).add("table", table)
+                .add("action", "INSERT").add("id", seq).add("data", Json.createObjectBuilder().add("id", seq)).build().toString();
+        return new ChangeEvent(seq, table, Action.INSERT, Long.toString(seq), false, frame, null);
+    }
+
+    private static JsonObject json(String text) {
+        try (var reader = Json.createReader(new StringReader(text))) {
+            return reader.readObject();
+        }
+    }
+}
