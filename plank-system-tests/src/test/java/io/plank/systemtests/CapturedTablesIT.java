@@ -30,7 +30,7 @@ class CapturedTablesIT {
     void aTableMadeBySqlIsCapturedThroughTheApiAndReleasedAgain(RunningPlank plank) throws SQLException {
         var api = new Api(plank);
         try (Connection db = plank.connect()) {
-            execute(db, "CREATE TABLE shipment_lines (shipment int, line int, sku text, PRIMARY KEY (shipment, line))");
+            Sql.execute(db, "CREATE TABLE shipment_lines (shipment int, line int, sku text, PRIMARY KEY (shipment, line))");
 
             HttpResponse<String> created = api.put("/tables/shipment_lines", Api.JSON, "{\"mode\":\"durable\"}");
             assertEquals(201, created.statusCode(), created.body());
@@ -40,14 +40,14 @@ class CapturedTablesIT {
             assertEquals("durable", listed.getString("mode"));
 
             try (var client = SocketClient.subscribedTo(plank, "shipment_lines")) {
-                execute(db, "INSERT INTO shipment_lines VALUES (7, 1, 'A-1')");
+                Sql.execute(db, "INSERT INTO shipment_lines VALUES (7, 1, 'A-1')");
                 JsonObject frame = client.await("INSERT into shipment_lines", f -> "change".equals(f.getString("type", null))
                         && "shipment_lines".equals(f.getString("table", null)));
                 assertEquals(7, frame.getJsonObject("id").getInt("shipment"));
                 assertEquals(1, frame.getJsonObject("id").getInt("line"));
 
                 assertEquals(204, api.delete("/tables/shipment_lines").statusCode());
-                execute(db, "INSERT INTO shipment_lines VALUES (7, 2, 'A-2')");
+                Sql.execute(db, "INSERT INTO shipment_lines VALUES (7, 2, 'A-2')");
                 long marker = Changes.insertWithJdbc(db, "after the release", 1);
                 try (var items = SocketClient.subscribedTo(plank, "items")) {
                     // Durable changes arrive in seq order: once a later change to items is out, the released
@@ -66,8 +66,8 @@ class CapturedTablesIT {
     void tablesThatCannotBeCapturedAreRefusedClearly(RunningPlank plank) throws SQLException {
         var api = new Api(plank);
         try (Connection db = plank.connect()) {
-            execute(db, "CREATE TABLE IF NOT EXISTS keyless (note text)");
-            execute(db, "CREATE OR REPLACE VIEW item_names AS SELECT id, name FROM items");
+            Sql.execute(db, "CREATE TABLE IF NOT EXISTS keyless (note text)");
+            Sql.execute(db, "CREATE OR REPLACE VIEW item_names AS SELECT id, name FROM items");
 
             assertProblem(api.put("/tables/keyless", Api.JSON, "{}"), 409, "primary key");
             assertProblem(api.put("/tables/item_names", Api.JSON, "{}"), 409, "not a table");
@@ -97,11 +97,5 @@ class CapturedTablesIT {
         assertEquals(Api.PROBLEM_JSON, response.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         String detail = JsonText.object(response.body()).getString("detail", "");
         assertTrue(detail.toLowerCase().contains(detailMentions), detail);
-    }
-
-    private static void execute(Connection db, String sql) throws SQLException {
-        try (var statement = db.createStatement()) {
-            statement.execute(sql);
-        }
     }
 }
