@@ -1,0 +1,132 @@
+package io.plank.web.socket;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Supplier;
+
+import jakarta.json.Json;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.domain.filter.Filter;
+import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.persistence.rows.RowFilter;
+import io.plank.persistence.rows.TableRows;
+import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.websocket.TextRemote;
+
+/**
+ * Plank's own cost of fanning one change out to 1,000 connections, by kind of subscription: how long the
+ * listener's thread is busy per change (p50, p99) and deliveries per second. Sends complete at once, so this
+ * measures Plank's code (filters, frames, outboxes), not the network or the container's WebSocket stack.
+ *
+ * <p>In the web module's package to reach the fan-out classes without widening their API.
+ *
+ * <pre>mvn -pl plank-bench -am verify -Pbench -DskipTests</pre>
+ */
+public final class FanoutBench {
+
+    private static final PrintStream OUT = System.out; // a command-line report, not application logging
+    private static final int CLIENTS = Integer.getInteger("clients", 1_000);
+    private static final int CHANGES = Integer.getInteger("changes", 5_000);
+    private static final int WARMUP = 2_000;
+
+    private FanoutBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Class.forName("org.postgresql.Driver"); // exec:java's class loader hides it from DriverManager's discovery
+        RowFilter paid;
+        try (TestDatabase database = TestDatabase.create()) {
+            SchemaMigrator.migrate(database.dataSource());
+            try (var connection = database.connect(); var statement = connection.createStatement()) {
+                statement.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text, total numeric, note text)");
+                statement.execute("SELECT plank.capture('orders')");
+            }
+            var rows = new TableRows(database.dataSource());
+            paid = rows.filter(rows.shape("orders").orElseThrow(), Filter.parse("status=eq.paid"));
+        }
+        OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs, half of them 'paid')%n", CLIENTS, CHANGES);
+        OUT.println("case                          busy per change p50 / p99     deliveries/s");
+        run("plain (no id, no filter)", () -> List.of(Subscription.live(null, "orders", RowFilter.ALL)));
+        run("with an id", () -> List.of(Subscription.live("feed", "orders", RowFilter.ALL)));
+        run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid)));
+        run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL),
+                Subscription.live("paid", "orders", paid)));
+    }
+
+    private static void run(String name, Supplier<List<Subscription>> subscriptions) {
+        var remote = new CountingRemote();
+        var owner = new Subscriber.Owner() {
+            @Override
+            public void delivered() {
+            }
+
+            @Override
+            public void overflowed(Subscriber subscriber) {
+                throw new IllegalStateException("overflow");
+            }
+
+            @Override
+            public void failed(Subscriber subscriber, Throwable cause) {
+                throw new IllegalStateException(cause);
+            }
+        };
+        List<Subscriber> subscribers = new ArrayList<>();
+        for (int i = 0; i < CLIENTS; i++) {
+            var subscriber = new Subscriber("c" + i, remote, 1_000, owner);
+            subscriptions.get().forEach(subscriber::put);
+            subscribers.add(subscriber);
+        }
+        List<ChangeEvent> changes = new ArrayList<>();
+        for (int i = 0; i < WARMUP + CHANGES; i++) {
+            changes.add(change(i + 1));
+        }
+        long[] busy = new long[CHANGES];
+        long sentBefore = 0;
+        long started = 0;
+        for (int i = 0; i < changes.size(); i++) {
+            if (i == WARMUP) {
+                sentBefore = remote.sent;
+                started = System.nanoTime();
+            }
+            long start = System.nanoTime();
+            var fanout = new Fanout(changes.get(i));
+            for (Subscriber subscriber : subscribers) {
+                subscriber.deliver(fanout);
+            }
+            if (i >= WARMUP) {
+                busy[i - WARMUP] = System.nanoTime() - start;
+            }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        Arrays.sort(busy);
+        OUT.printf("%-28s  %8.3f / %8.3f ms          %,12.0f%n", name, busy[CHANGES / 2] / 1e6, busy[CHANGES * 99 / 100] / 1e6,
+                (remote.sent - sentBefore) / seconds);
+    }
+
+    private static ChangeEvent change(long seq) {
+        String status = seq % 2 == 0 ? "paid" : "open";
+        var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120));
+        var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
+        String frame = Json.createObjectBuilder().add("type", "change").add("seq", seq).add("table", "orders").add("action", "UPDATE")
+                .add("id", seq).add("data", row).add("at", "2026-11-21T09:08:34.411430Z").build().toString();
+        return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), false, frame, old.build().toString());
+    }
+
+    /** Completes every send at once and counts it. One instance serves all subscribers; the bench is single-threaded. */
+    private static final class CountingRemote extends TextRemote {
+        private static final SendResult OK = new SendResult();
+        long sent;
+
+        @Override
+        public void sendText(String text, SendHandler handler) {
+            sent++;
+            handler.onResult(OK);
+        }
+    }
+}
