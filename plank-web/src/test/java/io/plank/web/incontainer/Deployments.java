@@ -73,6 +73,14 @@ final class Deployments {
         }
     }
 
+    /** The database of the newest deployment, for a client-side ({@code testable = false}) test to check. */
+    static synchronized TestDatabase newestDatabase() {
+        if (DATABASES.isEmpty()) {
+            throw new IllegalStateException("No deployment has been built yet");
+        }
+        return DATABASES.get(DATABASES.size() - 1);
+    }
+
     private static synchronized TestDatabase freshDatabase() {
         TestDatabase database = TestDatabase.create();
         DATABASES.add(database);
