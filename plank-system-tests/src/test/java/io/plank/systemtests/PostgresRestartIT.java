@@ -5,6 +5,7 @@ import static io.plank.systemtests.Delivery.nthItemsChange;
 import static io.plank.systemtests.Delivery.seq;
 import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.File;
 import java.io.IOException;
@@ -14,11 +15,13 @@ import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 import jakarta.json.JsonObject;
@@ -61,7 +64,7 @@ class PostgresRestartIT {
                 List<JsonObject> firstFrames = first.takeUntil("20 changes into the stream", nthItemsChange(20));
 
                 assertApiAnswersEveryRequest(plank); // also fills the server's pool with connections for the restart to kill
-                restartPostgres(restart);
+                assertOkOrUnavailable(requestsWhile(plank, () -> restartPostgres(restart)));
                 Poll.until("the listener's connection after the PostgreSQL restart", LISTENER_BACK_WITHIN,
                         () -> listenerConnected(plank), true);
                 writers.awaitMore(100, WRITES_WITHIN); // the writers are back too
@@ -114,6 +117,45 @@ class PostgresRestartIT {
             assertEquals(List.of(), failed, "GET /items after the PostgreSQL restart, " + responses.size() + " requests");
         } finally {
             clients.shutdownNow();
+        }
+    }
+
+    /** GET /items, one request after the other, for as long as {@code action} runs. */
+    private static List<HttpResponse<String>> requestsWhile(RunningPlank plank, Runnable action) throws Exception {
+        var api = new Api(plank);
+        List<HttpResponse<String>> responses = Collections.synchronizedList(new ArrayList<>());
+        var running = new AtomicBoolean(true);
+        var prober = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> requests = prober.submit(() -> {
+                while (running.get()) {
+                    responses.add(api.get("/items?limit=1"));
+                }
+            });
+            try {
+                action.run();
+            } finally {
+                running.set(false);
+            }
+            requests.get(60, TimeUnit.SECONDS);
+        } finally {
+            prober.shutdownNow();
+        }
+        return responses;
+    }
+
+    /** While the database is away the API says so, with 503 and Retry-After, never 500 or a hang. */
+    private static void assertOkOrUnavailable(List<HttpResponse<String>> responses) {
+        long unavailable = responses.stream().filter(response -> response.statusCode() == 503).count();
+        LOG.info(() -> "During the restart: " + responses.size() + " requests, " + unavailable + " answered 503");
+        for (var response : responses) {
+            if (response.statusCode() == 200) {
+                continue;
+            }
+            assertEquals(503, response.statusCode(), "GET /items during the PostgreSQL restart: " + response.body());
+            assertEquals(Api.PROBLEM_JSON, response.headers().firstValue("Content-Type").orElse("").split(";")[0]);
+            assertTrue(response.headers().firstValue("Retry-After").isPresent(), "503 without Retry-After");
+            assertTrue(JsonText.object(response.body()).getString("detail").contains("database is unavailable"), response.body());
         }
     }
 

@@ -112,18 +112,13 @@ final class ReconnectingConnection implements InvocationHandler {
             return result;
         } catch (InvocationTargetException e) {
             Throwable cause = e.getCause();
-            if (cause instanceof SQLException sql && fatal(sql)) {
+            if (cause instanceof SQLException sql && ConnectionFailures.isConnectionFailure(sql)) {
                 lose();
             }
             throw cause;
         } finally {
             lastUsed = System.nanoTime();
         }
-    }
-
-    static boolean fatal(SQLException e) {
-        String state = e.getSQLState();
-        return state != null && (state.startsWith("08") || state.startsWith("57P0"));
     }
 
     /** Keeps what the fresh connection must repeat, and whether a transaction holds work. */

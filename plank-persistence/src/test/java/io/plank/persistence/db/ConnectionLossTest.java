@@ -14,12 +14,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.postgresql.ds.PGSimpleDataSource;
 
 import io.plank.testsupport.db.TestDatabase;
 
-/** A pooled connection whose server session dies (as when PostgreSQL restarts) is usable again, and loses no transaction silently. */
+/**
+ * A pooled connection whose server session dies (as when PostgreSQL restarts) is usable again and loses no
+ * transaction silently; and the driver's real connection errors, wrapped as servers and JPA providers wrap them,
+ * are told from every other error.
+ */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class ReconnectingConnectionTest {
+class ConnectionLossTest {
 
     private static TestDatabase database;
 
@@ -40,7 +45,8 @@ class ReconnectingConnectionTest {
             terminate(before);
 
             var failure = assertThrows(SQLException.class, () -> backendPid(connection), "the call that meets the dead session fails");
-            assertTrue(ReconnectingConnection.fatal(failure), failure.getSQLState());
+            assertTrue(ConnectionFailures.isConnectionFailure(failure), failure.getSQLState());
+            assertTrue(ConnectionFailures.causedByConnectionFailure(new RuntimeException(failure)));
 
             int after = backendPid(connection);
             assertTrue(after != before, "a new server session serves the next use");
@@ -116,6 +122,32 @@ class ReconnectingConnectionTest {
             assertThrows(SQLException.class, () -> connection.createStatement().execute("SELECT no_such_column FROM pg_class"));
             assertEquals(pid, backendPid(connection), "a syntax or data error is not a reason to reconnect");
         }
+    }
+
+    @Test
+    void aRefusedConnectionIsOneHoweverDeepItIsWrapped() {
+        var refused = new PGSimpleDataSource();
+        refused.setUrl("jdbc:postgresql://127.0.0.1:1/none");
+        refused.setConnectTimeout(2);
+        SQLException driver = assertThrows(SQLException.class, refused::getConnection);
+
+        assertTrue(ConnectionFailures.isConnectionFailure(driver), driver.getSQLState());
+        assertTrue(ConnectionFailures.causedByConnectionFailure(new RuntimeException("JPA", new IllegalStateException("pool", driver))));
+        var pool = new SQLException("Error in allocating a connection");
+        pool.setNextException(driver);
+        assertTrue(ConnectionFailures.causedByConnectionFailure(new RuntimeException(pool)), "chained as next exception");
+    }
+
+    @Test
+    void otherDatabaseErrorsAreNotConnectionFailures() throws SQLException {
+        try (var connection = database.connect()) {
+            SQLException bad = assertThrows(SQLException.class, () -> connection.createStatement().execute("SELECT no_such_column"));
+            assertFalse(ConnectionFailures.causedByConnectionFailure(new RuntimeException(bad)), bad.getSQLState());
+        }
+        var first = new RuntimeException("a");
+        var second = new RuntimeException("b", first);
+        first.initCause(second); // a cycle of causes ends the walk
+        assertFalse(ConnectionFailures.causedByConnectionFailure(second));
     }
 
     private static int backendPid(Connection connection) throws SQLException {
