@@ -5,7 +5,9 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -90,6 +92,15 @@ final class ReconnectingConnection implements InvocationHandler {
             default:
                 break;
         }
+        try {
+            return call(method, args);
+        } catch (SQLException e) {
+            throw declared(method, e);
+        }
+    }
+
+    private Object call(Method method, Object[] args) throws Throwable {
+        String name = method.getName();
         if (physical != null && physical.isClosed()) {
             lose(); // pgjdbc closes itself after an I/O error, also one met through a Statement or ResultSet
         }
@@ -119,6 +130,19 @@ final class ReconnectingConnection implements InvocationHandler {
         } finally {
             lastUsed = System.nanoTime();
         }
+    }
+
+    /**
+     * {@code e} as {@code method} may throw it: a failure to reopen can meet any call, also {@code setClientInfo},
+     * which declares only {@link SQLClientInfoException} (the pool calls it when a connection is returned).
+     */
+    private static SQLException declared(Method method, SQLException e) {
+        for (Class<?> type : method.getExceptionTypes()) {
+            if (type.isInstance(e)) {
+                return e;
+            }
+        }
+        return new SQLClientInfoException(e.getMessage(), e.getSQLState(), e.getErrorCode(), Map.of(), e);
     }
 
     /** Keeps what the fresh connection must repeat, and whether a transaction holds work. */

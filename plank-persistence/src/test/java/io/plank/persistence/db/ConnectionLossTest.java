@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -116,6 +118,22 @@ class ConnectionLossTest {
     }
 
     @Test
+    void aFailedReopenReachesEveryCallAsAnExceptionItDeclares() throws SQLException {
+        var opened = new AtomicBoolean();
+        Connection connection = ReconnectingConnection.open(
+                () -> opened.getAndSet(true) ? refused().getConnection() : database.dataSource().getConnection());
+        terminate(backendPid(connection));
+        assertThrows(SQLException.class, () -> backendPid(connection));
+
+        // The pool resets client info when a connection comes back; the method declares SQLClientInfoException only.
+        var clientInfo = assertThrows(SQLClientInfoException.class, () -> connection.setClientInfo("ApplicationName", "x"));
+        assertTrue(ConnectionFailures.isConnectionFailure(clientInfo), clientInfo.getSQLState());
+        var statement = assertThrows(SQLException.class, connection::createStatement);
+        assertTrue(ConnectionFailures.isConnectionFailure(statement), statement.getSQLState());
+        connection.close();
+    }
+
+    @Test
     void ordinaryErrorsKeepTheConnection() throws SQLException {
         try (Connection connection = ReconnectingConnection.open(database.dataSource())) {
             int pid = backendPid(connection);
@@ -126,10 +144,7 @@ class ConnectionLossTest {
 
     @Test
     void aRefusedConnectionIsOneHoweverDeepItIsWrapped() {
-        var refused = new PGSimpleDataSource();
-        refused.setUrl("jdbc:postgresql://127.0.0.1:1/none");
-        refused.setConnectTimeout(2);
-        SQLException driver = assertThrows(SQLException.class, refused::getConnection);
+        SQLException driver = assertThrows(SQLException.class, refused()::getConnection);
 
         assertTrue(ConnectionFailures.isConnectionFailure(driver), driver.getSQLState());
         assertTrue(ConnectionFailures.causedByConnectionFailure(new RuntimeException("JPA", new IllegalStateException("pool", driver))));
@@ -155,6 +170,14 @@ class ConnectionLossTest {
             result.next();
             return result.getInt(1);
         }
+    }
+
+    /** A data source whose every connection is refused, as while PostgreSQL is down. */
+    private static PGSimpleDataSource refused() {
+        var refused = new PGSimpleDataSource();
+        refused.setUrl("jdbc:postgresql://127.0.0.1:1/none");
+        refused.setConnectTimeout(2);
+        return refused;
     }
 
     private static void execute(Connection connection, String sql) throws SQLException {
