@@ -7,11 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
-import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +22,6 @@ import java.util.logging.Logger;
 
 import jakarta.json.JsonObject;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,18 +29,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * PostgreSQL restarting while rows are written: afterwards a client resuming with {@code since} has every committed
- * change once. The restart ends every connection to the database server, every test's on this machine included,
- * so this class runs last (see junit-platform.properties) and only where {@value #RESTART_COMMAND} says how.
+ * change once, and the REST API answers every request. Runs last, where {@link PostgresServer} can restart it.
  */
 @ExtendWith(PlankExtension.class)
 @Order(Integer.MAX_VALUE)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PostgresRestartIT {
 
-    static final String RESTART_COMMAND = "PLANK_TEST_PG_RESTART";
-
     private static final Logger LOG = Logger.getLogger(PostgresRestartIT.class.getName());
-    private static final Duration RESTART_WITHIN = Duration.ofSeconds(60);
     private static final Duration LISTENER_BACK_WITHIN = Duration.ofSeconds(30);
     private static final Duration READY_WITHIN = Duration.ofSeconds(20);
     private static final Duration WRITES_WITHIN = Duration.ofSeconds(20);
@@ -53,10 +44,7 @@ class PostgresRestartIT {
 
     @Test
     void clientResumingAfterPostgresRestartGetsEveryChangeOnce(RunningPlank plank) throws Exception {
-        String restart = System.getenv(RESTART_COMMAND);
-        Assumptions.assumeTrue(restart != null && !restart.isBlank(), RESTART_COMMAND + " is not set: it names the "
-                + "command that restarts the PostgreSQL server of the test database, e.g. "
-                + "'pg_ctlcluster --skip-systemctl-redirect 15 main restart'");
+        PostgresServer postgres = PostgresServer.controlled();
 
         try (var first = SocketClient.connect(plank)) {
             long start = seq(first.subscribe("items", null));
@@ -64,7 +52,7 @@ class PostgresRestartIT {
                 List<JsonObject> firstFrames = first.takeUntil("20 changes into the stream", nthItemsChange(20));
 
                 assertApiAnswersEveryRequest(plank); // also fills the server's pool with connections for the restart to kill
-                assertOkOrUnavailable(requestsWhile(plank, () -> restartPostgres(restart)));
+                assertOkOrUnavailable(requestsWhile(plank, postgres::restart));
                 Poll.until("the listener's connection after the PostgreSQL restart", LISTENER_BACK_WITHIN,
                         () -> listenerConnected(plank), true);
                 writers.awaitMore(100, WRITES_WITHIN); // the writers are back too
@@ -169,32 +157,5 @@ class PostgresRestartIT {
         } catch (SQLException e) {
             return false;
         }
-    }
-
-    private static void restartPostgres(String command) {
-        long begin = System.nanoTime();
-        try {
-            Path output = Files.createTempFile("plank-pg-restart", ".log");
-            try {
-                var process = new ProcessBuilder("/bin/sh", "-c", command).redirectErrorStream(true)
-                        .redirectOutput(output.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-                if (!process.waitFor(RESTART_WITHIN.toSeconds(), TimeUnit.SECONDS)) {
-                    process.destroyForcibly();
-                    throw new AssertionError("'" + command + "' did not finish within " + RESTART_WITHIN.toSeconds() + " s: "
-                            + Files.readString(output));
-                }
-                if (process.exitValue() != 0) {
-                    throw new AssertionError("'" + command + "' exited with " + process.exitValue() + ": " + Files.readString(output));
-                }
-            } finally {
-                Files.deleteIfExists(output);
-            }
-        } catch (IOException e) {
-            throw new AssertionError("Could not run '" + command + "': " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("Interrupted while restarting PostgreSQL", e);
-        }
-        LOG.info(() -> "PostgreSQL restarted in " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin) + " ms");
     }
 }

@@ -74,9 +74,20 @@ public class ChangeSocket {
         registry.close(session);
     }
 
+    /**
+     * The connection failed (mostly I/O). Its subscriptions go, and so does the socket: one left open without them
+     * would look alive to its client and never deliver again.
+     */
     @OnError
     public void error(Session session, Throwable error) {
         LOG.log(Level.FINE, "WebSocket session " + session.getId() + " failed", error);
         registry.close(session);
+        if (session.isOpen()) {
+            try {
+                session.close(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Plank failed on this connection; reconnect"));
+            } catch (IOException e) {
+                LOG.log(Level.FINE, "Closing failed WebSocket session " + session.getId() + " failed too", e);
+            }
+        }
     }
 }

@@ -15,6 +15,8 @@ final class ProtocolError extends Exception {
     static final String SNAPSHOT_FAILED = "snapshot_failed";
     /** Plank could not reach the database to check the request; nothing was subscribed. */
     static final String UNAVAILABLE = "unavailable";
+    /** Plank failed on the request (a bug); the message names an incident in the server log. */
+    static final String INTERNAL_ERROR = "internal_error";
 
     private final String code;
     private final String table;

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -32,6 +33,7 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
+import io.plank.persistence.db.ConnectionFailures;
 import io.plank.persistence.feed.ListenerMonitor;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
@@ -156,8 +158,9 @@ public class SessionRegistry implements Subscriber.Owner, CatchUp.Host {
         if (subscriber == null) {
             return;
         }
+        ClientMessage message = null;
         try {
-            ClientMessage message = ClientMessage.parse(text);
+            message = ClientMessage.parse(text);
             switch (message.type()) {
                 case SUBSCRIBE -> subscribe(subscriber, message);
                 case UNSUBSCRIBE -> unsubscribe(subscriber, message);
@@ -165,7 +168,24 @@ public class SessionRegistry implements Subscriber.Owner, CatchUp.Host {
             }
         } catch (ProtocolError error) {
             subscriber.send(error.frame());
+        } catch (RuntimeException e) {
+            // Answered like the rest: thrown on, it would reach the container, which drops the connection's
+            // subscriptions and leaves a socket that no longer answers.
+            subscriber.send(failure(e, message).frame());
         }
+    }
+
+    /** A request that failed other than by the client's fault: the database away, or a bug (logged with an id). */
+    private static ProtocolError failure(RuntimeException e, ClientMessage message) {
+        String table = message == null ? null : message.table();
+        String sub = message == null ? null : message.sub();
+        if (ConnectionFailures.causedByConnectionFailure(e)) {
+            LOG.log(Level.WARNING, "The database is unavailable for a WebSocket request", e);
+            return new ProtocolError(ProtocolError.UNAVAILABLE, "The database is unavailable; try again in a few seconds", table, sub);
+        }
+        String incident = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "Unexpected error on a WebSocket request, incident " + incident, e);
+        return new ProtocolError(ProtocolError.INTERNAL_ERROR, "Unexpected error; the server log has incident " + incident, table, sub);
     }
 
     public void close(Session session) {
