@@ -25,13 +25,18 @@ final class Poll {
                 throw new AssertionError(what + ": still " + last + " after " + timeout.toSeconds() + " s, expected "
                         + expected + " " + evidence.get());
             }
-            try {
-                Thread.sleep(INTERVAL.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("Interrupted while waiting: " + what, e);
-            }
+            pause();
             last = probe.get();
+        }
+    }
+
+    /** The pause between two probes, for loops that poll in their own way. */
+    static void pause() {
+        try {
+            Thread.sleep(INTERVAL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while polling", e);
         }
     }
 }
