@@ -75,25 +75,27 @@ final class SocketClient implements AutoCloseable {
     }
 
     void send(String text) {
-        try {
-            socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("Interrupted while sending", e);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new AssertionError("Could not send a frame of " + text.length() + " chars: " + e, e);
+        Exception failure = sendText(text);
+        if (failure != null) {
+            throw new AssertionError("Could not send a frame of " + text.length() + " chars: " + failure, failure);
         }
     }
 
     /** Sends without insisting: the server may close the connection while the frame is still going out. */
     void trySend(String text) {
+        sendText(text); // what the server did about a failure is what the caller checks
+    }
+
+    /** Sends and waits until the frame is out; returns why it could not be sent, or null. */
+    private Exception sendText(String text) {
         try {
             socket.sendText(text, true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("Interrupted while sending", e);
         } catch (ExecutionException | TimeoutException e) {
-            // What the server did about it is what the caller checks.
+            return e;
         }
     }
 

@@ -35,6 +35,7 @@ import javax.sql.DataSource;
 final class ReconnectingConnection implements InvocationHandler {
 
     static final long IDLE_CHECK_MILLIS = 500;
+    private static final long IDLE_CHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(IDLE_CHECK_MILLIS);
 
     private static final Logger LOG = Logger.getLogger(ReconnectingConnection.class.getName());
     private static final int VALIDATION_TIMEOUT_SECONDS = 5;
@@ -112,7 +113,7 @@ final class ReconnectingConnection implements InvocationHandler {
                 return null; // no work was done since the connection was lost, so nothing to end
             }
             reopen("had failed");
-        } else if (!inTransaction && System.nanoTime() - lastUsed >= TimeUnit.MILLISECONDS.toNanos(IDLE_CHECK_MILLIS)
+        } else if (!inTransaction && System.nanoTime() - lastUsed >= IDLE_CHECK_NANOS
                 && !physical.isValid(VALIDATION_TIMEOUT_SECONDS)) {
             discard();
             reopen("had died while idle");
