@@ -18,8 +18,10 @@ import javax.sql.DataSource;
  * A connection for the application server's pool that replaces its physical connection when the server session
  * behind it has died, as every pooled one has after PostgreSQL restarts.
  *
- * <p>Why: neither server validates the connections of an application-defined data source by default (WildFly keeps
- * handing out the dead ones for good), so each dead connection would fail one request. Two checks cover it:
+ * <p>Why: WildFly cannot validate the connections of an application-defined data source (its pool for one has no
+ * valid-connection-checker and no exception sorter, and cannot be given one) and would keep handing out the dead
+ * ones for good, so each would fail one request. Payara validates them itself and gets no such wrapper
+ * ({@link PlankDataSource}). Two checks cover it:
  * <ul>
  * <li>Before a connection that sat idle for {@value #IDLE_CHECK_MILLIS} ms or more is used outside a transaction, it
  * is checked with {@link Connection#isValid} (one empty query) and replaced if dead; the same window HikariCP uses.
