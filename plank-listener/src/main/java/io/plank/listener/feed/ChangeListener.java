@@ -22,9 +22,9 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.capture.ConfiguredCaptures;
 import io.plank.persistence.db.DatabaseSettings;
-import io.plank.persistence.feed.ListenerMonitor;
-import io.plank.persistence.feed.ListenerState;
-import io.plank.persistence.feed.ListenerStatus;
+import io.plank.health.ListenerMonitor;
+import io.plank.health.ListenerState;
+import io.plank.health.ListenerStatus;
 import io.plank.persistence.migration.SchemaMigrator;
 
 /**

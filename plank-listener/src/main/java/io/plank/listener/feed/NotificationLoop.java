@@ -1,7 +1,7 @@
 package io.plank.listener.feed;
 
-import io.plank.persistence.feed.ListenerState;
-import io.plank.persistence.feed.ListenerStatus;
+import io.plank.health.ListenerState;
+import io.plank.health.ListenerStatus;
 
 import java.sql.SQLException;
 import java.time.Instant;

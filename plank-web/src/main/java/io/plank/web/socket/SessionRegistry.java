@@ -34,7 +34,7 @@ import io.plank.domain.filter.InvalidFilterException;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.db.ConnectionFailures;
-import io.plank.persistence.feed.ListenerMonitor;
+import io.plank.health.ListenerMonitor;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;

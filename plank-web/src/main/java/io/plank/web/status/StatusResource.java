@@ -12,8 +12,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
-import io.plank.persistence.feed.ListenerMonitor;
-import io.plank.persistence.feed.ListenerStatus;
+import io.plank.health.ListenerMonitor;
+import io.plank.health.ListenerStatus;
 import io.plank.web.socket.SessionRegistry;
 
 /**
@@ -56,7 +56,7 @@ public class StatusResource {
                 .add("tables", tables)
                 .add("listener", listener(status)
                         .add("last_seq", status.lastSeq())
-                        .add("lag", Math.max(0, log.newestSeq() - status.lastSeq())))
+                        .add("lag", status.lagBehind(log.newestSeq())))
                 .add("change_log", Json.createObjectBuilder()
                         .add("newest_seq", log.newestSeq())
                         .add("pruned_through", log.prunedThrough())

@@ -24,8 +24,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.capture.CapturedTables;
-import io.plank.persistence.feed.ListenerMonitor;
-import io.plank.persistence.feed.ListenerState;
+import io.plank.health.ListenerMonitor;
+import io.plank.health.ListenerState;
 
 /**
  * The listener singleton inside the server: it migrates the schema at deployment, LISTENs, and turns every

@@ -19,7 +19,7 @@ import io.plank.testsupport.db.TestDatabase;
 
 /**
  * Builds the one archive the in-container tests deploy: the WAR this module packaged, plus in WEB-INF/lib what
- * the EAR brings along (plank-domain, plank-persistence with persistence.xml and db/migration, the plank-listener
+ * the EAR brings along (plank-domain, plank-persistence with persistence.xml and db/migration, plank-health, the plank-listener
  * EJB module, pgjdbc, Flyway and their dependencies; copied by the pom), the tests' helpers, and a
  * MicroProfile Config file pointing plank.db.* at a fresh database.
  *
@@ -61,7 +61,7 @@ final class Deployments {
         Path dir = path("plank.incontainer.libs");
         try (Stream<Path> files = Files.list(dir)) {
             List<Path> jars = files.filter(file -> file.toString().endsWith(".jar")).sorted().toList();
-            for (String expected : List.of("plank-domain.jar", "plank-persistence.jar", "plank-listener.jar",
+            for (String expected : List.of("plank-domain.jar", "plank-persistence.jar", "plank-health.jar", "plank-listener.jar",
                     "postgresql.jar", "flyway-core.jar", "flyway-database-postgresql.jar")) {
                 if (jars.stream().noneMatch(jar -> jar.getFileName().toString().equals(expected))) {
                     throw new IllegalStateException(expected + " is missing from " + dir + " (run through mvn verify)");

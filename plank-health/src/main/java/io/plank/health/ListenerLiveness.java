@@ -1,4 +1,4 @@
-package io.plank.persistence.feed;
+package io.plank.health;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

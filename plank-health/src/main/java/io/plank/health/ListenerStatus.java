@@ -1,4 +1,4 @@
-package io.plank.persistence.feed;
+package io.plank.health;
 
 import java.time.Instant;
 
@@ -14,7 +14,12 @@ public record ListenerStatus(ListenerState state, long notificationsReceived, lo
 
     /** How many log positions the listener has seen but not yet handed on. */
     public long lag() {
-        return Math.max(0, newestSeq - lastSeq);
+        return lagBehind(newestSeq);
+    }
+
+    /** How many log positions up to {@code seq} (the log's newest, say) the listener has not yet handed on. */
+    public long lagBehind(long seq) {
+        return Math.max(0, seq - lastSeq);
     }
 
     public boolean listening() {
