@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
+import io.plank.domain.text.Excerpt;
+
 /**
  * A subscription's row filter as the client wrote it: conditions {@code column=operator.value}, joined by
  * {@code &} and all required to hold, e.g. {@code status=eq.paid&total=gte.100&region=in.(eu,uk)}.
@@ -43,7 +45,7 @@ public record Filter(List<Condition> conditions) {
     private static Condition condition(String text) {
         int equals = text.indexOf('=');
         if (equals <= 0) {
-            throw new InvalidFilterException("Condition '" + echo(text) + "' must read column=operator.value, e.g. status=eq.paid");
+            throw new InvalidFilterException("Condition '" + Excerpt.of(text) + "' must read column=operator.value, e.g. status=eq.paid");
         }
         String column = text.substring(0, equals);
         String rest = text.substring(equals + 1);
@@ -51,7 +53,7 @@ public record Filter(List<Condition> conditions) {
         String name = dot < 0 ? rest : rest.substring(0, dot);
         Optional<Operator> operator = Operator.ofWireName(name);
         if (operator.isEmpty() || dot < 0) {
-            throw new InvalidFilterException("Condition '" + echo(text) + "' has no known operator; use one of "
+            throw new InvalidFilterException("Condition '" + Excerpt.of(text) + "' has no known operator; use one of "
                     + Operator.NAMES + ", followed by a dot and the value");
         }
         String value = rest.substring(dot + 1);
@@ -59,7 +61,7 @@ public record Filter(List<Condition> conditions) {
             case IN -> new Condition(column, Operator.IN, list(text, value));
             case IS -> {
                 if (!Condition.IS_VALUES.contains(value)) {
-                    throw new InvalidFilterException("Condition '" + echo(text) + "': is takes " + String.join(", ", Condition.IS_VALUES));
+                    throw new InvalidFilterException("Condition '" + Excerpt.of(text) + "': is takes " + String.join(", ", Condition.IS_VALUES));
                 }
                 yield new Condition(column, Operator.IS, List.of(value));
             }
@@ -69,12 +71,12 @@ public record Filter(List<Condition> conditions) {
 
     private static List<String> list(String condition, String value) {
         if (value.length() < 2 || value.charAt(0) != '(' || value.charAt(value.length() - 1) != ')') {
-            throw new InvalidFilterException("Condition '" + echo(condition) + "': in takes a list in parentheses, e.g. in.(a,b,c)");
+            throw new InvalidFilterException("Condition '" + Excerpt.of(condition) + "': in takes a list in parentheses, e.g. in.(a,b,c)");
         }
         List<String> values = new ArrayList<>();
         for (String item : split(value, ',', 1, value.length() - 1)) {
             if (values.size() == MAX_IN_VALUES) {
-                throw new InvalidFilterException("Condition '" + echo(condition) + "': an in list has at most " + MAX_IN_VALUES + " values");
+                throw new InvalidFilterException("Condition '" + Excerpt.of(condition) + "': an in list has at most " + MAX_IN_VALUES + " values");
             }
             values.add(unquote(item, condition));
         }
@@ -113,19 +115,14 @@ public record Filter(List<Condition> conditions) {
             char c = value.charAt(i);
             if (c == '\\') {
                 if (++i == value.length() - 1) {
-                    throw new InvalidFilterException("Condition '" + echo(condition) + "' ends a quoted value with a lone backslash");
+                    throw new InvalidFilterException("Condition '" + Excerpt.of(condition) + "' ends a quoted value with a lone backslash");
                 }
                 c = value.charAt(i);
             } else if (c == '"') {
-                throw new InvalidFilterException("Condition '" + echo(condition) + "' has a stray double quote; write \\\" inside quotes");
+                throw new InvalidFilterException("Condition '" + Excerpt.of(condition) + "' has a stray double quote; write \\\" inside quotes");
             }
             unquoted.append(c);
         }
         return unquoted.toString();
-    }
-
-    /** Client text in an error message is cut short, so a hostile client cannot have its megabytes echoed. */
-    public static String echo(String text) {
-        return text.length() <= 100 ? text : text.substring(0, 100) + "...";
     }
 }

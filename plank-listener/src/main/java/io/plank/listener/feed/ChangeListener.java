@@ -1,6 +1,6 @@
 package io.plank.listener.feed;
 
-import java.util.Optional;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -17,14 +17,16 @@ import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
+import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.plank.domain.change.ChangeEvent;
-import io.plank.persistence.capture.ConfiguredCaptures;
-import io.plank.persistence.db.DatabaseSettings;
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerState;
 import io.plank.health.ListenerStatus;
+import io.plank.persistence.capture.Captures;
+import io.plank.persistence.capture.ConfiguredCaptures;
+import io.plank.persistence.db.DatabaseSettings;
 import io.plank.persistence.migration.SchemaMigrator;
 
 /**
@@ -57,10 +59,14 @@ public class ChangeListener {
     @ConfigProperty(name = "plank.listener.backoff-max-ms", defaultValue = "2000")
     int backoffMaxMs;
 
-    /** Tables to capture at start-up, besides those captured before: {@code orders, sales.invoices:ephemeral}. */
+    /**
+     * Read for {@code plank.capture.tables}, the tables to capture at start-up besides those captured before
+     * ({@code orders, sales.invoices:ephemeral}), as a list. Asked through {@link Config#getOptionalValues} because
+     * Payara 6.2025.9 cannot inject {@code @ConfigProperty Optional<List<String>>} here (the deployment fails with a
+     * ClassCastException from ParameterizedTypeImpl to Class).
+     */
     @Inject
-    @ConfigProperty(name = "plank.capture.tables")
-    Optional<String> capturedByConfig;
+    Config config;
 
     /** Names this instance's saved position in the change log; give each instance its own. */
     @Inject
@@ -78,7 +84,8 @@ public class ChangeListener {
         Runnable migration = () -> {
             var dataSource = database.unpooled("plank-migrate");
             SchemaMigrator.migrate(dataSource);
-            ConfiguredCaptures.apply(dataSource, capturedByConfig.orElse(""));
+            ConfiguredCaptures.apply(new Captures(dataSource),
+                    config.getOptionalValues("plank.capture.tables", String.class).orElse(List.of()));
         };
         Runnable pending = null;
         try {

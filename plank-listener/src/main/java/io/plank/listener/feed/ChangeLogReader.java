@@ -6,8 +6,8 @@ import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 
-import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.changelog.ChangeLogRows;
 
 /**
  * Reads {@code plank.change_log} in {@code seq} order and hands on every committed change exactly once.
@@ -27,9 +27,8 @@ final class ChangeLogReader {
 
     static final int PAGE_SIZE = 500;
 
-    private static final String READ = """
-            SELECT l.seq, l.table_name, l.action, l.key::text, plank.change_frame(l),
-                   CASE WHEN l.action = 'UPDATE' THEN l.old_row::text END
+    private static final String READ = "SELECT " + ChangeLogRows.COLUMNS + """
+
             FROM plank.change_log l
             WHERE l.seq > ?
             ORDER BY l.seq
@@ -114,8 +113,7 @@ final class ChangeLogReader {
                     }
                     cursor = seq;
                     delivered++;
-                    sink.accept(new ChangeEvent(seq, result.getString(2), Action.valueOf(result.getString(3)),
-                            result.getString(4), false, result.getString(5), result.getString(6)));
+                    sink.accept(ChangeLogRows.event(result));
                 }
             }
         }

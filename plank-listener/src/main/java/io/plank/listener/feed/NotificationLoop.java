@@ -15,6 +15,7 @@ import java.util.logging.Logger;
 import org.postgresql.PGNotification;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.domain.text.Excerpt;
 import io.plank.persistence.db.DatabaseSettings;
 
 /**
@@ -31,6 +32,8 @@ public final class NotificationLoop implements Runnable {
     public static final String DEFAULT_INSTANCE = "default";
 
     private static final Logger LOG = Logger.getLogger(NotificationLoop.class.getName());
+    /** How much of a notification that is not a change frame the log quotes. */
+    private static final int LOGGED_PAYLOAD = 200;
 
     /** How often a gap in the log is looked at again: the transactions holding it may end without a NOTIFY. */
     private static final int GAP_POLL_MS = 5;
@@ -182,7 +185,7 @@ public final class NotificationLoop implements Runnable {
         } catch (IllegalArgumentException e) {
             received.incrementAndGet();
             LOG.warning(() -> "Skipped a notification on " + ListenConnection.CHANNEL + " that is not a change frame ("
-                    + e.getMessage() + "): " + abbreviate(payload));
+                    + e.getMessage() + "): " + Excerpt.of(payload, LOGGED_PAYLOAD));
             return;
         }
         deliver(event);
@@ -234,9 +237,5 @@ public final class NotificationLoop implements Runnable {
     private static String describe(Exception e) {
         String message = e.getClass().getSimpleName() + ": " + e.getMessage();
         return e instanceof SQLException sql && sql.getSQLState() != null ? "SQLState " + sql.getSQLState() + ", " + message : message;
-    }
-
-    private static String abbreviate(String payload) {
-        return payload == null || payload.length() <= 200 ? payload : payload.substring(0, 200) + "...";
     }
 }

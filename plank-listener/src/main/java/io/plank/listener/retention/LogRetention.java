@@ -5,26 +5,30 @@ import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import javax.sql.DataSource;
+
+import jakarta.annotation.Resource;
 import jakarta.ejb.ConcurrencyManagement;
 import jakarta.ejb.ConcurrencyManagementType;
 import jakarta.ejb.Schedule;
 import jakarta.ejb.Singleton;
-import jakarta.ejb.TransactionAttribute;
-import jakarta.ejb.TransactionAttributeType;
+import jakarta.ejb.TransactionManagement;
+import jakarta.ejb.TransactionManagementType;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
-import io.plank.persistence.db.DatabaseSettings;
-
 /**
  * Prunes the change log once a minute: entries older than {@code plank.log.retention-minutes} (default a day)
- * and beyond the newest {@code plank.log.max-rows} (default a million). Several instances may prune at once;
- * the deletes do not conflict in any way that matters.
+ * and beyond the newest {@code plank.log.max-rows} (default a million), on a connection of the application's pool.
+ * Several instances may prune at once; the deletes do not conflict in any way that matters.
  */
 @Singleton
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
-@TransactionAttribute(TransactionAttributeType.NOT_SUPPORTED)
+// The pruner commits each batch itself (auto-commit). With container-managed transactions Payara 6.2025.9 runs this
+// timer in a transaction despite NOT_SUPPORTED on the class, enlists the pool's connection and fails to commit it
+// ("Cannot commit when autoCommit is enabled"); a bean-managed bean gets no container transaction at all.
+@TransactionManagement(TransactionManagementType.BEAN)
 public class LogRetention {
 
     private static final Logger LOG = Logger.getLogger(LogRetention.class.getName());
@@ -37,10 +41,13 @@ public class LogRetention {
     @ConfigProperty(name = "plank.log.max-rows", defaultValue = "1000000")
     long maxRows;
 
+    @Resource(lookup = "java:app/jdbc/plank")
+    DataSource dataSource;
+
     @Schedule(hour = "*", minute = "*", persistent = false, info = "plank change-log retention")
     void prune() {
         var pruner = new LogPruner(Duration.ofMinutes(retentionMinutes), maxRows);
-        try (var connection = DatabaseSettings.fromConfig().open("plank-retention")) {
+        try (var connection = dataSource.getConnection()) {
             long deleted = pruner.prune(connection);
             if (deleted > 0) {
                 LOG.info(() -> "Pruned " + deleted + " change-log entries");

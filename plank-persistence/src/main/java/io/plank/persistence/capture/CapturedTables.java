@@ -1,16 +1,20 @@
 package io.plank.persistence.capture;
 
-import java.util.List;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
+import javax.sql.DataSource;
+
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
 
 import io.plank.domain.change.CaptureMode;
+import io.plank.persistence.db.DatabaseException;
 
 /**
  * The tables clients may subscribe to: those with the {@code plank_capture} trigger, and how each is captured.
@@ -22,8 +26,8 @@ public class CapturedTables {
 
     private static final long REFRESH_INTERVAL_NANOS = 1_000_000_000L;
 
-    @PersistenceContext(unitName = "plank")
-    EntityManager em;
+    @Resource(lookup = "java:app/jdbc/plank")
+    DataSource dataSource;
 
     private volatile Map<String, CaptureMode> tables;
     private final AtomicLong lastRead = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
@@ -56,11 +60,17 @@ public class CapturedTables {
     }
 
     private Map<String, CaptureMode> reload() {
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("SELECT table_name, mode FROM plank.captured_tables").getResultList();
-        Map<String, CaptureMode> fresh = rows.stream().collect(Collectors.toUnmodifiableMap(
-                row -> (String) row[0], row -> CaptureMode.ofSqlName((String) row[1])));
-        tables = fresh;
-        return fresh;
+        Map<String, CaptureMode> fresh = new HashMap<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT table_name, mode FROM plank.captured_tables");
+             var result = statement.executeQuery()) {
+            while (result.next()) {
+                fresh.put(result.getString(1), CaptureMode.ofSqlName(result.getString(2)));
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the captured tables", e);
+        }
+        tables = Map.copyOf(fresh);
+        return tables;
     }
 }

@@ -1,102 +1,123 @@
 package io.plank.persistence.capture;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.List;
 
+import javax.sql.DataSource;
+
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.persistence.PersistenceException;
-import jakarta.transaction.Transactional;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.NoSuchTableException;
 import io.plank.domain.change.NotCapturableException;
 import io.plank.domain.change.TableName;
+import io.plank.persistence.db.DatabaseException;
 
 /**
- * Attaches and detaches Plank's capture trigger. Names reach SQL only as bind parameters, quoted by
- * {@code quote_ident} and resolved by {@code to_regclass}: no table name can inject SQL.
+ * Attaches and detaches Plank's capture trigger: for the admin API and for {@code plank.capture.tables} alike.
+ * Names reach SQL only as bind parameters, quoted by {@code quote_ident} and resolved by {@code to_regclass}: no
+ * table name can inject SQL. System tables and Plank's own are never captured.
  */
 @ApplicationScoped
-@Transactional
 public class Captures {
 
-    private static final String RELATION = "to_regclass(quote_ident(?1) || '.' || quote_ident(?2))";
+    private static final String RELATION = "to_regclass(quote_ident(?) || '.' || quote_ident(?))";
 
-    @PersistenceContext(unitName = "plank")
-    EntityManager em;
+    @Resource(lookup = "java:app/jdbc/plank")
+    DataSource dataSource;
 
     @Inject
     CapturedTables capturedTables;
 
+    /** For CDI, which injects the application's pool. */
+    public Captures() {
+    }
+
+    /** Outside CDI: at start-up, on a connection of its own, and in tests. */
+    public Captures(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
     /** Captures {@code table} in {@code mode}, or switches its mode; true if it was not captured before. */
     public boolean capture(TableName table, CaptureMode mode) {
-        requireExists(table);
-        if (table.schema().startsWith("pg_") || table.schema().equals("information_schema") || table.schema().equals("plank")) {
-            throw new NotCapturableException(table, "system tables and Plank's own are never captured");
+        try (Connection connection = dataSource.getConnection()) {
+            requireExists(connection, table);
+            if (table.schema().startsWith("pg_") || table.schema().equals("information_schema") || table.schema().equals("plank")) {
+                throw new NotCapturableException(table, "system tables and Plank's own are never captured");
+            }
+            boolean wasCaptured = capturedMode(connection, table) != null;
+            try (PreparedStatement statement = relation(connection, "SELECT plank.capture(" + RELATION + ", ?)", table)) {
+                statement.setString(3, mode.sqlName());
+                statement.execute();
+            } catch (SQLException e) {
+                throw refusal(table, e);
+            }
+            forget();
+            return !wasCaptured;
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not capture " + table, e);
         }
-        boolean wasCaptured = capturedMode(table) != null;
-        try {
-            em.createNativeQuery("SELECT count(*) FROM (SELECT plank.capture(" + RELATION + ", ?3)) AS done")
-                    .setParameter(1, table.schema())
-                    .setParameter(2, table.table())
-                    .setParameter(3, mode.sqlName())
-                    .getSingleResult();
-        } catch (PersistenceException e) {
-            String state = sqlState(e);
-            if ("42809".equals(state)) {
-                throw new NotCapturableException(table, "it is not a table");
-            }
-            if ("42P16".equals(state)) {
-                throw new NotCapturableException(table, "it has no primary key to identify rows by");
-            }
-            if ("42501".equals(state)) {
-                throw new NotCapturableException(table, "Plank's database user may not add a trigger to it");
-            }
-            throw e;
-        }
-        capturedTables.forget();
-        return !wasCaptured;
     }
 
     public void release(TableName table) {
-        requireExists(table);
-        if (capturedMode(table) == null) {
-            throw NoSuchTableException.notCaptured(table);
-        }
-        em.createNativeQuery("SELECT count(*) FROM (SELECT plank.release(" + RELATION + ")) AS done")
-                .setParameter(1, table.schema())
-                .setParameter(2, table.table())
-                .getSingleResult();
-        capturedTables.forget();
-    }
-
-    private void requireExists(TableName table) {
-        Object relation = em.createNativeQuery("SELECT " + RELATION + "::text")
-                .setParameter(1, table.schema())
-                .setParameter(2, table.table())
-                .getSingleResult();
-        if (relation == null) {
-            throw NoSuchTableException.missing(table);
+        try (Connection connection = dataSource.getConnection()) {
+            requireExists(connection, table);
+            if (capturedMode(connection, table) == null) {
+                throw NoSuchTableException.notCaptured(table);
+            }
+            try (PreparedStatement statement = relation(connection, "SELECT plank.release(" + RELATION + ")", table)) {
+                statement.execute();
+            }
+            forget();
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not release " + table, e);
         }
     }
 
-    private String capturedMode(TableName table) {
-        @SuppressWarnings("unchecked")
-        List<String> modes = em.createNativeQuery("SELECT mode FROM plank.captured_tables WHERE table_name = ?1")
-                .setParameter(1, table.toString())
-                .getResultList();
-        return modes.isEmpty() ? null : modes.get(0);
-    }
-
-    private static String sqlState(Throwable e) {
-        for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException sql && sql.getSQLState() != null) {
-                return sql.getSQLState();
+    /** What PostgreSQL's refusal means for the client; any other failure as it is. */
+    private static SQLException refusal(TableName table, SQLException e) {
+        switch (String.valueOf(e.getSQLState())) {
+            case "42809" -> throw new NotCapturableException(table, "it is not a table");
+            case "42P16" -> throw new NotCapturableException(table, "it has no primary key to identify rows by");
+            case "42501" -> throw new NotCapturableException(table, "Plank's database user may not add a trigger to it");
+            default -> {
+                return e;
             }
         }
-        return null;
+    }
+
+    private static void requireExists(Connection connection, TableName table) throws SQLException {
+        try (PreparedStatement statement = relation(connection, "SELECT " + RELATION + "::text", table);
+             var result = statement.executeQuery()) {
+            result.next();
+            if (result.getString(1) == null) {
+                throw NoSuchTableException.missing(table);
+            }
+        }
+    }
+
+    private static String capturedMode(Connection connection, TableName table) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT mode FROM plank.captured_tables WHERE table_name = ?")) {
+            statement.setString(1, table.toString());
+            try (var result = statement.executeQuery()) {
+                return result.next() ? result.getString(1) : null;
+            }
+        }
+    }
+
+    private static PreparedStatement relation(Connection connection, String sql, TableName table) throws SQLException {
+        PreparedStatement statement = connection.prepareStatement(sql);
+        statement.setString(1, table.schema());
+        statement.setString(2, table.table());
+        return statement;
+    }
+
+    private void forget() {
+        if (capturedTables != null) {
+            capturedTables.forget();
+        }
     }
 }

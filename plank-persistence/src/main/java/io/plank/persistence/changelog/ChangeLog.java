@@ -1,29 +1,40 @@
 package io.plank.persistence.changelog;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
 
+import javax.sql.DataSource;
+
+import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.EntityManager;
-import jakarta.persistence.PersistenceContext;
-import jakarta.transaction.Transactional;
 
-import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.db.DatabaseException;
 
-/**
- * {@code plank.change_log} as resuming clients and the status resource see it. Each read runs in a transaction
- * of its own: replay runs on managed worker threads, where Payara closes a transaction-less persistence context
- * after the first call.
- */
+/** {@code plank.change_log} as resuming clients and the status resource see it: plain reads on the application's pool. */
 @ApplicationScoped
-@Transactional
 public class ChangeLog {
 
     /** The status resource reads the stats; a database that hangs must not hang the request for long. */
-    private static final int STATS_TIMEOUT_MS = 2_000;
+    private static final int STATS_TIMEOUT_SECONDS = 2;
 
-    @PersistenceContext(unitName = "plank")
-    EntityManager em;
+    private static final String CHANGES = "SELECT " + ChangeLogRows.COLUMNS + """
+
+            FROM plank.change_log l
+            WHERE l.table_name = ? AND l.seq > ? AND l.seq <= ?
+            ORDER BY l.seq LIMIT ?""";
+
+    private static final String STATS = """
+            SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
+                   (SELECT pruned_through FROM plank.log_retention),
+                   (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'plank.change_log'::regclass),
+                   pg_total_relation_size('plank.change_log')""";
+
+    @Resource(lookup = "java:app/jdbc/plank")
+    DataSource dataSource;
 
     /** How big the log is and how far it reaches. */
     public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
@@ -34,36 +45,44 @@ public class ChangeLog {
      * events the listener hands on.
      */
     public List<ChangeEvent> changes(String table, long after, long upTo, int limit) {
-        @SuppressWarnings("unchecked")
-        List<Object[]> rows = em.createNativeQuery("""
-                        SELECT l.seq, l.action, l.key::text, plank.change_frame(l),
-                               CASE WHEN l.action = 'UPDATE' THEN l.old_row::text END
-                        FROM plank.change_log l
-                        WHERE l.table_name = ?1 AND l.seq > ?2 AND l.seq <= ?3
-                        ORDER BY l.seq LIMIT ?4""")
-                .setParameter(1, table)
-                .setParameter(2, after)
-                .setParameter(3, upTo)
-                .setParameter(4, limit)
-                .getResultList();
-        return rows.stream().map(row -> new ChangeEvent(((Number) row[0]).longValue(), table, Action.valueOf((String) row[1]),
-                (String) row[2], false, (String) row[3], (String) row[4])).toList();
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(CHANGES)) {
+            statement.setString(1, table);
+            statement.setLong(2, after);
+            statement.setLong(3, upTo);
+            statement.setInt(4, limit);
+            List<ChangeEvent> changes = new ArrayList<>();
+            try (var result = statement.executeQuery()) {
+                while (result.next()) {
+                    changes.add(ChangeLogRows.event(result));
+                }
+            }
+            return changes;
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the changes of " + table + " after seq " + after, e);
+        }
     }
 
     /** Every change up to this {@code seq} may have been pruned: a client that saw less must reload. */
     public long prunedThrough() {
-        return ((Number) em.createNativeQuery("SELECT pruned_through FROM plank.log_retention").getSingleResult()).longValue();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT pruned_through FROM plank.log_retention");
+             var result = statement.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the change log's prune watermark", e);
+        }
     }
 
     public Stats stats() {
-        Object[] row = (Object[]) em.createNativeQuery("""
-                        SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
-                               (SELECT pruned_through FROM plank.log_retention),
-                               (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'plank.change_log'::regclass),
-                               pg_total_relation_size('plank.change_log')""")
-                .setHint("jakarta.persistence.query.timeout", STATS_TIMEOUT_MS)
-                .getSingleResult();
-        return new Stats(((Number) row[0]).longValue(), ((Number) row[1]).longValue(),
-                ((Number) row[2]).longValue(), ((Number) row[3]).longValue());
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(STATS)) {
+            statement.setQueryTimeout(STATS_TIMEOUT_SECONDS);
+            try (var result = statement.executeQuery()) {
+                result.next();
+                return new Stats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the change log's size", e);
+        }
     }
 }

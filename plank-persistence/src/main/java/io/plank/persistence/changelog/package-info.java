@@ -1,2 +1,2 @@
-/** Reading the durable change log: replay for resuming clients, retention watermark, size. */
+/** The durable change log: one mapping of its rows to change events; replay for resuming clients, retention watermark, size. */
 package io.plank.persistence.changelog;

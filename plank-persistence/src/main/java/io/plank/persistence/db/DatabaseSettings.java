@@ -3,11 +3,9 @@ package io.plank.persistence.db;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Objects;
-import java.util.Properties;
 
 import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.ConfigProvider;
-import org.postgresql.PGProperty;
 import org.postgresql.ds.PGSimpleDataSource;
 
 /**
@@ -48,15 +46,6 @@ public record DatabaseSettings(String url, String user, String password) {
         dataSource.setPassword(password);
         dataSource.setApplicationName(applicationName);
         return dataSource;
-    }
-
-    /** Connection properties for {@link java.sql.DriverManager}-style use, with an application name for pg_stat_activity. */
-    public Properties properties(String applicationName) {
-        var properties = new Properties();
-        PGProperty.USER.set(properties, user);
-        PGProperty.PASSWORD.set(properties, password);
-        PGProperty.APPLICATION_NAME.set(properties, applicationName);
-        return properties;
     }
 
     public Connection open(String applicationName) throws SQLException {

@@ -22,6 +22,7 @@ import io.plank.domain.filter.Condition;
 import io.plank.domain.filter.Filter;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.domain.filter.Operator;
+import io.plank.domain.text.Excerpt;
 
 /**
  * The rows of captured tables, for subscriptions: a table's columns, filters typed against them, and snapshots
@@ -107,7 +108,7 @@ public class TableRows {
     private static RowFilter.Test test(Connection connection, TableShape shape, Condition condition) throws SQLException {
         TableShape.Column column = shape.columns().get(condition.column());
         if (column == null) {
-            throw new InvalidFilterException("Table '" + shape.table() + "' has no column '" + Filter.echo(condition.column())
+            throw new InvalidFilterException("Table '" + shape.table() + "' has no column '" + Excerpt.of(condition.column())
                     + "'; its columns are " + shape.columnNames());
         }
         String isValue = condition.operator() == Operator.IS ? condition.value() : null;
@@ -139,13 +140,13 @@ public class TableRows {
                 Comparable<?> value = column.kind().value(json.get(0));
                 if (value == null) {
                     throw new InvalidFilterException("Column '" + column.name() + "' is " + column.type()
-                            + ": '" + Filter.echo(text) + "' cannot be compared (not a finite value)");
+                            + ": '" + Excerpt.of(text) + "' cannot be compared (not a finite value)");
                 }
                 return value;
             }
         } catch (SQLException e) {
             if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
-                throw new InvalidFilterException("Column '" + column.name() + "' is " + column.type() + ": " + Filter.echo(firstLine(e.getMessage())));
+                throw new InvalidFilterException("Column '" + column.name() + "' is " + column.type() + ": " + Excerpt.of(firstLine(e.getMessage())));
             }
             throw e;
         }

@@ -1,6 +1,7 @@
 package io.plank.testsupport.server;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,29 +18,15 @@ import java.util.stream.Stream;
  * marker files.
  *
  * <p>The configuration is {@code standalone.xml} plus MicroProfile Health, added with the embedded CLI before the
- * first boot. {@code standalone-microprofile.xml} would bring MicroProfile Health but has no EJB subsystem (WildFly
- * 38), so Plank's {@code @Singleton @Startup} listener would not even be a bean there.
+ * first boot by the script the Docker image runs too ({@code docker/wildfly/configure.cli}).
+ * {@code standalone-microprofile.xml} would bring MicroProfile Health but has no EJB subsystem (WildFly 38), so
+ * Plank's {@code @Singleton @Startup} listener would not even be a bean there.
  */
 final class WildFlyServer extends AppServer {
 
     private static final String CONFIG = "standalone.xml";
-    /** Idempotent: adds MicroProfile Health where it is missing and opens health to unauthenticated probes. */
-    private static final String CONFIGURE = String.join("\n",
-            "embed-server --server-config=" + CONFIG + " --std-out=discard",
-            "if (outcome != success) of /extension=org.wildfly.extension.microprofile.health-smallrye:read-resource",
-            "    /extension=org.wildfly.extension.microprofile.health-smallrye:add",
-            "end-if",
-            "if (outcome != success) of /subsystem=microprofile-health-smallrye:read-resource",
-            "    /subsystem=microprofile-health-smallrye:add",
-            "end-if",
-            "/subsystem=microprofile-health-smallrye:write-attribute(name=security-enabled,value=false)",
-            // The scanner's default, 5 s, would be most of a deployment's or an undeployment's time.
-            "/subsystem=deployment-scanner/scanner=default:write-attribute(name=scan-interval,value=500)",
-            "if (outcome == success) of /subsystem=health:read-resource",
-            "    /subsystem=health:write-attribute(name=security-enabled,value=false)",
-            "end-if",
-            "stop-embedded-server",
-            "");
+    /** docker/wildfly/configure.cli, which the Docker image runs too (copied here by the build). */
+    private static final String CONFIGURE = "configure.cli";
     private static final int HTTP = 8080;
     private static final int MANAGEMENT = 9990;
     /** Every socket binding in {@value #CONFIG}; port-offset moves them all. */
@@ -86,9 +73,12 @@ final class WildFlyServer extends AppServer {
 
     /** Runs {@link #CONFIGURE} on this run's copy of the configuration, with the embedded CLI (no server yet). */
     private void configure() {
-        Path script = workDir.resolve("configure.cli");
-        try {
-            Files.writeString(script, CONFIGURE);
+        Path script = workDir.resolve(CONFIGURE);
+        try (InputStream shared = WildFlyServer.class.getResourceAsStream(CONFIGURE)) {
+            if (shared == null) {
+                throw new ServerException(CONFIGURE + " is missing from plank-test-support's resources");
+            }
+            Files.copy(shared, script, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new ServerException("Could not write " + script, e);
         }

@@ -1,6 +1,6 @@
 package io.plank.web.cors;
 
-import java.util.Optional;
+import java.util.List;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,7 +15,7 @@ import jakarta.ws.rs.core.MultivaluedMap;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.Provider;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.config.Config;
 
 /** Answers preflight requests and adds CORS headers for allowed origins; other origins get no CORS headers. */
 @Provider
@@ -25,15 +25,15 @@ public class CorsFilter implements ContainerRequestFilter, ContainerResponseFilt
 
     private static final String ORIGIN = "Origin";
 
+    /** Read for {@code plank.cors.origins}, as a list (see ChangeListener for why not {@code Optional<List<String>>}). */
     @Inject
-    @ConfigProperty(name = "plank.cors.origins")
-    Optional<String> origins;
+    Config config;
 
     private CorsPolicy policy;
 
     @PostConstruct
     void init() {
-        policy = CorsPolicy.parse(origins.orElse(""));
+        policy = CorsPolicy.of(config.getOptionalValues("plank.cors.origins", String.class).orElse(List.of()));
     }
 
     @Override
