@@ -3,10 +3,10 @@ package io.plank.systemtests;
 import java.time.Duration;
 import java.util.function.Supplier;
 
-/** Polling with a deadline: for states that change without telling anyone, like readiness. */
-final class Poll {
+import io.plank.testsupport.wait.Eventually;
 
-    private static final Duration INTERVAL = Duration.ofMillis(250);
+/** Waiting for a probe to give an expected value (a status code, a flag), in the system tests' words; {@link Eventually} polls. */
+final class Poll {
 
     private Poll() {
     }
@@ -18,25 +18,11 @@ final class Poll {
 
     /** As {@link #until(String, Duration, Supplier, Object)}, adding {@code evidence} to the failure message. */
     static <T> void until(String what, Duration timeout, Supplier<T> probe, T expected, Supplier<String> evidence) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        T last = probe.get();
-        while (!expected.equals(last)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": still " + last + " after " + timeout.toSeconds() + " s, expected "
-                        + expected + " " + evidence.get());
-            }
-            pause();
-            last = probe.get();
-        }
+        Eventually.until(what, timeout, probe, expected::equals, () -> "(expected " + expected + ") " + evidence.get());
     }
 
     /** The pause between two probes, for loops that poll in their own way. */
     static void pause() {
-        try {
-            Thread.sleep(INTERVAL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("Interrupted while polling", e);
-        }
+        Eventually.pause();
     }
 }

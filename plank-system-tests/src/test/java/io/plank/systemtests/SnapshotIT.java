@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -27,9 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.plank.testsupport.wait.Eventually;
+
 /**
  * Snapshot, then stream: the rows matching now, then every later change, with nothing lost or repeated at the
- * seam while 20 writers are busy, checked row by row against the table's final state and each row's versions.
+ * seam while 20 writers are busy, checked row by row against the table's final state and each row's versions. The
+ * writers stop only once both snapshots are done and the stream has carried their changes, however fast the machine.
  */
 @ExtendWith(PlankExtension.class)
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
@@ -39,6 +44,9 @@ class SnapshotIT {
     private static final int ROWS = 6_000;
     private static final int WRITERS = 20;
     private static final long MARKER = -1;
+    private static final int WARM_UP_WRITES = 200;
+    private static final int STREAMED = 100;
+    private static final Duration WRITERS_WITHIN = Duration.ofSeconds(30);
 
     @Test
     void snapshotPlusStreamEqualsTheTableUnderTwentyWriters(RunningPlank plank) throws Exception {
@@ -52,15 +60,18 @@ class SnapshotIT {
             var stop = new AtomicBoolean();
             var writes = new AtomicLong();
             ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
-            List<Future<?>> running = new java.util.ArrayList<>();
+            List<Future<?>> running = new ArrayList<>();
             for (int i = 0; i < WRITERS; i++) {
                 running.add(writers.submit(() -> write(plank, stop, writes)));
             }
-            Thread.sleep(1_000);
+            Eventually.until("the writers under way", WRITERS_WITHIN, writes::get, count -> count >= WARM_UP_WRITES);
             long writesBefore = writes.get();
             client.send("{\"type\":\"subscribe\",\"table\":\"ledger\",\"sub\":\"all\",\"snapshot\":true}");
             client.send("{\"type\":\"subscribe\",\"table\":\"ledger\",\"sub\":\"mine\",\"snapshot\":true,\"filter\":\"owner=lt.5\"}");
-            Thread.sleep(3_000);
+            // The seam is behind both subscriptions, with the writers still busy, once both snapshots have ended and
+            // the stream has carried more than STREAMED of the writers' changes since.
+            List<JsonObject> frames = new ArrayList<>(client.takeUntil("both snapshots, then more than " + STREAMED
+                    + " changes for 'all'", new Seam()::passed));
             stop.set(true);
             for (Future<?> writer : running) {
                 writer.get(60, TimeUnit.SECONDS);
@@ -70,8 +81,8 @@ class SnapshotIT {
 
             var all = new View("all", true);
             var mine = new View("mine", false);
-            List<JsonObject> frames = client.takeUntil("the marker for both", frame -> "change".equals(frame.getString("type", null))
-                    && frame.getJsonNumber("id").longValue() == MARKER && subs(frame).containsAll(List.of("all", "mine")));
+            frames.addAll(client.takeUntil("the marker for both", frame -> "change".equals(frame.getString("type", null))
+                    && frame.getJsonNumber("id").longValue() == MARKER && subs(frame).containsAll(List.of("all", "mine"))));
             for (JsonObject frame : frames) {
                 assertTrue(Set.of("subscribed", "snapshot", "change").contains(frame.getString("type")), frame.toString());
                 all.apply(frame);
@@ -82,7 +93,7 @@ class SnapshotIT {
                     + ", mine " + mine.snapshotRows + "; changes all " + all.changes + ", mine " + mine.changes);
 
             assertTrue(all.snapshotRows >= ROWS / 2 && mine.snapshotRows > 0, all.snapshotRows + " / " + mine.snapshotRows);
-            assertTrue(all.changes > 100, "the stream carried the writers' changes: " + all.changes);
+            assertTrue(all.changes > STREAMED, "the stream carried the writers' changes: " + all.changes);
             assertEquals(table(db, "SELECT id, owner, version FROM ledger"), all.rows, "snapshot + stream = the table");
             assertEquals(table(db, "SELECT id, owner, version FROM ledger WHERE owner < 5"), mine.rows, "and for the filter too");
         }
@@ -160,6 +171,22 @@ class SnapshotIT {
 
     private static List<String> subs(JsonObject frame) {
         return frame.containsKey("subs") ? frame.getJsonArray("subs").getValuesAs(JsonString::getString) : List.of();
+    }
+
+    /** Counts, frame by frame, whether both snapshots have ended and 'all' has streamed more than {@link #STREAMED} changes since. */
+    private static final class Seam {
+        private final Set<String> snapshotsEnded = new HashSet<>();
+        private int streamed;
+
+        boolean passed(JsonObject frame) {
+            String type = frame.getString("type", "");
+            if (type.equals("snapshot") && frame.getBoolean("last", false)) {
+                snapshotsEnded.add(frame.getString("sub"));
+            } else if (type.equals("change") && snapshotsEnded.contains("all") && subs(frame).contains("all")) {
+                streamed++;
+            }
+            return snapshotsEnded.size() == 2 && streamed > STREAMED;
+        }
     }
 
     /**

@@ -6,14 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -31,16 +34,21 @@ import org.junit.jupiter.api.Timeout;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
 
 /**
  * Exactly once, in order, under concurrency: writers that hold their transactions open for random times
- * (so commits land out of seq order), some rolling back, the listener's connection killed midway.
+ * (so commits land out of seq order), some rolling back, the listener's connection killed midway. "Midway" and
+ * "nothing more" are waited for, not slept on: every writer is halfway when the kill comes, and a sentinel row,
+ * written last, closes the stream (changes are handed on in seq order, so a duplicate would come before it).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DurableDeliveryTest {
 
     private static final int WRITERS = 50;
     private static final int UPDATES = 12;
+    private static final String SENTINEL = "sentinel";
+    private static final Duration WITHIN = Duration.ofSeconds(30);
 
     private TestDatabase database;
 
@@ -73,22 +81,26 @@ class DurableDeliveryTest {
         start("concurrency");
         Map<Long, List<Integer>> committed = new ConcurrentHashMap<>();
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
+        var halfway = new CountDownLatch(WRITERS);
+        var killed = new CountDownLatch(1);
         List<Future<?>> work = new ArrayList<>();
         for (int w = 0; w < WRITERS; w++) {
             int writer = w;
-            work.add(writers.submit(() -> write(writer, committed)));
+            work.add(writers.submit(() -> write(writer, committed, halfway, killed)));
         }
         // Midway, the listener loses its connection; it must catch up from the log, not lose or repeat anything.
-        Thread.sleep(300);
+        assertTrue(halfway.await(WITHIN.toSeconds(), TimeUnit.SECONDS), "every writer halfway");
         terminateListenerBackend();
+        killed.countDown();
         for (Future<?> future : work) {
             future.get();
         }
         writers.shutdown();
 
         int expected = committed.values().stream().mapToInt(List::size).sum();
+        long sentinel;
         try {
-            awaitDelivered(expected);
+            sentinel = awaitSentinelAfter(expected);
         } catch (AssertionError e) {
             Set<Long> missing = loggedSeqs();
             delivered.forEach(event -> missing.remove(event.seq()));
@@ -107,7 +119,9 @@ class DurableDeliveryTest {
             seen.computeIfAbsent(data.getJsonNumber("id").longValue(), id -> new ArrayList<>()).add(data.getInt("value"));
         }
         assertEquals(committed, seen, "per row, exactly the committed values, in commit order");
-        assertEquals(loggedSeqs(), new HashSet<>(seqs), "the delivered seqs are exactly those in the log");
+        Set<Long> logged = loggedSeqs();
+        logged.remove(sentinel);
+        assertEquals(logged, new HashSet<>(seqs), "the delivered seqs are exactly those in the log");
     }
 
     @Test
@@ -116,25 +130,29 @@ class DurableDeliveryTest {
         try (var connection = database.connect()) {
             insert(connection, "before the restart");
             insert(connection, "also before the restart");
-            awaitDelivered(2);
+            awaitSentinelAfter(2);
             stop(); // a graceful stop, as on undeploy, saves the exact position
             delivered.clear();
 
             insert(connection, "while nobody listens");
             start("restart");
-            awaitDelivered(1);
+            awaitSentinelAfter(1);
             ChangeEvent first = delivered.peek();
             assertTrue(first.frame().contains("while nobody listens"), "the restarted listener starts where it stopped: " + first.frame());
         }
     }
 
-    private void write(int writer, Map<Long, List<Integer>> committed) {
+    private void write(int writer, Map<Long, List<Integer>> committed, CountDownLatch halfway, CountDownLatch killed) {
         var random = ThreadLocalRandom.current();
         try (Connection connection = database.connect()) {
             long id = insert(connection, "writer " + writer);
             List<Integer> values = new ArrayList<>(List.of(0));
             connection.setAutoCommit(false);
             for (int value = 1; value <= UPDATES; value++) {
+                if (value == UPDATES / 2 + 1) {
+                    halfway.countDown();
+                    killed.await(); // between transactions: the other half is written after the kill
+                }
                 try (var statement = connection.prepareStatement("UPDATE items SET value = ? WHERE id = ?")) {
                     statement.setInt(1, value);
                     statement.setLong(2, id);
@@ -179,14 +197,21 @@ class DurableDeliveryTest {
         }
     }
 
-    private void awaitDelivered(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (delivered.size() < count && System.nanoTime() < deadline) {
-            TimeUnit.MILLISECONDS.sleep(20);
+    /**
+     * Writes the sentinel row and waits for its INSERT: everything before it has been handed on by then, duplicates
+     * included. Then exactly {@code count} changes must have come before it. Returns the sentinel's seq and leaves
+     * it out of {@link #delivered}.
+     */
+    private long awaitSentinelAfter(int count) throws SQLException {
+        try (var connection = database.connect()) {
+            insert(connection, SENTINEL);
         }
-        // Give a duplicate, if the loop were to produce one, the chance to show up before we count.
-        TimeUnit.MILLISECONDS.sleep(200);
-        assertEquals(count, delivered.size(), "changes delivered");
+        ChangeEvent sentinel = Eventually.until("the sentinel's INSERT delivered (" + delivered.size() + " changes so far)",
+                WITHIN, () -> delivered.stream().filter(event -> event.frame().contains("\"" + SENTINEL + "\"")).findFirst(),
+                Optional::isPresent).orElseThrow();
+        delivered.remove(sentinel);
+        assertEquals(count, delivered.size(), "changes delivered before the sentinel");
+        return sentinel.seq();
     }
 
     private Set<Long> loggedSeqs() throws SQLException {

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.StringReader;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -34,6 +34,7 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.db.DatabaseSettings;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
 
 @Timeout(20)
 class NotificationLoopTest {
@@ -188,14 +189,8 @@ class NotificationLoopTest {
         awaitStatus(ListenerStatus::listening);
     }
 
-    private void awaitStatus(Predicate<ListenerStatus> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (!condition.test(loop.status())) {
-            if (System.nanoTime() > deadline) {
-                fail("listener status never matched: " + loop.status());
-            }
-            Thread.sleep(10);
-        }
+    private void awaitStatus(Predicate<ListenerStatus> condition) {
+        Eventually.until("the listener's status to match", Duration.ofSeconds(5), loop::status, condition);
     }
 
     private ChangeEvent next() throws InterruptedException {

@@ -26,6 +26,7 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerState;
+import io.plank.testsupport.wait.Eventually;
 
 /**
  * The listener singleton inside the server: it migrates the schema at deployment, LISTENs, and turns every
@@ -54,7 +55,7 @@ class ChangeFeedIT {
 
     @Test
     void listenerStartsWithTheApplicationOnAMigratedSchema() throws Exception {
-        Eventually.await("the listener reports LISTENING (now " + monitor.status() + ")", WITHIN,
+        Eventually.until("the listener reports LISTENING (now " + monitor.status() + ")", WITHIN,
                 () -> monitor.status().state() == ListenerState.LISTENING);
 
         try (Connection sql = Sql.connect()) {
@@ -165,7 +166,7 @@ class ChangeFeedIT {
             assertFalse(capturedTables.contains(table), "not captured yet");
 
             Sql.queryValue(sql, String.class, "SELECT plank.capture(?::regclass)::text", table);
-            Eventually.await("CapturedTables knows " + table, WITHIN, () -> capturedTables.contains(table));
+            Eventually.until("CapturedTables knows " + table, WITHIN, () -> capturedTables.contains(table));
 
             Sql.update(sql, "INSERT INTO " + table + " (code, label) VALUES ('g-1', 'first')");
         }

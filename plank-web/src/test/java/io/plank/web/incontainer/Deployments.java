@@ -16,6 +16,7 @@ import org.jboss.shrinkwrap.api.importer.ZipImporter;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
 
 /**
  * Builds the one archive the in-container tests deploy: the WAR this module packaged, plus in WEB-INF/lib what
