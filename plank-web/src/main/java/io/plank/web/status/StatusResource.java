@@ -1,25 +1,24 @@
 package io.plank.web.status;
 
+import java.util.Map;
 import java.util.TreeMap;
 
 import jakarta.inject.Inject;
-import jakarta.json.Json;
-import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import io.plank.persistence.capture.CapturedTables;
-import io.plank.persistence.changelog.ChangeLog;
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerStatus;
+import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.changelog.ChangeLog;
 import io.plank.web.socket.SessionRegistry;
 
 /**
  * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes
  * received and change frames delivered, the listener's state, the last {@code seq} it handed on and its lag
- * behind the newest logged change, the log's size, event counts.
+ * behind the newest logged change, the log's size, event counts. Records, serialised by JSON-B in snake_case.
  */
 @Path("status")
 public class StatusResource {
@@ -36,51 +35,38 @@ public class StatusResource {
     @Inject
     ChangeLog changeLog;
 
-    @GET
-    @Produces(MediaType.APPLICATION_JSON)
-    public String status() {
-        var sockets = registry.status();
-        var subscriptions = Json.createObjectBuilder();
-        sockets.subscriptions().forEach(subscriptions::add);
-        var tables = Json.createObjectBuilder();
-        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(table, Json.createObjectBuilder()
-                .add("mode", mode.sqlName())
-                .add("subscribers", sockets.subscriptions().getOrDefault(table, 0))
-                .add("changes", registry.changesOf(table))
-                .add("delivered", registry.deliveriesOf(table))));
-        ListenerStatus status = listener.status();
-        ChangeLog.Stats log = changeLog.stats();
-        return Json.createObjectBuilder()
-                .add("sessions", sockets.sessions())
-                .add("subscriptions", subscriptions)
-                .add("tables", tables)
-                .add("listener", listener(status)
-                        .add("last_seq", status.lastSeq())
-                        .add("lag", status.lagBehind(log.newestSeq())))
-                .add("change_log", Json.createObjectBuilder()
-                        .add("newest_seq", log.newestSeq())
-                        .add("pruned_through", log.prunedThrough())
-                        .add("approximate_rows", log.approximateRows())
-                        .add("bytes", log.bytes()))
-                .add("events", Json.createObjectBuilder()
-                        .add("received", sockets.changesReceived())
-                        .add("delivered", sockets.messagesDelivered())
-                        .add("sessions_closed_for_overflow", sockets.overflows()))
-                .build()
-                .toString();
+    /** The whole answer; absent values (no notification yet, no error) are left out. */
+    public record Status(int sessions, Map<String, Integer> subscriptions, Map<String, Table> tables, Listener listener,
+                         Log changeLog, Events events) {
     }
 
-    private static JsonObjectBuilder listener(ListenerStatus status) {
-        var json = Json.createObjectBuilder()
-                .add("state", status.state().name())
-                .add("notifications_received", status.notificationsReceived())
-                .add("reconnects", status.reconnects());
-        if (status.lastNotificationAt() != null) {
-            json.add("last_notification_at", status.lastNotificationAt().toString());
-        }
-        if (status.lastError() != null) {
-            json.add("last_error", status.lastError());
-        }
-        return json;
+    public record Table(String mode, int subscribers, long changes, long delivered) {
+    }
+
+    public record Listener(String state, long notificationsReceived, long reconnects, String lastNotificationAt,
+                           String lastError, long lastSeq, long lag) {
+    }
+
+    public record Log(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
+    }
+
+    public record Events(long received, long delivered, long sessionsClosedForOverflow) {
+    }
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public Status status() {
+        var sockets = registry.status();
+        Map<String, Table> tables = new TreeMap<>();
+        capturedTables.all().forEach((table, mode) -> tables.put(table, new Table(mode.sqlName(),
+                sockets.subscriptions().getOrDefault(table, 0), registry.changesOf(table), registry.deliveriesOf(table))));
+        ListenerStatus status = listener.status();
+        ChangeLog.Stats log = changeLog.stats();
+        return new Status(sockets.sessions(), sockets.subscriptions(), tables,
+                new Listener(status.state().name(), status.notificationsReceived(), status.reconnects(),
+                        status.lastNotificationAt() == null ? null : status.lastNotificationAt().toString(),
+                        status.lastError(), status.lastSeq(), status.lagBehind(log.newestSeq())),
+                new Log(log.newestSeq(), log.prunedThrough(), log.approximateRows(), log.bytes()),
+                new Events(sockets.changesReceived(), sockets.messagesDelivered(), sockets.overflows()));
     }
 }

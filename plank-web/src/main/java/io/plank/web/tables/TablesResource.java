@@ -1,10 +1,10 @@
 package io.plank.web.tables;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 import jakarta.inject.Inject;
-import jakarta.json.Json;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.ForbiddenException;
@@ -49,17 +49,22 @@ public class TablesResource {
     @ConfigProperty(name = "plank.admin.enabled", defaultValue = "false")
     boolean enabled;
 
+    /** One captured table in the list. */
+    public record CapturedTable(String table, String mode, int subscribers, long changes) {
+    }
+
+    /** The answer to a capture: the table as Plank names it, and its mode. */
+    public record Captured(String table, String mode) {
+    }
+
     @GET
-    public String list() {
+    public List<CapturedTable> list() {
         requireEnabled();
         Map<String, Integer> subscribers = registry.status().subscriptions();
-        var tables = Json.createArrayBuilder();
-        new TreeMap<>(capturedTables.all()).forEach((table, mode) -> tables.add(Json.createObjectBuilder()
-                .add("table", table)
-                .add("mode", mode.sqlName())
-                .add("subscribers", subscribers.getOrDefault(table, 0))
-                .add("changes", registry.changesOf(table))));
-        return tables.build().toString();
+        return new TreeMap<>(capturedTables.all()).entrySet().stream()
+                .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
+                        subscribers.getOrDefault(entry.getKey(), 0), registry.changesOf(entry.getKey())))
+                .toList();
     }
 
     @PUT
@@ -70,7 +75,7 @@ public class TablesResource {
         TableName table = table(name);
         CaptureMode mode = mode(request == null ? null : request.mode());
         boolean created = captures.capture(table, mode);
-        String body = Json.createObjectBuilder().add("table", table.toString()).add("mode", mode.sqlName()).build().toString();
+        var body = new Captured(table.toString(), mode.sqlName());
         return (created ? Response.created(uri.getAbsolutePath()) : Response.ok()).entity(body).build();
     }
 
