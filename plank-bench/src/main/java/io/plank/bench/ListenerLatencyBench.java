@@ -19,9 +19,12 @@ import io.plank.testsupport.db.TestDatabase;
 
 /**
  * Prints the listener's latency at a steady rate. Modes: {@code plain} and {@code fast} measure the hop
- * pg_notify sent -> ChangeEvent handed to the sink (ephemeral capture), with pgjdbc's plain reads and with
- * Plank's fast reads; {@code durable} measures INSERT committed -> ChangeEvent, through the capture trigger,
- * the change log and its seq-ordered reader. Both ends run in this JVM, so both timestamps are
+ * pg_notify sent -> change received (ephemeral capture): {@code plain} with a bare pgjdbc
+ * {@code getNotifications(timeout)} loop ({@link PgjdbcReads}, what Plank would do without its fast reads), {@code fast}
+ * through Plank's listener ({@link NotificationLoop}); {@code durable} measures INSERT committed -> ChangeEvent,
+ * through the capture trigger, the change log and its seq-ordered reader. Changes per wake-up (how many notifications
+ * one {@code getNotifications} call returned) are counted for the bare loop only; Plank's reads return each
+ * notification as it arrives (FastNotificationReadsTest). Both ends run in this JVM, so both timestamps are
  * {@link System#nanoTime()}. Settings: {@code -Dbench.rate=1000} changes/s, {@code -Dbench.seconds=10},
  * {@code -Dbench.warmup=2} seconds, {@code -Dbench.modes=plain,fast,durable}.
  */
@@ -63,11 +66,14 @@ public final class ListenerLatencyBench {
     }
 
     private void run(String mode) throws Exception {
-        var settings = switch (mode) {
-            case "plain" -> ListenerSettings.defaults().withPlainReads();
-            case "fast", "durable" -> ListenerSettings.defaults();
-            default -> throw new IllegalArgumentException("bench.modes takes plain, fast and durable, not " + mode);
-        };
+        if (!mode.equals("plain") && !mode.equals("fast") && !mode.equals("durable")) {
+            throw new IllegalArgumentException("bench.modes takes plain, fast and durable, not " + mode);
+        }
+        if (mode.equals("plain")) {
+            runPlain();
+            return;
+        }
+        var settings = ListenerSettings.defaults();
         boolean durable = mode.equals("durable");
         int total = warmup + measured;
         long[] latencies = new long[total];
@@ -81,23 +87,46 @@ public final class ListenerLatencyBench {
                      ? "INSERT INTO items (name, value) VALUES (?, ?)"
                      : "SELECT pg_notify('plank_changes', ?)")) {
             awaitListening(loop);
-            if (loop.fastReads() != settings.fastReads()) {
-                throw new IllegalStateException("fast reads are " + loop.fastReads() + " in mode " + mode);
+            if (!loop.fastReads()) {
+                throw new IllegalStateException("Plank's listener runs without its fast reads: see the WARNING above");
             }
             send(notify, 0, warmup, durable);
             awaitArrivals(arrived, warmup);
-            long wakeUpsBefore = loop.wakeUps();
-            long receivedBefore = loop.status().notificationsReceived();
             long started = System.nanoTime();
             send(notify, warmup, total, durable);
             double sentPerSecond = measured / ((System.nanoTime() - started) / 1e9);
             awaitArrivals(arrived, total);
-            double perWakeUp = (double) (loop.status().notificationsReceived() - receivedBefore) / (loop.wakeUps() - wakeUpsBefore);
             loop.stop();
             thread.join(5_000);
-            print(mode, Arrays.copyOfRange(latencies, warmup, total), perWakeUp, sentPerSecond);
+            print(mode, Arrays.copyOfRange(latencies, warmup, total), Double.NaN, sentPerSecond);
         } finally {
             loop.stop();
+        }
+    }
+
+    /** The same hop through a bare pgjdbc loop: the baseline Plank's fast reads are measured against. */
+    private void runPlain() throws Exception {
+        int total = warmup + measured;
+        long[] latencies = new long[total];
+        Arrays.fill(latencies, -1);
+        var arrived = new AtomicInteger();
+        try (var reads = new PgjdbcReads(database, (key, frame) -> record(key, frame, false, latencies, arrived));
+             Connection sender = database.open("plank-bench-sender");
+             var notify = sender.prepareStatement("SELECT pg_notify('plank_changes', ?)")) {
+            var thread = new Thread(reads, "bench-listener-plain");
+            thread.start();
+            send(notify, 0, warmup, false);
+            awaitArrivals(arrived, warmup);
+            long wakeUpsBefore = reads.wakeUps();
+            long receivedBefore = reads.received();
+            long started = System.nanoTime();
+            send(notify, warmup, total, false);
+            double sentPerSecond = measured / ((System.nanoTime() - started) / 1e9);
+            awaitArrivals(arrived, total);
+            double perWakeUp = (double) (reads.received() - receivedBefore) / (reads.wakeUps() - wakeUpsBefore);
+            reads.close();
+            thread.join(5_000);
+            print("plain", Arrays.copyOfRange(latencies, warmup, total), perWakeUp, sentPerSecond);
         }
     }
 
@@ -126,9 +155,12 @@ public final class ListenerLatencyBench {
     }
 
     private static void record(ChangeEvent event, long[] latencies, AtomicInteger arrived) {
+        record(event.key(), event.frame(), event.durable(), latencies, arrived);
+    }
+
+    private static void record(String key, String frame, boolean durable, long[] latencies, AtomicInteger arrived) {
         long received = System.nanoTime();
-        String frame = event.frame();
-        if (event.durable()) {
+        if (durable) {
             int at = frame.indexOf("sent ") + 5;
             long sent = Long.parseLong(frame, at, frame.indexOf(' ', at), 10);
             int index = frame.indexOf("\"value\": ") + 9;
@@ -136,7 +168,7 @@ public final class ListenerLatencyBench {
         } else {
             int at = frame.indexOf("\"sent\" : ") + 9;
             long sent = Long.parseLong(frame, at, frame.indexOf('}', at), 10);
-            latencies[Integer.parseInt(event.key())] = received - sent;
+            latencies[Integer.parseInt(key)] = received - sent;
         }
         arrived.incrementAndGet();
     }
@@ -147,8 +179,9 @@ public final class ListenerLatencyBench {
             OUT.printf("%-6s nothing arrived%n", mode);
             return;
         }
-        OUT.printf("%-6s %9.3f %9.3f %9.3f %9.3f %12.1f %9.0f %6d%n", mode, percentile(seen, 50), percentile(seen, 90),
-                percentile(seen, 99), seen[seen.length - 1] / 1e6, perWakeUp, sentPerSecond, latencies.length - seen.length);
+        OUT.printf("%-6s %9.3f %9.3f %9.3f %9.3f %12s %9.0f %6d%n", mode, percentile(seen, 50), percentile(seen, 90),
+                percentile(seen, 99), seen[seen.length - 1] / 1e6, Double.isNaN(perWakeUp) ? "-" : String.format("%.1f", perWakeUp),
+                sentPerSecond, latencies.length - seen.length);
     }
 
     private static double percentile(long[] sorted, int percent) {

@@ -36,6 +36,11 @@ final class ListenConnection implements AutoCloseable {
     }
 
     static ListenConnection open(DatabaseSettings database, ListenerSettings settings) throws SQLException {
+        return open(database, settings, true);
+    }
+
+    /** With {@code fastReads} false, pgjdbc's own read behaviour: for tests that compare the two. */
+    static ListenConnection open(DatabaseSettings database, ListenerSettings settings, boolean fastReads) throws SQLException {
         var dataSource = database.unpooled(APPLICATION_NAME);
         dataSource.setConnectTimeout(Math.max(1, (settings.checkTimeoutMs() + 999) / 1000));
         dataSource.setTcpKeepAlive(true);
@@ -45,7 +50,7 @@ final class ListenConnection implements AutoCloseable {
             // Bounds every statement on this connection (LISTEN, the liveness check); getNotifications sets
             // its own timeout for the wait and restores this one afterwards.
             connection.setNetworkTimeout(Runnable::run, settings.checkTimeoutMs());
-            boolean fast = settings.fastReads() && FastNotificationReads.apply(connection);
+            boolean fast = fastReads && FastNotificationReads.apply(connection);
             try (var statement = connection.createStatement()) {
                 statement.execute("LISTEN " + CHANNEL);
                 statement.execute("LISTEN " + LOG_CHANNEL);

@@ -10,10 +10,8 @@ package io.plank.listener.feed;
  * @param backoffMaxMs     longest pause between reconnection attempts
  * @param checkTimeoutMs   network timeout of the listener's connection: bounds connecting, LISTEN and the
  *                         liveness check, so a silent network turns into a reconnect within this time
- * @param fastReads        whether to apply {@link FastNotificationReads}; only the benchmark turns it off
  */
-public record ListenerSettings(int pollTimeoutMs, int backoffInitialMs, int backoffMaxMs, int checkTimeoutMs,
-                               boolean fastReads) {
+public record ListenerSettings(int pollTimeoutMs, int backoffInitialMs, int backoffMaxMs, int checkTimeoutMs) {
 
     public static final int DEFAULT_POLL_TIMEOUT_MS = 500;
     public static final int DEFAULT_BACKOFF_INITIAL_MS = 100;
@@ -39,11 +37,6 @@ public record ListenerSettings(int pollTimeoutMs, int backoffInitialMs, int back
     /** The two configurable timings, the rest at their defaults. */
     public static ListenerSettings of(int pollTimeoutMs, int backoffMaxMs) {
         return new ListenerSettings(pollTimeoutMs, Math.min(DEFAULT_BACKOFF_INITIAL_MS, backoffMaxMs), backoffMaxMs,
-                DEFAULT_CHECK_TIMEOUT_MS, true);
-    }
-
-    /** The same timings with pgjdbc's own read behaviour, for comparing in the benchmark. */
-    public ListenerSettings withPlainReads() {
-        return new ListenerSettings(pollTimeoutMs, backoffInitialMs, backoffMaxMs, checkTimeoutMs, false);
+                DEFAULT_CHECK_TIMEOUT_MS);
     }
 }

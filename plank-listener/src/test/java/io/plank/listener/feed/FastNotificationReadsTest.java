@@ -54,7 +54,7 @@ class FastNotificationReadsTest {
     void theListenConnectionHasItAndThePlainOneDoesNot() throws SQLException {
         var settings = Notifications.settings(database);
         try (var fast = ListenConnection.open(settings, ListenerSettings.defaults());
-             var plain = ListenConnection.open(settings, ListenerSettings.defaults().withPlainReads())) {
+             var plain = ListenConnection.open(settings, ListenerSettings.defaults(), false)) {
             assertTrue(fast.fastReads());
             assertFalse(plain.fastReads());
         }

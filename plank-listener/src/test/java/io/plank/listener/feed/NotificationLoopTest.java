@@ -130,7 +130,7 @@ class NotificationLoopTest {
 
     @Test
     void stopEndsALongWaitPromptly() throws Exception {
-        start(Notifications.settings(database), events::add, new ListenerSettings(60_000, 100, 2_000, 2_000, true), null);
+        start(Notifications.settings(database), events::add, new ListenerSettings(60_000, 100, 2_000, 2_000), null);
         loop.stop();
         thread.join(2_000);
         assertFalse(thread.isAlive());

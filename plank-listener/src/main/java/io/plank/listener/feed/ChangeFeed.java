@@ -1,0 +1,133 @@
+package io.plank.listener.feed;
+
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import org.postgresql.PGNotification;
+
+import io.plank.domain.change.ChangeEvent;
+import io.plank.domain.text.Excerpt;
+import io.plank.persistence.db.DatabaseSettings;
+
+/**
+ * What the listener does with a LISTEN connection while it has one: catches up on the change log, then waits for
+ * notifications and hands every change to the sink on this thread, changes of durable tables from the log in
+ * {@code seq} order and each once ({@link ChangeLogReader}), those of ephemeral tables straight from their
+ * {@code plank_changes} frame ({@link ChangeFrameDecoder}); and keeps its position saved ({@link ListenerCursor}).
+ * It outlives the connections: after a reconnect it carries on from where it got to.
+ */
+final class ChangeFeed {
+
+    private static final Logger LOG = Logger.getLogger(ChangeFeed.class.getName());
+
+    /** How often a gap in the log is looked at again: the transactions holding it may end without a NOTIFY. */
+    private static final int GAP_POLL_MS = 5;
+    /** How much of a notification that is not a change frame the log quotes. */
+    private static final int LOGGED_PAYLOAD = 200;
+
+    private final Consumer<ChangeEvent> sink;
+    private final int pollTimeoutMs;
+    private final ChangeFrameDecoder decoder = new ChangeFrameDecoder();
+    private final ListenerCursor savedCursor;
+    private volatile ChangeLogReader log;
+    private volatile long lastNotificationMillis = -1;
+    private final AtomicLong received = new AtomicLong();
+
+    ChangeFeed(Consumer<ChangeEvent> sink, int pollTimeoutMs, String instance) {
+        this.sink = sink;
+        this.pollTimeoutMs = pollTimeoutMs;
+        this.savedCursor = new ListenerCursor(instance);
+    }
+
+    /** Catches up, then follows the notifications on {@code connection} until {@code stopping} or a failure. */
+    void follow(ListenConnection connection, BooleanSupplier stopping) throws SQLException {
+        if (log == null) {
+            log = new ChangeLogReader(savedCursor.load(connection.jdbc()));
+        }
+        readLog(connection); // what was committed while nobody listened
+        while (!stopping.getAsBoolean()) {
+            PGNotification[] notifications = connection.await(log.waitingForGap() ? GAP_POLL_MS : pollTimeoutMs);
+            boolean logWritten = false;
+            for (PGNotification notification : notifications) {
+                if (ListenConnection.LOG_CHANNEL.equals(notification.getName())) {
+                    logWritten = true;
+                } else {
+                    dispatch(notification.getParameter());
+                }
+            }
+            // An idle wait also reads the log: the round trip is the liveness check pgjdbc#1144 calls for.
+            if (logWritten || notifications.length == 0 || log.waitingForGap()) {
+                readLog(connection);
+            }
+        }
+    }
+
+    /** On the way out the exact position is saved, so a redeployed instance replays nothing it already handed on. */
+    void saveCursor(DatabaseSettings database) {
+        var reader = log;
+        if (reader == null) {
+            return;
+        }
+        try (var connection = database.open(ListenConnection.APPLICATION_NAME)) {
+            savedCursor.save(connection, reader.cursor());
+        } catch (SQLException | RuntimeException e) {
+            LOG.log(Level.WARNING, "Could not save the listener's position " + reader.cursor()
+                    + "; after a restart it replays from its last saved position", e);
+        }
+    }
+
+    /** The last {@code seq} handed on (0 before the log was first read). */
+    long cursor() {
+        var reader = log;
+        return reader == null ? 0 : reader.cursor();
+    }
+
+    /** The newest {@code seq} seen in the log, handed on or not. */
+    long newest() {
+        var reader = log;
+        return reader == null ? 0 : reader.newest();
+    }
+
+    long received() {
+        return received.get();
+    }
+
+    Instant lastNotificationAt() {
+        long last = lastNotificationMillis;
+        return last < 0 ? null : Instant.ofEpochMilli(last);
+    }
+
+    private void readLog(ListenConnection connection) throws SQLException {
+        log.read(connection.jdbc(), this::deliver);
+        savedCursor.saveIfDue(connection.jdbc(), log.cursor());
+    }
+
+    private void dispatch(String payload) {
+        ChangeEvent event;
+        try {
+            event = decoder.decode(payload);
+        } catch (IllegalArgumentException e) {
+            received.incrementAndGet();
+            LOG.warning(() -> "Skipped a notification on " + ListenConnection.CHANNEL + " that is not a change frame ("
+                    + e.getMessage() + "): " + Excerpt.of(payload, LOGGED_PAYLOAD));
+            return;
+        }
+        deliver(event);
+    }
+
+    private void deliver(ChangeEvent event) {
+        received.incrementAndGet();
+        lastNotificationMillis = System.currentTimeMillis();
+        try {
+            sink.accept(event);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "An observer failed on a " + event.action() + " of " + event.table()
+                    + "; the listener carries on", e);
+        }
+    }
+}
