@@ -51,6 +51,9 @@ public final class ListenerLatencyBench {
         int warmupSeconds = Integer.getInteger("bench.warmup", 2);
         String[] modes = System.getProperty("bench.modes", "plain,fast,durable").split(",");
         PLANK_LOG.setLevel(Level.WARNING);
+        // exec:java's class loader hides the driver from DriverManager's discovery; and with -am the fan-out benchmark
+        // may have run first in this JVM and registered it from plank-web's class loader, which this one cannot use.
+        Class.forName("org.postgresql.Driver");
         try (var db = TestDatabase.create()) {
             var settings = new DatabaseSettings(db.url(), db.user(), db.password());
             SchemaMigrator.migrate(settings.unpooled("plank-bench-migrate"));

@@ -24,7 +24,8 @@ import io.plank.testsupport.websocket.TextRemote;
  * listener's thread is busy per change (p50, p99) and deliveries per second. Sends complete at once, so this
  * measures Plank's code (filters, frames, outboxes), not the network or the container's WebSocket stack.
  *
- * <p>In the web module's package to reach the fan-out classes without widening their API.
+ * <p>Beside the fan-out code, in its package and in this module's test tree, so that it reaches the package-private
+ * fan-out classes without widening their API or splitting the package across jars. Run by the {@code bench} profile.
  *
  * <pre>mvn -pl plank-bench -am verify -Pbench -DskipTests</pre>
  */
