@@ -19,12 +19,13 @@ fi
 
 echo "Building Plank..."
 # clean: a class moved or deleted in the sources must not linger in target/ and ship in the EAR. The system-tests
-# module keeps its target/ (the unpacked servers, earlier runs' logs).
-mvn -q clean install -DskipTests -pl '!plank-system-tests'
+# and run modules keep their target/ (the unpacked servers, earlier runs' logs).
+mvn -q clean install -DskipTests -pl '!plank-system-tests,!plank-run'
 
 # Messages only, no logger names and dates: this is a command's output, not a log.
 export MAVEN_OPTS="${MAVEN_OPTS:-} -Djava.util.logging.SimpleFormatter.format=%5\$s%6\$s%n"
 
 # exec: Maven (and the server behind it) receives Ctrl-C/SIGTERM directly; its shutdown hook stops the server.
-# initialize runs dependency:properties, which locates plank.ear; unpack-servers unpacks the server once.
-exec mvn -q -pl plank-system-tests initialize dependency:unpack@unpack-servers exec:java@run -Dexec.args="$server"
+# compile builds the runner (and its initialize phase runs dependency:properties, which locates plank.ear);
+# unpack-servers unpacks the servers once.
+exec mvn -q -pl plank-run compile dependency:unpack@unpack-servers exec:java@run -Dexec.args="$server"

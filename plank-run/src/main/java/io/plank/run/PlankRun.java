@@ -1,4 +1,4 @@
-package io.plank.testsupport.run;
+package io.plank.run;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +14,7 @@ import io.plank.testsupport.server.ServerKind;
  * {@code ./run.sh [payara|wildfly]}: builds nothing, starts the chosen server on its default ports with
  * plank.ear deployed and waits. Ctrl-C or SIGTERM stops the server (AppServer's shutdown hook).
  *
- * <p>System properties (set by the plank-system-tests pom): {@code plank.ear}, {@code plank.payara.home},
+ * <p>System properties (set by the plank-run pom): {@code plank.ear}, {@code plank.payara.home},
  * {@code plank.wildfly.home}, {@code plank.work.dir}.
  */
 public final class PlankRun {

@@ -1,11 +1,11 @@
-package io.plank.testsupport.run;
+package io.plank.run;
 
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.Properties;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
+
+import org.postgresql.ds.PGSimpleDataSource;
 
 /** The database the run command uses: PLANK_DB_* if set, else {@code plank} on the local PostgreSQL. */
 record PlankDatabase(String url, String user, String password) {
@@ -26,7 +26,11 @@ record PlankDatabase(String url, String user, String password) {
         }
         String name = matcher.group(2);
         String maintenanceUrl = matcher.group(1) + "postgres" + matcher.group(3);
-        try (var connection = DriverManager.getConnection(maintenanceUrl, credentials());
+        var maintenance = new PGSimpleDataSource();
+        maintenance.setURL(maintenanceUrl);
+        maintenance.setUser(user);
+        maintenance.setPassword(password);
+        try (var connection = maintenance.getConnection();
              var exists = connection.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
             exists.setString(1, name);
             try (var rows = exists.executeQuery()) {
@@ -43,13 +47,6 @@ record PlankDatabase(String url, String user, String password) {
 
     Map<String, String> plankEnvironment() {
         return Map.of("PLANK_DB_URL", url, "PLANK_DB_USER", user, "PLANK_DB_PASSWORD", password);
-    }
-
-    private Properties credentials() {
-        var properties = new Properties();
-        properties.setProperty("user", user);
-        properties.setProperty("password", password);
-        return properties;
     }
 
     private static String env(String name, String fallback) {

@@ -1,2 +1,2 @@
 /** The run command: Plank on a real server on its default ports, against a local database, until Ctrl-C. */
-package io.plank.testsupport.run;
+package io.plank.run;
