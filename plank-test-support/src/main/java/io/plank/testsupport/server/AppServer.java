@@ -2,9 +2,6 @@ package io.plank.testsupport.server;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,7 +39,6 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
 
     private static final Logger LOG = Logger.getLogger(AppServer.class.getName());
     private static final Set<AppServer> RUNNING = ConcurrentHashMap.newKeySet();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> RUNNING.forEach(AppServer::stop), "plank-server-stopper"));
@@ -110,9 +106,9 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
     /** Waits until the readiness URL answers 200 (status UP). */
     public void awaitReady(Duration timeout) {
         try {
-            awaitCondition("readiness " + readinessUrl() + " to answer 200", timeout, () -> status(readinessUrl()) == 200);
+            awaitCondition("readiness " + readinessUrl() + " to answer 200", timeout, () -> Probe.status(readinessUrl()) == 200);
         } catch (ServerException e) {
-            throw new ServerException(e.getMessage() + "\n--- " + readinessUrl() + " says\n" + body(readinessUrl()), e);
+            throw new ServerException(e.getMessage() + "\n--- " + readinessUrl() + " says\n" + Probe.body(readinessUrl()), e);
         }
     }
 
@@ -238,32 +234,6 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
     public String evidence() {
         return "--- " + consoleLog() + "\n" + Logs.tail(consoleLog(), 30)
                 + "\n--- " + logFile() + "\n" + Logs.tail(logFile(), 80);
-    }
-
-    /** The HTTP status of a GET, or -1 when nothing answers. */
-    static int status(URI uri) {
-        try {
-            var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
-            return HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServerException("Interrupted while probing " + uri, e);
-        }
-    }
-
-    /** The body of a GET, or what went wrong trying: for failure messages. */
-    static String body(URI uri) {
-        try {
-            var request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5)).GET().build();
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).body();
-        } catch (IOException e) {
-            return "(no answer: " + e + ")";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "(interrupted)";
-        }
     }
 
     static void pause(Duration duration) {

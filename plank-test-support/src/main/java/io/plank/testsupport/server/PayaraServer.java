@@ -46,9 +46,9 @@ final class PayaraServer extends AppServer {
     @Override
     void awaitStarted() {
         URI admin = URI.create("http://127.0.0.1:" + adminPort + "/management/domain/version");
-        awaitCondition("the admin port to answer", START_TIMEOUT, () -> status(admin) == 200);
+        awaitCondition("the admin port to answer", START_TIMEOUT, () -> Probe.status(admin) == 200);
         URI http = URI.create("http://127.0.0.1:" + httpPort + "/");
-        awaitCondition("the HTTP port to answer", START_TIMEOUT, () -> status(http) > 0);
+        awaitCondition("the HTTP port to answer", START_TIMEOUT, () -> Probe.status(http) > 0);
     }
 
     @Override
