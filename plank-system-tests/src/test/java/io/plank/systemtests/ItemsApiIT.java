@@ -3,7 +3,13 @@ package io.plank.systemtests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayInputStream;
+import java.math.BigDecimal;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.json.JsonObject;
@@ -12,6 +18,8 @@ import jakarta.json.JsonValue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The REST API's answers, above all to bad input: problem+json with the right status. */
 @ExtendWith(PlankExtension.class)
@@ -107,6 +115,62 @@ class ItemsApiIT {
 
         assertEquals(204, api.delete("/items/" + id).statusCode());
         assertProblem(api.get("/items/" + id), 404);
+    }
+
+    @ParameterizedTest(name = "value {0}")
+    @ValueSource(strings = {"2147483648", "-2147483649", "99999999999999999999", "1e309", "1.5", "-0.5", "4294967297"})
+    void aNumberOutOfRangeOrNotWholeIs400NamingTheFieldAndStoresNothing(String number, RunningPlank plank) {
+        var api = new Api(plank);
+        String name = "range-" + UUID.randomUUID();
+        assertViolation(api.post("/items", Api.JSON, "{\"name\":\"" + name + "\",\"value\":" + number + "}"), "value");
+
+        long id = api.createItem(name, 7).getJsonNumber("id").longValue();
+        assertViolation(api.put("/items/" + id, Api.JSON, "{\"name\":\"changed\",\"value\":" + number + "}"), "value");
+        assertViolation(api.put("/items/" + id, Api.JSON, "{\"name\":\"changed\",\"value\":1,\"version\":" + number + "}"), "version");
+        JsonObject item = JsonText.object(api.get("/items/" + id).body());
+        assertEquals(name, item.getString("name"), "unchanged: " + item);
+        assertEquals(7, item.getInt("value"));
+        assertEquals(0, item.getInt("version"));
+    }
+
+    @Test
+    void theLimitsOfAnIntegerAndWholeDecimalsAreAccepted(RunningPlank plank) {
+        var api = new Api(plank);
+        for (String number : List.of("2147483647", "-2147483648", "1.0", "3e2")) {
+            var created = api.post("/items", Api.JSON, "{\"name\":\"edge\",\"value\":" + number + "}");
+            assertEquals(201, created.statusCode(), number + ": " + created.body());
+            assertEquals(new BigDecimal(number).intValueExact(), JsonText.object(created.body()).getInt("value"), number);
+        }
+    }
+
+    @Test
+    void aNameWithNulIs400NamingTheField(RunningPlank plank) {
+        assertViolation(new Api(plank).post("/items", Api.JSON, "{\"name\":\"a\\u0000b\",\"value\":1}"), "name");
+    }
+
+    @Test
+    void aBodyOverTheLimitIs413ProblemJsonAndTheServerCarriesOn(RunningPlank plank) {
+        var api = new Api(plank);
+        String huge = "{\"name\":\"" + "n".repeat(10 * 1024 * 1024) + "\",\"value\":1}";
+        JsonObject problem = assertProblem(api.post("/items", Api.JSON, huge), 413);
+        assertTrue(problem.getString("detail").contains("plank.rest.max-body-bytes"), problem.toString());
+
+        var chunked = Api.send(HttpRequest.newBuilder(plank.api("/items")).header("Content-Type", Api.JSON)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge.getBytes(StandardCharsets.UTF_8)))));
+        assertProblem(chunked, 413);
+        assertEquals(201, api.post("/items", Api.JSON, "{\"name\":\"after\",\"value\":1}").statusCode());
+    }
+
+    @Test
+    void anOffsetBeyondTheRangeIs400NamingTheRange(RunningPlank plank) {
+        JsonObject problem = assertProblem(new Api(plank).get("/items?offset=99999999999&limit=5"), 400);
+        assertTrue(problem.getString("detail").contains("between 0 and 2147483647"), problem.toString());
+    }
+
+    private static void assertViolation(HttpResponse<String> response, String field) {
+        JsonObject problem = assertProblem(response, 400);
+        assertTrue(problem.getJsonArray("violations").getValuesAs(JsonObject.class).stream()
+                .anyMatch(violation -> field.equals(violation.getString("field", null))), "a violation of " + field + " in " + problem);
     }
 
     /** An application/problem+json answer with this status; returns the problem. */

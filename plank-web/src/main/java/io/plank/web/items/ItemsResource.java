@@ -44,14 +44,14 @@ public class ItemsResource {
 
     @POST
     public Response create(@NotNull @Valid ItemRequest request, @Context UriInfo uri) {
-        var item = ItemView.of(items.create(request.name(), request.value()));
+        var item = ItemView.of(items.create(request.name(), request.valueAsInt()));
         return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(item.id())).build()).entity(item).build();
     }
 
     @PUT
     @Path("{id:[0-9]+}")
     public ItemView update(@PathParam("id") long id, @NotNull @Valid ItemRequest request) {
-        return ItemView.of(items.update(id, request.name(), request.value(), request.version()));
+        return ItemView.of(items.update(id, request.name(), request.valueAsInt(), request.versionAsInt()));
     }
 
     @DELETE

@@ -1,5 +1,7 @@
 package io.plank.web.items;
 
+import java.math.BigInteger;
+
 import io.plank.web.problems.InvalidRequestException;
 
 /**
@@ -12,25 +14,28 @@ record Paging(int offset, int limit) {
     static final int MAX_LIMIT = 500;
 
     static Paging of(String offset, String limit) {
-        int first = parse("offset", offset, 0);
-        int size = parse("limit", limit, DEFAULT_LIMIT);
-        if (first < 0) {
-            throw new InvalidRequestException("offset must be 0 or more, was " + first);
-        }
-        if (size < 1 || size > MAX_LIMIT) {
-            throw new InvalidRequestException("limit must be between 1 and " + MAX_LIMIT + ", was " + size);
-        }
+        int first = parse("offset", offset, 0, 0, Integer.MAX_VALUE);
+        int size = parse("limit", limit, DEFAULT_LIMIT, 1, MAX_LIMIT);
         return new Paging(first, size);
     }
 
-    private static int parse(String name, String text, int fallback) {
+    private static int parse(String name, String text, int fallback, int min, int max) {
         if (text == null || text.isEmpty()) {
             return fallback;
         }
+        BigInteger value;
         try {
-            return Integer.parseInt(text);
+            value = new BigInteger(text);
         } catch (NumberFormatException e) {
-            throw new InvalidRequestException(name + " must be a whole number, was '" + text + "'");
+            throw new InvalidRequestException(name + " must be a whole number, was '" + abbreviate(text) + "'");
         }
+        if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
+            throw new InvalidRequestException(name + " must be between " + min + " and " + max + ", was " + abbreviate(text));
+        }
+        return value.intValueExact();
+    }
+
+    private static String abbreviate(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 }

@@ -21,11 +21,20 @@ public final class Problems {
         return respond(status, body(status, detail).add("violations", violations));
     }
 
+    /** The problem+json text, for what answers outside JAX-RS (servlet filters). */
+    public static String body(int status, String title, String detail) {
+        return builder(status, title, detail).build().toString();
+    }
+
     private static JsonObjectBuilder body(Response.StatusType status, String detail) {
+        return builder(status.getStatusCode(), status.getReasonPhrase(), detail);
+    }
+
+    private static JsonObjectBuilder builder(int status, String title, String detail) {
         var body = Json.createObjectBuilder()
                 .add("type", "about:blank")
-                .add("title", status.getReasonPhrase())
-                .add("status", status.getStatusCode());
+                .add("title", title)
+                .add("status", status);
         if (detail != null) {
             body.add("detail", detail);
         }
