@@ -47,6 +47,12 @@ class CapturedTablesIT {
                 assertEquals(1, frame.getJsonObject("id").getInt("line"));
 
                 assertEquals(204, api.delete("/tables/shipment_lines").statusCode());
+                JsonObject ended = client.awaitType("unsubscribed");
+                assertEquals("shipment_lines", ended.getString("table"));
+                assertTrue(ended.getString("reason").contains("no longer captured"), ended.toString());
+                JsonObject status = JsonText.object(api.get("/status").body());
+                assertTrue(!status.getJsonObject("subscriptions").containsKey("shipment_lines"), "released: " + status);
+                assertTrue(!status.getJsonObject("tables").containsKey("shipment_lines"), "released: " + status);
                 Sql.execute(db, "INSERT INTO shipment_lines VALUES (7, 2, 'A-2')");
                 long marker = Changes.insertWithJdbc(db, "after the release", 1);
                 try (var items = SocketClient.subscribedTo(plank, "items")) {

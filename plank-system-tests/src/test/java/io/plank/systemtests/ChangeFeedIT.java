@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -110,6 +111,18 @@ class ChangeFeedIT {
             assertTrue(status.getInt("sessions") >= 1, "sessions: " + status);
             assertTrue(status.getJsonObject("subscriptions").getInt("items") >= 1, "subscriptions.items: " + status);
             assertEquals("LISTENING", status.getJsonObject("listener").getString("state"), "listener: " + status);
+        }
+    }
+
+    /** The log's row count is PostgreSQL's running estimate, which follows writes within seconds, not the last ANALYZE. */
+    @Test
+    void statusCountsTheLogsRowsSoonAfterWrites(RunningPlank plank) throws Exception {
+        try (var db = plank.connect()) {
+            Sql.execute(db, "INSERT INTO items (name, value) SELECT 'counted ' || n, n FROM generate_series(1, 2000) n");
+            long logged = Sql.queryLong(db, "SELECT count(*) FROM plank.change_log");
+            Poll.until("approximate_rows at least " + logged, Duration.ofSeconds(20),
+                    () -> JsonText.object(new Api(plank).get("/status").body()).getJsonObject("change_log")
+                            .getJsonNumber("approximate_rows").longValue() >= logged, true);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.plank.systemtests;
 import static io.plank.systemtests.Delivery.itemsChangeFrom;
 import static io.plank.systemtests.Delivery.nthItemsChange;
 import static io.plank.systemtests.Delivery.seq;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -15,6 +17,8 @@ import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** A client that resumes with {@code since} while rows are being written gets every change once: none lost, none repeated. */
 @ExtendWith(PlankExtension.class)
@@ -87,6 +91,24 @@ class ResumeIT {
             } finally {
                 clients.forEach(SocketClient::close);
             }
+        }
+    }
+
+    /**
+     * A client holding a seq the log never issued (from a restored or recreated database) is told to reload and is
+     * then streamed to from now on; it is never left waiting in silence for seqs it thinks it has seen.
+     */
+    @ParameterizedTest(name = "since {0}")
+    @ValueSource(longs = {1_000_000_000L, Long.MAX_VALUE})
+    void aSinceAheadOfTheLogGetsResetThenTheLiveStream(long since, RunningPlank plank) throws SQLException {
+        try (var db = plank.connect(); var client = SocketClient.connect(plank)) {
+            client.subscribe("items", since);
+            JsonObject reset = client.awaitType("reset");
+            assertEquals("items", reset.getString("table"));
+            assertTrue(reset.getString("reason").contains("beyond"), reset.toString());
+
+            long id = Changes.insertWithJdbc(db, "after a reset", 1);
+            client.await("the INSERT after the reset", Changes.change("INSERT", id));
         }
     }
 }

@@ -55,6 +55,9 @@ public final class RunningPlank implements AutoCloseable {
             var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
             environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
             environment.put("PLANK_ADMIN_ENABLED", "true");
+            // Low enough that CatchUpIsolationIT's clients that stop reading meet both limits within its time.
+            environment.put("PLANK_WS_STALL_TIMEOUT_MS", Long.toString(CatchUpIsolationIT.STALL_TIMEOUT.toMillis()));
+            environment.put("PLANK_WS_TOTAL_QUEUE_CHARS", Long.toString(CatchUpIsolationIT.TOTAL_QUEUE_CHARS));
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();
             server.deploy(ear);
@@ -94,6 +97,11 @@ public final class RunningPlank implements AutoCloseable {
     /** {@code ws://127.0.0.1:PORT/plank/ws} + {@code query} */
     public URI webSocket(String query) {
         return URI.create(server.webSocketUrl() + query);
+    }
+
+    /** The WebSocket endpoint's address over plain HTTP, for what a handshake is refused with. */
+    public URI webSocketHttp() {
+        return URI.create(server.baseUrl() + "/ws");
     }
 
     public URI readinessUrl() {

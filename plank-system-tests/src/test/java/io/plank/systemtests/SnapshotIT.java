@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import io.plank.testsupport.server.Logs;
 import io.plank.testsupport.wait.Eventually;
 
 /**
@@ -107,7 +108,8 @@ class SnapshotIT {
             Sql.capture(plank, "readings", "durable");
 
             client.send("{\"type\":\"subscribe\",\"table\":\"readings\",\"sub\":\"r\",\"snapshot\":true}");
-            JsonObject error = client.awaitType("error");
+            JsonObject error = client.awaitFirst("the answer to a snapshot too large");
+            assertEquals("error", error.getString("type"), "refused, not first subscribed: " + error);
             assertEquals("snapshot_too_large", error.getString("code"), error.toString());
             assertEquals("r", error.getString("sub"));
             assertTrue(error.getString("message").contains("More than 10000 rows"), error.getString("message"));
@@ -124,6 +126,46 @@ class SnapshotIT {
             client.send("{\"type\":\"subscribe\",\"table\":\"pings\",\"snapshot\":true}");
             JsonObject unavailable = client.awaitType("error");
             assertEquals("snapshot_unavailable", unavailable.getString("code"), unavailable.toString());
+        }
+    }
+
+    /**
+     * A client that subscribes with a snapshot and unsubscribes at once, 300 times on one socket, gets exactly the
+     * answers it asked for: no error, nothing about a subscription after its {@code unsubscribed}, nothing failing in
+     * the server.
+     */
+    @Test
+    void subscribingWithASnapshotAndUnsubscribingAtOnceEndsCleanly(RunningPlank plank) throws SQLException {
+        try (Connection db = plank.connect(); var client = SocketClient.connect(plank)) {
+            Sql.createTable(db, "catalogue", "(id int PRIMARY KEY, title text)");
+            Sql.execute(db, "INSERT INTO catalogue SELECT n, repeat('t', 200) FROM generate_series(1, 5000) n");
+            Sql.createTable(db, "catalogue_end", "(id int PRIMARY KEY)");
+            Sql.capture(plank, "catalogue", "durable");
+            Sql.capture(plank, "catalogue_end", "durable");
+            long logPosition = Logs.size(plank.logFile());
+
+            for (int i = 0; i < 300; i++) {
+                client.send("{\"type\":\"subscribe\",\"table\":\"catalogue\",\"sub\":\"s" + i + "\",\"snapshot\":true}");
+                client.send("{\"type\":\"unsubscribe\",\"sub\":\"s" + i + "\"}");
+            }
+            // A client's snapshots are taken in turn: once this one's last page is out, every earlier one has ended.
+            client.send("{\"type\":\"subscribe\",\"table\":\"catalogue_end\",\"sub\":\"end\",\"snapshot\":true}");
+            List<JsonObject> frames = client.takeUntil("the last snapshot page of 'end'",
+                    frame -> "end".equals(frame.getString("sub", null)) && frame.getBoolean("last", false));
+
+            Set<String> ended = new HashSet<>();
+            for (JsonObject frame : frames) {
+                String sub = frame.getString("sub", null);
+                assertTrue(!"error".equals(frame.getString("type")), "no errors: " + frame);
+                assertTrue(!ended.contains(sub), "nothing about " + sub + " after its unsubscribed: " + frame);
+                if ("unsubscribed".equals(frame.getString("type"))) {
+                    ended.add(sub);
+                }
+            }
+            assertEquals(300, ended.size(), "every unsubscribe answered");
+            String log = Logs.since(plank.logFile(), logPosition);
+            assertTrue(!log.contains("NullPointerException") && !log.contains("Snapshot of 'catalogue'"),
+                    "no snapshot failed in the server:\n" + log);
         }
     }
 

@@ -3,6 +3,7 @@ package io.plank.systemtests;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,6 +79,18 @@ final class SocketClient implements AutoCloseable {
         Exception failure = sendText(text);
         if (failure != null) {
             throw new AssertionError("Could not send a frame of " + text.length() + " chars: " + failure, failure);
+        }
+    }
+
+    /** Sends a binary message, which Plank does not accept. */
+    void sendBinary(byte[] data) {
+        try {
+            socket.sendBinary(ByteBuffer.wrap(data), true).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while sending", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("Could not send a binary message: " + e, e);
         }
     }
 

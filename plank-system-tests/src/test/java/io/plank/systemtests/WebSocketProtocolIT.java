@@ -19,6 +19,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class WebSocketProtocolIT {
 
     private static final int MESSAGE_TOO_BIG = 1009;
+    private static final int CANNOT_ACCEPT = 1003;
 
     @Test
     void pingGetsPong(RunningPlank plank) {
@@ -46,6 +47,8 @@ class WebSocketProtocolIT {
             "{\"type\":\"subscribe\"}                 | invalid_message",
             "{\"type\":\"shout\",\"table\":\"items\"} | unknown_type",
             "{\"type\":\"subscribe\",\"table\":\"no_such_table\"} | unknown_table",
+            "{\"type\":\"ping\"} xyz                  | invalid_json",
+            "{\"type\":\"ping\"}{\"type\":\"ping\"}     | invalid_json",
     })
     void badMessageGetsErrorFrameAndConnectionStaysOpen(String message, String code, RunningPlank plank) {
         try (var client = SocketClient.connect(plank)) {
@@ -57,6 +60,30 @@ class WebSocketProtocolIT {
             client.send("{\"type\":\"ping\"}");
             client.awaitType("pong");
             assertTrue(!client.isClosed(), "connection still open");
+        }
+    }
+
+    @Test
+    void aBinaryMessageClosesWith1003(RunningPlank plank) {
+        try (var client = SocketClient.connect(plank)) {
+            client.sendBinary(new byte[] {1, 2, 3});
+
+            assertEquals(CANNOT_ACCEPT, client.awaitClose());
+        }
+    }
+
+    @Test
+    void aTableNamedWithItsSchemaIsTheSameTable(RunningPlank plank) throws Exception {
+        try (var db = plank.connect(); var client = SocketClient.connect(plank)) {
+            client.send("{\"type\":\"subscribe\",\"table\":\"public.items\",\"sub\":\"qualified\"}");
+            JsonObject subscribed = client.awaitType("subscribed");
+            assertEquals("items", subscribed.getString("table"), "named as change frames name it: " + subscribed);
+            long id = Changes.insertWithJdbc(db, "qualified name", 3);
+            JsonObject change = client.await("the INSERT", Changes.change("INSERT", id));
+            assertEquals("qualified", change.getJsonArray("subs").getString(0));
+
+            client.send("{\"type\":\"unsubscribe\",\"table\":\"public.items\"}");
+            assertEquals("items", client.awaitType("unsubscribed").getString("table"));
         }
     }
 

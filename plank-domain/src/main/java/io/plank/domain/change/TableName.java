@@ -31,6 +31,18 @@ public record TableName(String schema, String table) {
         return parts.length == 2 ? new TableName(parts[0], parts[1]) : new TableName("public", parts[0]);
     }
 
+    /**
+     * The name change frames use for {@code name}: {@code public.items} and {@code items} are one table. A name that
+     * does not {@link #parse} (a table captured by SQL may have any name) is taken as it is.
+     */
+    public static String canonical(String name) {
+        try {
+            return parse(name).toString();
+        } catch (IllegalArgumentException e) {
+            return name;
+        }
+    }
+
     /** The name change frames and subscriptions use. */
     @Override
     public String toString() {

@@ -22,6 +22,14 @@ class TableNameTest {
         assertEquals("orders", TableName.parse("public.orders").toString(), "public is the default, named as frames name it");
     }
 
+    @Test
+    void aCanonicalNameIsTheOneFramesUse() {
+        assertEquals("items", TableName.canonical("public.items"));
+        assertEquals("items", TableName.canonical("items"));
+        assertEquals("sales.orders", TableName.canonical("sales.orders"));
+        assertEquals("my-table", TableName.canonical("my-table"), "a name only SQL could capture stays as it is");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"", "a.b.c", ".orders", "orders.", "1orders", "orders; DROP TABLE items", "it's",
             "\"quoted\"", "ítems", "with space", "tab\tle"})

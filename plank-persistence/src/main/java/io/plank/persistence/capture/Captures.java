@@ -8,12 +8,14 @@ import javax.sql.DataSource;
 
 import jakarta.annotation.Resource;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.NoSuchTableException;
 import io.plank.domain.change.NotCapturableException;
 import io.plank.domain.change.TableName;
+import io.plank.domain.change.TableReleased;
 import io.plank.persistence.db.DatabaseException;
 
 /**
@@ -31,6 +33,10 @@ public class Captures {
 
     @Inject
     CapturedTables capturedTables;
+
+    /** Tells the subscribers of a table released through the API; absent outside CDI, where nobody subscribes. */
+    @Inject
+    Event<TableReleased> released;
 
     /** For CDI, which injects the application's pool. */
     public Captures() {
@@ -74,6 +80,9 @@ public class Captures {
             forget();
         } catch (SQLException e) {
             throw new DatabaseException("Could not release " + table, e);
+        }
+        if (released != null) {
+            released.fire(new TableReleased(table.toString()));
         }
     }
 

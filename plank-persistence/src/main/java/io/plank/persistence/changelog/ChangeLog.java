@@ -30,13 +30,16 @@ public class ChangeLog {
     private static final String STATS = """
             SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
                    (SELECT pruned_through FROM plank.log_retention),
-                   (SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = 'plank.change_log'::regclass),
+                   (SELECT GREATEST(n_live_tup, 0) FROM pg_stat_all_tables WHERE relid = 'plank.change_log'::regclass),
                    pg_total_relation_size('plank.change_log')""";
 
     @Resource(lookup = "java:app/jdbc/plank")
     DataSource dataSource;
 
-    /** How big the log is and how far it reaches. */
+    /**
+     * How big the log is and how far it reaches. The row count is PostgreSQL's running estimate of live rows, kept
+     * by its statistics as transactions end, not a count (which would read the whole log).
+     */
     public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
     }
 
@@ -71,6 +74,21 @@ public class ChangeLog {
             return result.getLong(1);
         } catch (SQLException e) {
             throw new DatabaseException("Could not read the change log's prune watermark", e);
+        }
+    }
+
+    /**
+     * The highest seq the log has ever handed out, 0 if none. A client claiming to have seen more holds a seq from
+     * another database (restored, recreated): it must reload, since it would otherwise wait for seqs it has seen.
+     */
+    public long issuedThrough() {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT COALESCE(pg_sequence_last_value('plank.change_seq'), 0)");
+             var result = statement.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the change log's newest issued seq", e);
         }
     }
 

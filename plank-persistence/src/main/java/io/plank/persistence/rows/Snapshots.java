@@ -24,7 +24,7 @@ final class Snapshots {
     }
 
     long[] snapshot(TableShape shape, RowFilter filter, long afterSeq, int maxRows, int pageRows, int pageBytes,
-                    TableRows.PageSink sink) throws SQLException, SnapshotTooLargeException, InterruptedException {
+                    TableRows.PageSink sink) throws SQLException, SnapshotTooLargeException {
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -72,7 +72,7 @@ final class Snapshots {
     }
 
     private static void rows(Connection connection, TableShape shape, RowFilter filter, int pageRows, int pageBytes,
-                             TableRows.PageSink sink) throws SQLException, InterruptedException {
+                             TableRows.PageSink sink) throws SQLException, SnapshotTooLargeException {
         String order = shape.key().stream().map(column -> "t." + TableShape.quoted(column)).reduce((a, b) -> a + ", " + b).orElse("1");
         String sql = "SELECT to_jsonb(t)::text FROM " + shape.relation() + " t WHERE " + filter.sql() + " ORDER BY " + order;
         try (PreparedStatement statement = prepare(connection, sql, filter)) {

@@ -20,9 +20,13 @@ import io.plank.domain.filter.Filter;
 @ApplicationScoped
 public class TableRows {
 
-    /** Where snapshot rows go, a page at a time, while the snapshot's transaction is open. */
+    /**
+     * Where snapshot rows go, a page at a time, while the snapshot's transaction is open: it must not wait for
+     * anything (a client, above all), since the transaction holds a pooled connection. It may refuse a snapshot
+     * that grows too large.
+     */
     public interface PageSink {
-        void page(List<String> rows, boolean last) throws InterruptedException;
+        void page(List<String> rows, boolean last) throws SnapshotTooLargeException;
     }
 
     @Resource(lookup = "java:app/jdbc/plank")
@@ -66,7 +70,7 @@ public class TableRows {
      * change whose log row the transaction cannot see committed after it, and is not in the rows.
      */
     public long[] snapshot(TableShape shape, RowFilter filter, long afterSeq, int maxRows, int pageRows, int pageBytes,
-                           PageSink sink) throws SQLException, SnapshotTooLargeException, InterruptedException {
+                           PageSink sink) throws SQLException, SnapshotTooLargeException {
         return snapshots.snapshot(shape, filter, afterSeq, maxRows, pageRows, pageBytes, sink);
     }
 }

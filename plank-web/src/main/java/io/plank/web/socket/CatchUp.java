@@ -1,12 +1,17 @@
 package io.plank.web.socket;
 
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 
 import io.plank.domain.change.ChangeEvent;
@@ -16,149 +21,212 @@ import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;
 
 /**
- * Brings a new subscription up to the live stream, on a worker thread: replays the change log after the
- * client's {@code since}, or sends a snapshot of the table, then lets the live changes held meanwhile through
- * (see {@link Subscription} for the seam). Goes no faster than the client reads.
+ * Brings a new subscription up to the live stream: replays the change log after the client's {@code since}, or
+ * sends a snapshot of the table, then lets the live changes held meanwhile through (see {@link Subscription} for
+ * the seam).
+ *
+ * <p>Catch-up never waits for a client while holding anything shared. Its database reads go through a
+ * {@link ReadQueue} (a few at a time, each short): a snapshot is read whole in its own transaction and kept for
+ * the client, a replay a page at a time. What was read goes into the client's outbox only as fast as the client
+ * reads ({@link Outbox#whenRoom}), so a client that stops reading holds no connection and no thread, only its own
+ * backlog, which {@link Sessions} bounds. A client's catch-ups run one after another ({@link Client#catchUp}).
  */
-final class CatchUp {
-
-    /** What catch-up reports back to the registry. */
-    interface Host {
-        void closeLater(Subscriber subscriber, CloseReason reason);
-
-        /** Removes a subscription that could not be started and tells the client why. */
-        void abandon(Subscriber subscriber, Subscription subscription, ProtocolError error);
-
-        void delivered(Subscription subscription, int frames);
-    }
-
-    /** How big a snapshot may be, and how many rows go in one frame. */
-    record Limits(int maxRows, int pageRows) {
-    }
+@ApplicationScoped
+public class CatchUp {
 
     static final int REPLAY_PAGE = 200;
     private static final int REPLAY_ATTEMPTS = 3;
-    private static final long ROOM_WAIT_MS = 5;
-    private static final long STALL_LIMIT_MS = 30_000;
-    private static final int SNAPSHOT_PAGE_BYTES = 256 * 1024;
+    private static final int SNAPSHOT_PAGE_CHARS = 256 * 1024;
 
     private static final Logger LOG = Logger.getLogger(CatchUp.class.getName());
 
-    private final ChangeLog changeLog;
-    private final TableRows tableRows;
-    private final Limits limits;
-    private final Host host;
+    @Inject
+    ChangeLog changeLog;
 
-    CatchUp(ChangeLog changeLog, TableRows tableRows, Limits limits, Host host) {
-        this.changeLog = changeLog;
-        this.tableRows = tableRows;
-        this.limits = limits;
-        this.host = host;
+    @Inject
+    TableRows tableRows;
+
+    @Inject
+    Router router;
+
+    @Inject
+    Sessions sessions;
+
+    @Inject
+    SocketSettings settings;
+
+    @Resource(lookup = "java:comp/DefaultManagedExecutorService")
+    ManagedExecutorService executor;
+
+    ReadQueue reads;
+
+    @PostConstruct
+    void init() {
+        reads = new ReadQueue(executor, settings.catchUpReaders());
     }
 
     /**
-     * Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. A failed read
-     * (a pooled connection that died with a database restart, say) is tried again: the subscription drops what
-     * it already sent, so a retry from the start loses and repeats nothing.
+     * Replays the log after {@code since} up to {@code upTo}, then lets the live changes through. A {@code since}
+     * beyond anything the log has issued, or older than what it still holds, gets {@code reset}.
      */
-    void replay(Subscriber subscriber, Subscription subscription, long since, long upTo) {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                replayOnce(subscriber, subscription, since, upTo);
-                return;
-            } catch (RuntimeException e) {
-                if (attempt == REPLAY_ATTEMPTS) {
-                    LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + subscriber.id(), e);
-                    host.closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
-                    return;
-                }
-                LOG.log(Level.FINE, "Replay attempt " + attempt + " failed; trying again", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+    void replay(Client client, Subscription subscription, long since, long upTo) {
+        client.catchUp(() -> reads.submit(() -> replayPage(client, subscription, since, since, upTo, 1)));
     }
 
-    private void replayOnce(Subscriber subscriber, Subscription subscription, long since, long upTo) throws InterruptedException {
-        long after = since;
-        while (after < upTo && !subscription.cancelled() && !subscriber.closed()) {
-            List<ChangeEvent> page = changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE);
+    private void replayPage(Client client, Subscription subscription, long since, long after, long upTo, int attempt) {
+        if (ended(client, subscription)) {
+            return;
+        }
+        List<ChangeEvent> page;
+        try {
+            if (after == since && since > changeLog.issuedThrough()) {
+                reset(client, subscription, upTo, "Seq " + since + " is beyond every change this database has logged"
+                        + " (restored or recreated?): reload '" + subscription.table() + "'");
+                return;
+            }
+            page = after < upTo ? changeLog.changes(subscription.table(), after, upTo, REPLAY_PAGE) : List.of();
             // Checked after each read: the pruner deletes oldest first and raises the watermark in the same
             // transaction, so a page that lost entries to it is always followed by a watermark above since.
             if (since < changeLog.prunedThrough()) {
-                subscriber.send(Frames.reset(subscription.table(), subscription.sub(),
-                        "Changes after seq " + since + " are no longer retained: reload '" + subscription.table() + "'"));
-                host.delivered(subscription, subscription.restartAt(upTo, subscriber));
-                subscriber.flush();
+                reset(client, subscription, upTo, "Changes after seq " + since + " are no longer retained: reload '"
+                        + subscription.table() + "'");
                 return;
             }
-            if (page.isEmpty()) {
-                break;
-            }
-            if (!awaitRoom(subscriber)) {
+        } catch (RuntimeException e) {
+            // A pooled connection that died with a database restart, say: the same page again loses and repeats nothing.
+            if (attempt < REPLAY_ATTEMPTS) {
+                LOG.log(Level.FINE, "Replay attempt " + attempt + " failed; trying again", e);
+                reads.submit(() -> replayPage(client, subscription, since, after, upTo, attempt + 1));
                 return;
             }
-            int frames = 0;
-            for (ChangeEvent change : page) {
-                frames += subscription.replay(new Fanout(change), subscriber) ? 1 : 0;
-            }
-            host.delivered(subscription, frames);
-            subscriber.flush();
-            after = page.get(page.size() - 1).seq();
+            LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + client.id(), e);
+            sessions.closeLater(client, new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Could not replay the change log"));
+            client.catchUpDone();
+            return;
         }
-        host.delivered(subscription, subscription.goLive(subscriber));
-        subscriber.flush();
+        int frames = 0;
+        for (ChangeEvent change : page) {
+            frames += subscription.replay(new Fanout(change), client.outbox()) ? 1 : 0;
+        }
+        router.delivered(subscription.table(), frames);
+        client.outbox().flush();
+        if (page.size() < REPLAY_PAGE) {
+            goLive(client, subscription, () -> subscription.goLive(client.outbox()));
+            return;
+        }
+        long next = page.get(page.size() - 1).seq();
+        client.outbox().whenRoom(() -> reads.submit(() -> replayPage(client, subscription, since, next, upTo, 1)));
+    }
+
+    private void reset(Client client, Subscription subscription, long upTo, String reason) {
+        subscription.sendIfCurrent(client.outbox(), Frames.reset(subscription.table(), subscription.sub(), reason));
+        goLive(client, subscription, () -> subscription.restartAt(upTo, client.outbox()));
     }
 
     /**
-     * Sends the table's matching rows in pages, then releases the held live changes, skipping those the snapshot
-     * already contains. Each page waits for room in the client's outbox, so a snapshot goes no faster than the
-     * client reads; a client that stops reading is closed (1013) rather than holding the transaction open.
+     * Reads the table's matching rows in one repeatable-read transaction; then answers {@code subscribed} and sends
+     * them in pages as the client reads, and releases the held live changes, skipping those the snapshot already
+     * contains. A snapshot over the limits is refused instead, and the subscription ends: the client gets one
+     * answer, never {@code subscribed} and then an error. The read waits until the client has taken everything
+     * queued for it.
      */
-    void snapshot(Subscriber subscriber, Subscription subscription, TableShape shape, long upTo) {
+    void snapshot(Client client, Subscription subscription, TableShape shape, long upTo) {
+        // Read only for a client that has taken what it was sent: one that stops reading costs one snapshot at most.
+        client.catchUp(() -> client.outbox().whenDrained(() -> reads.submit(() -> readSnapshot(client, subscription, shape, upTo))));
+    }
+
+    private void readSnapshot(Client client, Subscription subscription, TableShape shape, long upTo) {
+        if (ended(client, subscription)) {
+            return;
+        }
         String table = subscription.table();
         String sub = subscription.sub();
+        long maxChars = settings.sendQueueChars();
+        List<String> frames = new ArrayList<>();
+        long[] chars = {0};
+        long[] contained;
         try {
-            long[] contained = tableRows.snapshot(shape, subscription.filter(), upTo, limits.maxRows(), limits.pageRows(),
-                    SNAPSHOT_PAGE_BYTES, (rows, last) -> {
-                        if (subscription.cancelled() || subscriber.closed() || !awaitRoom(subscriber)) {
-                            throw new CancellationException();
+            contained = tableRows.snapshot(shape, subscription.filter(), upTo, settings.snapshotMaxRows(), settings.snapshotPageRows(),
+                    SNAPSHOT_PAGE_CHARS, (rows, last) -> {
+                        String frame = Frames.snapshot(table, sub, rows, last);
+                        chars[0] += frame.length();
+                        if (chars[0] > maxChars) {
+                            throw new SnapshotTooLargeException("The rows of '" + table + "' that match are more than "
+                                    + maxChars + " characters of JSON; narrow the filter (or raise plank.ws.send-queue-chars)");
                         }
-                        subscriber.send(Frames.snapshot(table, sub, rows, last));
+                        frames.add(frame);
                     });
-            host.delivered(subscription, subscription.goLiveAfterSnapshot(upTo, contained, subscriber));
-            subscriber.flush();
-        } catch (CancellationException e) {
-            LOG.fine(() -> "Snapshot of '" + table + "' for session " + subscriber.id() + " abandoned");
         } catch (SnapshotTooLargeException e) {
-            host.abandon(subscriber, subscription, new ProtocolError(ProtocolError.SNAPSHOT_TOO_LARGE, e.getMessage(), table, sub));
+            abandon(client, subscription, new ProtocolError(ProtocolError.SNAPSHOT_TOO_LARGE, e.getMessage(), table, sub));
+            return;
         } catch (SQLException | RuntimeException e) {
-            LOG.log(Level.WARNING, "Snapshot of '" + table + "' for session " + subscriber.id() + " failed", e);
-            host.abandon(subscriber, subscription, new ProtocolError(ProtocolError.SNAPSHOT_FAILED,
+            LOG.log(Level.WARNING, "Snapshot of '" + table + "' for session " + client.id() + " failed", e);
+            abandon(client, subscription, new ProtocolError(ProtocolError.SNAPSHOT_FAILED,
                     "Could not read the snapshot of '" + table + "'; subscribe again", table, sub));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return;
+        }
+        client.outbox().reserve(chars[0]);
+        subscription.sendIfCurrent(client.outbox(), Frames.subscribed(table, sub, upTo)); // refused only if ended: feed sees it
+        feed(client, subscription, frames, 0, () -> {
+            router.delivered(table, subscription.goLiveAfterSnapshot(upTo, contained, client.outbox()));
+            client.outbox().flush();
+            client.catchUpDone();
+        });
+    }
+
+    /** Queues {@code frames} from {@code from} on as the client makes room, then runs {@code then}. */
+    private void feed(Client client, Subscription subscription, List<String> frames, int from, Runnable then) {
+        Outbox outbox = client.outbox();
+        for (int next = from; next < frames.size(); next++) {
+            if (ended(client, subscription)) {
+                frames.subList(next, frames.size()).forEach(frame -> outbox.unreserve(frame.length()));
+                return;
+            }
+            if (!outbox.hasRoom()) {
+                int resume = next;
+                outbox.flush();
+                outbox.whenRoom(() -> feed(client, subscription, frames, resume, then));
+                return;
+            }
+            outbox.unreserve(frames.get(next).length());
+            subscription.sendIfCurrent(outbox, frames.get(next)); // refused only if ended: seen at the next check
+        }
+        outbox.flush();
+        if (!ended(client, subscription)) {
+            // Held changes go out once there is room for them, so releasing them cannot overflow the outbox.
+            outbox.whenRoom(then);
         }
     }
 
+    /** Goes live once the outbox has room for the held changes, counts what was released, and starts the next catch-up. */
+    private void goLive(Client client, Subscription subscription, IntSupplier release) {
+        client.outbox().flush();
+        client.outbox().whenRoom(() -> {
+            router.delivered(subscription.table(), release.getAsInt());
+            client.outbox().flush();
+            client.catchUpDone();
+        });
+    }
+
     /**
-     * Replay and snapshots go no faster than the client reads: wait until half the outbox is free. False, after
-     * closing the session (1013), if the client read nothing for {@link #STALL_LIMIT_MS}.
+     * True, after starting the client's next catch-up, if this one has nothing left to do: the subscription ended
+     * (unsubscribed, replaced) or the client left.
      */
-    private boolean awaitRoom(Subscriber subscriber) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_LIMIT_MS);
-        int queued = subscriber.queued();
-        while (subscriber.queued() > subscriber.limit() / 2 && !subscriber.closed()) {
-            if (subscriber.queued() < queued) {
-                queued = subscriber.queued();
-                deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STALL_LIMIT_MS);
-            } else if (System.nanoTime() > deadline) {
-                host.closeLater(subscriber, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
-                return false;
-            }
-            Thread.sleep(ROOM_WAIT_MS);
+    private boolean ended(Client client, Subscription subscription) {
+        if (subscription.cancelled() || client.closed()) {
+            client.catchUpDone();
+            return true;
         }
-        return !subscriber.closed();
+        return false;
+    }
+
+    /** A subscription that could not start is removed (unless the client replaced it meanwhile) and the client told. */
+    private void abandon(Client client, Subscription subscription, ProtocolError error) {
+        if (client.removeIfCurrent(subscription)) {
+            subscription.cancel();
+            router.unroute(client, subscription.table());
+            client.send(error.frame());
+        }
+        client.catchUpDone();
     }
 }

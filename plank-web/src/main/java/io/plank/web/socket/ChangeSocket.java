@@ -1,6 +1,8 @@
 package io.plank.web.socket;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -14,11 +16,13 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
 /**
- * {@code /ws}: one instance per connection; subscriptions live in the application-scoped {@link SessionRegistry}.
+ * {@code /ws}: one instance per connection, handing each connection to {@link Sessions} and each message to
+ * {@link Requests}. Only the origins {@link io.plank.web.cors.WebSocketOriginFilter} lets through get here.
  *
  * <p>A text message over {@link #MAX_MESSAGE_BYTES} closes the connection with 1009. Plank counts the bytes
  * itself, taking the message in parts: Tyrus enforces {@code maxMessageSize}, Undertow does not, and reading
- * parts means an oversized message is never held whole.
+ * parts means an oversized message is never held whole. A binary message closes it with 1003 on both servers
+ * (Tyrus does so by itself without a binary handler; Undertow ignores the message).
  */
 @ServerEndpoint("/ws")
 public class ChangeSocket {
@@ -28,15 +32,20 @@ public class ChangeSocket {
     private static final Logger LOG = Logger.getLogger(ChangeSocket.class.getName());
 
     @Inject
-    SessionRegistry registry;
+    Sessions sessions;
 
+    @Inject
+    Requests requests;
+
+    private Client client;
     private StringBuilder pending;
     private int pendingBytes;
     private boolean refused;
 
     @OnOpen
     public void open(Session session) {
-        registry.open(session);
+        client = sessions.open(session);
+        requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
     }
 
     @OnMessage(maxMessageSize = MAX_MESSAGE_BYTES)
@@ -54,7 +63,7 @@ public class ChangeSocket {
         }
         if (last && pending == null) {
             pendingBytes = 0;
-            registry.receive(session, part);
+            requests.receive(client, part);
             return;
         }
         if (pending == null) {
@@ -65,13 +74,22 @@ public class ChangeSocket {
             String text = pending.toString();
             pending = null;
             pendingBytes = 0;
-            registry.receive(session, text);
+            requests.receive(client, text);
+        }
+    }
+
+    @OnMessage
+    public void binary(Session session, ByteBuffer part, boolean last) throws IOException {
+        if (!refused) {
+            refused = true;
+            pending = null;
+            session.close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT, "Plank accepts JSON text messages only"));
         }
     }
 
     @OnClose
     public void close(Session session) {
-        registry.close(session);
+        sessions.close(session);
     }
 
     /**
@@ -81,7 +99,7 @@ public class ChangeSocket {
     @OnError
     public void error(Session session, Throwable error) {
         LOG.log(Level.FINE, "WebSocket session " + session.getId() + " failed", error);
-        registry.close(session);
+        sessions.close(session);
         if (session.isOpen()) {
             try {
                 session.close(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Plank failed on this connection; reconnect"));

@@ -63,8 +63,12 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
 
     private static JsonObject object(String text) throws ProtocolError {
         JsonValue value;
-        try (var reader = Json.createReader(new StringReader(text))) {
-            value = reader.readValue();
+        try (var parser = Json.createParser(new StringReader(text))) {
+            parser.next();
+            value = parser.getValue();
+            if (parser.hasNext()) { // throws on anything but the end: one message is one JSON value
+                throw new JsonParsingException("More after the JSON value", parser.getLocation());
+            }
         } catch (JsonParsingException e) {
             throw new ProtocolError(ProtocolError.INVALID_JSON, "Not valid JSON: " + e.getMessage());
         } catch (RuntimeException e) {

@@ -37,6 +37,11 @@ final class Frames {
         return base("unsubscribed", table, sub).build().toString();
     }
 
+    /** The server ended the subscription: {@code reason} says why. */
+    static String unsubscribed(String table, String sub, String reason) {
+        return base("unsubscribed", table, sub).add("reason", reason).build().toString();
+    }
+
     /** An error about one subscription names it, so a client with several knows which failed. */
     static String error(String code, String message, String table, String sub) {
         var json = Json.createObjectBuilder().add("type", "error").add("code", code).add("message", message);

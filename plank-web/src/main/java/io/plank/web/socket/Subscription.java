@@ -90,23 +90,34 @@ final class Subscription {
         return admit(change.change().seq()) ? Offer.SEND : Offer.SKIP;
     }
 
-    /** Queues a change read from the log during catch-up; true if it was for this subscription and new. */
-    synchronized boolean replay(Fanout change, Subscriber subscriber) {
-        Relation relation = change.relationTo(filter);
-        return !cancelled && relation != Relation.NONE && admit(change.change().seq())
-                && subscriber.enqueue(change.frame(relation, ids()));
+    /**
+     * Queues a frame about this subscription ({@code subscribed}, a snapshot page, {@code reset}) unless it has
+     * ended. Decided under the same monitor as {@link #cancel}, so nothing about a subscription is queued after the
+     * answer that ended it.
+     */
+    synchronized boolean sendIfCurrent(Outbox outbox, String frame) {
+        return !cancelled && outbox.offer(frame);
     }
 
-    /** Ends catch-up: releases the held live changes that catch-up did not already supply; returns how many. */
-    synchronized int goLive(Subscriber subscriber) {
-        if (live) {
+    /** Queues a change read from the log during catch-up; true if it was for this subscription and new. */
+    synchronized boolean replay(Fanout change, Outbox outbox) {
+        Relation relation = change.relationTo(filter);
+        return !cancelled && relation != Relation.NONE && admit(change.change().seq())
+                && outbox.offer(change.frame(relation, ids()));
+    }
+
+    /**
+     * Ends catch-up: releases the held live changes that catch-up did not already supply; returns how many. A
+     * subscription that ended meanwhile releases nothing.
+     */
+    synchronized int goLive(Outbox outbox) {
+        if (live || cancelled) {
             return 0;
         }
         live = true;
         int released = 0;
         for (Held change : held) {
-            if (!cancelled && admit(change.change().change().seq())) {
-                subscriber.enqueue(change.change().frame(change.relation(), ids()));
+            if (admit(change.change().change().seq()) && outbox.offer(change.change().frame(change.relation(), ids()))) {
                 released++;
             }
         }
@@ -118,15 +129,18 @@ final class Subscription {
      * Goes live after a snapshot: skips every change up to {@code seq} and those in {@code contained} (sorted),
      * which the snapshot holds already.
      */
-    synchronized int goLiveAfterSnapshot(long seq, long[] contained, Subscriber subscriber) {
+    synchronized int goLiveAfterSnapshot(long seq, long[] contained, Outbox outbox) {
         this.contained = contained;
-        return restartAt(seq, subscriber);
+        return restartAt(seq, outbox);
     }
 
-    /** Skips what happened up to {@code seq} (the client reloads instead) and goes live. */
-    synchronized int restartAt(long seq, Subscriber subscriber) {
-        lastSeq = Math.max(lastSeq, seq);
-        return goLive(subscriber);
+    /**
+     * Skips what happened up to {@code seq} (the client reloads instead) and goes live from there, also when the
+     * client asked for a point beyond it (a seq from another database).
+     */
+    synchronized int restartAt(long seq, Outbox outbox) {
+        lastSeq = seq;
+        return goLive(outbox);
     }
 
     synchronized void cancel() {

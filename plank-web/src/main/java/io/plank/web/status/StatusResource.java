@@ -13,18 +13,23 @@ import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerStatus;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
-import io.plank.web.socket.SessionRegistry;
+import io.plank.web.socket.Router;
+import io.plank.web.socket.Sessions;
 
 /**
  * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes
  * received and change frames delivered, the listener's state, the last {@code seq} it handed on and its lag
- * behind the newest logged change, the log's size, event counts. Records, serialised by JSON-B in snake_case.
+ * behind the newest logged change, the log's size, event counts, clients' backlogs. Records, serialised by JSON-B in
+ * snake_case.
  */
 @Path("status")
 public class StatusResource {
 
     @Inject
-    SessionRegistry registry;
+    Router router;
+
+    @Inject
+    Sessions sessions;
 
     @Inject
     ListenerMonitor listener;
@@ -37,7 +42,7 @@ public class StatusResource {
 
     /** The whole answer; absent values (no notification yet, no error) are left out. */
     public record Status(int sessions, Map<String, Integer> subscriptions, Map<String, Table> tables, Listener listener,
-                         Log changeLog, Events events) {
+                         Log changeLog, Events events, Backlog backlog) {
     }
 
     public record Table(String mode, int subscribers, long changes, long delivered) {
@@ -50,23 +55,29 @@ public class StatusResource {
     public record Log(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
     }
 
+    /** {@code sessionsClosedForOverflow} counts every close for being too slow (1013), whichever limit it met. */
     public record Events(long received, long delivered, long sessionsClosedForOverflow) {
+    }
+
+    /** What clients' backlogs hold together, in characters of JSON, and the limit past which the largest are closed. */
+    public record Backlog(long chars, long limitChars) {
     }
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Status status() {
-        var sockets = registry.status();
+        Map<String, Integer> subscribers = router.subscribers();
         Map<String, Table> tables = new TreeMap<>();
         capturedTables.all().forEach((table, mode) -> tables.put(table, new Table(mode.sqlName(),
-                sockets.subscriptions().getOrDefault(table, 0), registry.changesOf(table), registry.deliveriesOf(table))));
+                subscribers.getOrDefault(table, 0), router.changesOf(table), router.deliveriesOf(table))));
         ListenerStatus status = listener.status();
         ChangeLog.Stats log = changeLog.stats();
-        return new Status(sockets.sessions(), sockets.subscriptions(), tables,
+        return new Status(sessions.count(), subscribers, tables,
                 new Listener(status.state().name(), status.notificationsReceived(), status.reconnects(),
                         status.lastNotificationAt() == null ? null : status.lastNotificationAt().toString(),
                         status.lastError(), status.lastSeq(), status.lagBehind(log.newestSeq())),
                 new Log(log.newestSeq(), log.prunedThrough(), log.approximateRows(), log.bytes()),
-                new Events(sockets.changesReceived(), sockets.messagesDelivered(), sockets.overflows()));
+                new Events(router.changesReceived(), sessions.messagesDelivered(), sessions.closedAsTooSlow()),
+                new Backlog(sessions.backlogChars(), sessions.backlogLimit()));
     }
 }

@@ -25,7 +25,7 @@ import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
 import io.plank.web.problems.InvalidRequestException;
-import io.plank.web.socket.SessionRegistry;
+import io.plank.web.socket.Router;
 
 /**
  * {@code /api/tables}: list the captured tables, capture one ({@code PUT /api/tables/orders}), release one
@@ -43,7 +43,7 @@ public class TablesResource {
     CapturedTables capturedTables;
 
     @Inject
-    SessionRegistry registry;
+    Router router;
 
     @Inject
     @ConfigProperty(name = "plank.admin.enabled", defaultValue = "false")
@@ -60,10 +60,10 @@ public class TablesResource {
     @GET
     public List<CapturedTable> list() {
         requireEnabled();
-        Map<String, Integer> subscribers = registry.status().subscriptions();
+        Map<String, Integer> subscribers = router.subscribers();
         return new TreeMap<>(capturedTables.all()).entrySet().stream()
                 .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
-                        subscribers.getOrDefault(entry.getKey(), 0), registry.changesOf(entry.getKey())))
+                        subscribers.getOrDefault(entry.getKey(), 0), router.changesOf(entry.getKey())))
                 .toList();
     }
 

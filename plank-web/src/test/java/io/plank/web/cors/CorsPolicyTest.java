@@ -29,4 +29,26 @@ class CorsPolicyTest {
     void starAllowsEveryOrigin() {
         assertTrue(CorsPolicy.of(List.of("*")).allows("https://anywhere.example"));
     }
+
+    @Test
+    void aWebSocketHandshakeComesFromPlanksOwnPagesOrAnAllowedOrigin() {
+        var policy = CorsPolicy.of(List.of("https://app.example.com"));
+        assertTrue(policy.allowsWebSocket(null, "plank.internal:8080"), "no Origin: a program, not a page");
+        assertTrue(policy.allowsWebSocket("http://plank.internal:8080", "plank.internal:8080"));
+        assertTrue(policy.allowsWebSocket("http://PLANK.internal:8080", "plank.internal:8080"), "host names ignore case");
+        assertTrue(policy.allowsWebSocket("https://plank.example.com", "plank.example.com"), "behind a TLS proxy passing Host");
+        assertTrue(policy.allowsWebSocket("https://plank.example.com", "plank.example.com:443"));
+        assertTrue(policy.allowsWebSocket("https://app.example.com", "plank.internal:8080"), "listed");
+        assertFalse(policy.allowsWebSocket("http://evil.example", "plank.internal:8080"));
+        assertFalse(policy.allowsWebSocket("http://plank.internal:9999", "plank.internal:8080"), "another port is another origin");
+        assertFalse(policy.allowsWebSocket("http://plank.internal.evil.example:8080", "plank.internal:8080"));
+        assertFalse(policy.allowsWebSocket("null", "plank.internal:8080"), "sandboxed pages and local files");
+        assertFalse(policy.allowsWebSocket("http://plank.internal:8080", null));
+        assertFalse(policy.allowsWebSocket("not a url", "plank.internal:8080"));
+    }
+
+    @Test
+    void starAllowsEveryPageToo() {
+        assertTrue(CorsPolicy.of(List.of("*")).allowsWebSocket("http://evil.example", "plank.internal:8080"));
+    }
 }

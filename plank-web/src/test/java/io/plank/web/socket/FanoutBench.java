@@ -62,24 +62,14 @@ public final class FanoutBench {
 
     private static void run(String name, Supplier<List<Subscription>> subscriptions) {
         var remote = new CountingRemote();
-        var owner = new Subscriber.Owner() {
-            @Override
-            public void delivered() {
-            }
-
-            @Override
-            public void overflowed(Subscriber subscriber) {
-                throw new IllegalStateException("overflow");
-            }
-
-            @Override
-            public void failed(Subscriber subscriber, Throwable cause) {
-                throw new IllegalStateException(cause);
-            }
-        };
-        List<Subscriber> subscribers = new ArrayList<>();
+        var backlog = new Backlog(Long.MAX_VALUE, () -> { });
+        var limits = new Outbox.Limits(1_000, Long.MAX_VALUE);
+        List<Client> subscribers = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
-            var subscriber = new Subscriber("c" + i, remote, 1_000, owner);
+            var outbox = new Outbox(remote, limits, backlog, reason -> {
+                throw new IllegalStateException("closed: " + reason);
+            });
+            var subscriber = new Client("c" + i, null, outbox);
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }
@@ -97,7 +87,7 @@ public final class FanoutBench {
             }
             long start = System.nanoTime();
             var fanout = new Fanout(changes.get(i));
-            for (Subscriber subscriber : subscribers) {
+            for (Client subscriber : subscribers) {
                 subscriber.deliver(fanout);
             }
             if (i >= WARMUP) {

@@ -22,8 +22,9 @@ import io.plank.persistence.rows.RowFilter;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class SubscriptionTest {
 
-    private final SubscriberTest.ScriptedRemote remote = new SubscriberTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Subscriber subscriber = new Subscriber("s", remote, 1_000, new SubscriberTest.CountingOwner());
+    private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
+    private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
+    private final Client subscriber = new Client("s", null, trouble.outbox(remote, 1_000));
 
     @Test
     void thePlainFormGetsTheSharedFrameUntouched() {
@@ -58,8 +59,8 @@ class SubscriptionTest {
     void clientsWithLookalikeIdsEachGetTheirOwn() {
         subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
         subscriber.put(Subscription.live("b", "items", RowFilter.ALL));
-        var otherRemote = new SubscriberTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-        var other = new Subscriber("t", otherRemote, 1_000, new SubscriberTest.CountingOwner());
+        var otherRemote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
+        var other = new Client("t", null, trouble.outbox(otherRemote, 1_000));
         other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
         other.put(Subscription.live("a,b", "other", RowFilter.ALL));
 
@@ -82,8 +83,8 @@ class SubscriptionTest {
         }
         assertTrue(remote.sent.isEmpty(), "nothing is sent while the snapshot is under way");
 
-        subscription.goLiveAfterSnapshot(5, new long[] {7, 9, 11}, subscriber);
-        subscriber.flush();
+        subscription.goLiveAfterSnapshot(5, new long[] {7, 9, 11}, subscriber.outbox());
+        subscriber.outbox().flush();
         for (long seq = 11; seq <= 12; seq++) {
             subscriber.deliver(new Fanout(change(seq, "items")));
         }
@@ -98,6 +99,18 @@ class SubscriptionTest {
         subscription.cancel();
         subscriber.remove(subscription.key());
         assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"))));
+        assertTrue(remote.sent.isEmpty());
+    }
+
+    @Test
+    void aSubscriptionEndedDuringItsCatchUpReleasesNothingAndDoesNotFail() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
+        subscriber.put(subscription);
+        subscriber.deliver(new Fanout(change(1, "items")));
+        subscription.cancel();
+        assertEquals(0, subscription.goLiveAfterSnapshot(0, new long[0], subscriber.outbox()));
+        assertEquals(0, subscription.goLive(subscriber.outbox()));
+        assertEquals(0, subscription.restartAt(5, subscriber.outbox()));
         assertTrue(remote.sent.isEmpty());
     }
 

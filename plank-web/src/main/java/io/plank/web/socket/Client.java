@@ -1,67 +1,63 @@
 package io.plank.web.socket;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Queue;
 
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
 
 /**
- * One connected client: its subscriptions and its bounded outbox.
- *
- * <p>{@link #send} only enqueues and returns, so the listener thread never waits on a socket. Whoever
- * finds the outbox idle becomes its drainer and sends one message at a time with the container's
- * asynchronous API (the spec lets a session refuse concurrent sends); the completion callback sends
- * the next. No lock is held across a send. A send that completes inline on the calling thread does
- * not recurse: the loop in {@link #pump} carries on instead, so a long outbox cannot overflow the stack.
+ * One connected client: its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
+ * run one at a time so that a client asking for many gets them in turn and holds at most one in memory.
  */
-final class Subscriber {
-
-    /** What the subscriber reports back to its registry. */
-    interface Owner {
-        void delivered();
-
-        void overflowed(Subscriber subscriber);
-
-        void failed(Subscriber subscriber, Throwable cause);
-    }
+final class Client {
 
     /** The kinds of news a change can be to a subscription, each sent as its own frame. */
     private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
 
-    private static final int SENDING = 1;
-    private static final int RETURNED = 2;
-    private static final int COMPLETED_INLINE = 3;
-
     private final String id;
-    private final RemoteEndpoint.Async remote;
-    private final int limit;
-    private final Owner owner;
+    private final Session session;
+    private final Outbox outbox;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
     private volatile Map<String, Subscription[]> byTable = Map.of();
-    private final ConcurrentLinkedQueue<String> outbox = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger queued = new AtomicInteger();
-    private final AtomicBoolean draining = new AtomicBoolean();
-    private final AtomicInteger phase = new AtomicInteger();
-    private final SendHandler onSent = this::sent;
-    private volatile boolean closed;
+    private final Queue<Runnable> catchUps = new ArrayDeque<>();
+    private boolean catchingUp;
 
-    Subscriber(String id, RemoteEndpoint.Async remote, int limit, Owner owner) {
+    /** {@code session} may be null where only delivery matters (tests, benchmarks). */
+    Client(String id, Session session, Outbox outbox) {
         this.id = id;
-        this.remote = remote;
-        this.limit = limit;
-        this.owner = owner;
+        this.session = session;
+        this.outbox = outbox;
     }
 
     String id() {
         return id;
+    }
+
+    Session session() {
+        return session;
+    }
+
+    Outbox outbox() {
+        return outbox;
+    }
+
+    boolean closed() {
+        return outbox.closed();
+    }
+
+    long backlogChars() {
+        return outbox.backlogChars();
+    }
+
+    /** Queues a message and starts sending. */
+    void send(String text) {
+        outbox.send(text);
     }
 
     /** Adds or replaces (same id, or for the plain form the same table) a subscription; returns the one replaced. */
@@ -116,18 +112,6 @@ final class Subscriber {
         byTable = fresh;
     }
 
-    int queued() {
-        return queued.get();
-    }
-
-    int limit() {
-        return limit;
-    }
-
-    boolean closed() {
-        return closed;
-    }
-
     /**
      * Passes a change to this client's subscriptions of its table. Subscriptions it reaches the same way share one
      * frame that names their ids, so a client gets each change once per kind of news (a change, a row leaving a
@@ -162,7 +146,7 @@ final class Subscriber {
                 queued += any ? send(change, relation, ids) : 0;
             }
         }
-        flush();
+        outbox.flush();
         return queued;
     }
 
@@ -171,97 +155,47 @@ final class Subscriber {
             case SEND -> true;
             case SKIP, HELD -> false;
             case OVERFLOW -> {
-                overflow();
+                outbox.giveUp(new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: too many changes held while catching up"));
                 yield false;
             }
         };
     }
 
     private int send(Fanout change, Relation relation, List<String> ids) {
-        return enqueue(change.frame(relation, ids)) ? 1 : 0;
+        return outbox.offer(change.frame(relation, ids)) ? 1 : 0;
     }
 
-    /** Queues a message and starts sending; false if the subscriber is closed or its outbox is full. */
-    boolean send(String text) {
-        boolean queued = enqueue(text);
-        flush();
-        return queued;
-    }
-
-    /** Queues without sending, so a caller may queue under its own lock and {@link #flush} after it. */
-    boolean enqueue(String text) {
-        if (closed) {
-            return false;
-        }
-        if (queued.incrementAndGet() > limit) {
-            queued.decrementAndGet();
-            overflow();
-            return false;
-        }
-        outbox.offer(text);
-        return true;
-    }
-
-    /** Starts sending what is queued, unless a send is already under way. */
-    void flush() {
-        if (!outbox.isEmpty() && draining.compareAndSet(false, true)) {
-            pump();
-        }
-    }
-
-    private void overflow() {
-        if (!closed) {
-            closed = true;
-            owner.overflowed(this);
-        }
-    }
-
-    void close() {
-        closed = true;
-        outbox.clear();
-    }
-
-    /** Runs only on the thread that owns the drain. */
-    private void pump() {
-        while (!closed) {
-            String next = outbox.poll();
-            if (next == null) {
-                draining.set(false);
-                // Someone may have queued after our poll but before we let go; take the drain back if so.
-                if (outbox.isEmpty() || !draining.compareAndSet(false, true)) {
-                    return;
-                }
-                continue;
-            }
-            queued.decrementAndGet();
-            phase.set(SENDING);
-            try {
-                remote.sendText(next, onSent);
-            } catch (RuntimeException e) {
-                fail(e);
+    /** Runs {@code catchUp} now if no other is under way, else after those before it; each ends with {@link #catchUpDone}. */
+    void catchUp(Runnable catchUp) {
+        synchronized (catchUps) {
+            if (catchingUp) {
+                catchUps.add(catchUp);
                 return;
             }
-            if (phase.compareAndSet(SENDING, RETURNED)) {
-                return; // the completion callback continues the drain
+            catchingUp = true;
+        }
+        catchUp.run();
+    }
+
+    /** The current catch-up has ended (finished, failed or abandoned): the next one starts. */
+    void catchUpDone() {
+        Runnable next;
+        synchronized (catchUps) {
+            next = closed() ? null : catchUps.poll();
+            if (next == null) {
+                catchUps.clear();
+                catchingUp = false;
+                return;
             }
         }
+        next.run();
     }
 
-    private void sent(SendResult result) {
-        if (!result.isOK()) {
-            fail(result.getException());
-            return;
-        }
-        owner.delivered();
-        if (!phase.compareAndSet(SENDING, COMPLETED_INLINE)) {
-            pump();
-        }
-    }
-
-    private void fail(Throwable cause) {
-        if (!closed) {
-            closed = true;
-            owner.failed(this, cause);
+    /** Drops the outbox; subscriptions end with the caller. */
+    void close() {
+        outbox.close();
+        synchronized (catchUps) {
+            catchUps.clear();
         }
     }
 }

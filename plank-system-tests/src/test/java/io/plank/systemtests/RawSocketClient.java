@@ -1,0 +1,136 @@
+package io.plank.systemtests;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A WebSocket client on a plain socket, for what library clients hide: it reads only when told to, so a client that
+ * stops reading really does (java.net.http reads ahead into memory whatever the demand), with a small receive
+ * buffer so the server's sends back up soon.
+ */
+final class RawSocketClient implements AutoCloseable {
+
+    private static final int RECEIVE_BUFFER = 16 * 1024;
+
+    private final Socket socket;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private long bytesRead;
+
+    private RawSocketClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = new DataInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    /** Connects and completes the opening handshake; fails unless the server answers 101. */
+    static RawSocketClient connect(URI webSocket) throws IOException {
+        var socket = new Socket();
+        socket.setReceiveBufferSize(RECEIVE_BUFFER);
+        socket.connect(new InetSocketAddress(webSocket.getHost(), webSocket.getPort()), 10_000);
+        var client = new RawSocketClient(socket);
+        byte[] nonce = new byte[16];
+        ThreadLocalRandom.current().nextBytes(nonce);
+        String request = "GET " + webSocket.getRawPath() + " HTTP/1.1\r\n"
+                + "Host: " + webSocket.getHost() + ":" + webSocket.getPort() + "\r\n"
+                + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
+                + "Sec-WebSocket-Version: 13\r\n\r\n";
+        client.out.write(request.getBytes(StandardCharsets.US_ASCII));
+        client.out.flush();
+        String status = client.readHeaders();
+        if (!status.startsWith("HTTP/1.1 101")) {
+            socket.close();
+            throw new IOException("Handshake refused: " + status);
+        }
+        return client;
+    }
+
+    /** Sends one text message, masked as clients must. */
+    void sendText(String text) throws IOException {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        var frame = new ByteArrayOutputStream(payload.length + 14);
+        frame.write(0x81);
+        if (payload.length < 126) {
+            frame.write(0x80 | payload.length);
+        } else if (payload.length < 65_536) {
+            frame.write(0x80 | 126);
+            frame.write(payload.length >>> 8);
+            frame.write(payload.length & 0xff);
+        } else {
+            throw new IllegalArgumentException("Plank takes messages up to 64 KiB");
+        }
+        byte[] mask = new byte[4];
+        ThreadLocalRandom.current().nextBytes(mask);
+        frame.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            frame.write(payload[i] ^ mask[i & 3]);
+        }
+        out.write(frame.toByteArray());
+        out.flush();
+    }
+
+    /**
+     * Reads, skipping every data frame, until the server's close frame: its code, or "ended without a close frame",
+     * or "open" if nothing ends it within {@code timeout}.
+     */
+    String readUntilClosed(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (System.nanoTime() < deadline) {
+                int opcode = in.readUnsignedByte() & 0x0f;
+                long length = in.readUnsignedByte() & 0x7f;
+                if (length == 126) {
+                    length = in.readUnsignedShort();
+                } else if (length == 127) {
+                    length = in.readLong();
+                }
+                if (opcode == 0x8) {
+                    return length >= 2 ? Integer.toString(in.readUnsignedShort()) : "closed without a code";
+                }
+                in.skipNBytes(length);
+                bytesRead += length;
+            }
+            return "open";
+        } catch (SocketTimeoutException e) {
+            return "open";
+        } catch (EOFException e) {
+            return "ended without a close frame";
+        }
+    }
+
+    long bytesRead() {
+        return bytesRead;
+    }
+
+    private String readHeaders() throws IOException {
+        var headers = new StringBuilder();
+        InputStream raw = in;
+        while (!headers.toString().endsWith("\r\n\r\n")) {
+            int next = raw.read();
+            if (next < 0) {
+                throw new EOFException("Connection ended during the handshake: " + headers);
+            }
+            headers.append((char) next);
+        }
+        return headers.toString();
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

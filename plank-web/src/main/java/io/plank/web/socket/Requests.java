@@ -1,0 +1,217 @@
+package io.plank.web.socket;
+
+import java.sql.SQLException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import io.plank.domain.change.CaptureMode;
+import io.plank.domain.change.TableName;
+import io.plank.domain.change.TableReleased;
+import io.plank.domain.filter.InvalidFilterException;
+import io.plank.health.ListenerMonitor;
+import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.db.ConnectionFailures;
+import io.plank.persistence.rows.RowFilter;
+import io.plank.persistence.rows.TableRows;
+import io.plank.persistence.rows.TableShape;
+
+/**
+ * What clients ask for: {@code subscribe}, {@code unsubscribe} and {@code ping}. A subscribe is checked (the table
+ * is captured, the filter typed against its columns, the connection under its limit) and then routed; one that
+ * resumes with {@code since} or asks for a snapshot is handed to {@link CatchUp}. Every request gets an answer, an
+ * error frame included: nothing a client sends is thrown to the container.
+ */
+@ApplicationScoped
+public class Requests {
+
+    private static final Logger LOG = Logger.getLogger(Requests.class.getName());
+
+    @Inject
+    CapturedTables capturedTables;
+
+    @Inject
+    ListenerMonitor listener;
+
+    @Inject
+    TableRows tableRows;
+
+    @Inject
+    Router router;
+
+    @Inject
+    CatchUp catchUp;
+
+    @Inject
+    SocketSettings settings;
+
+    /** The tables a client named in {@code ?tables=a,b} when it connected, each subscribed in the plain form. */
+    void subscribeAtOpen(Client client, List<String> requested) {
+        requested.stream()
+                .flatMap(value -> Arrays.stream(value.split(",")))
+                .map(String::strip)
+                .filter(table -> !table.isEmpty())
+                .distinct()
+                .forEach(table -> answer(client, null, () -> subscribe(client, ClientMessage.subscribe(table))));
+    }
+
+    void receive(Client client, String text) {
+        ClientMessage[] message = {null};
+        answer(client, message, () -> {
+            message[0] = ClientMessage.parse(text);
+            switch (message[0].type()) {
+                case SUBSCRIBE -> subscribe(client, message[0]);
+                case UNSUBSCRIBE -> unsubscribe(client, message[0]);
+                case PING -> client.send(Frames.PONG);
+            }
+        });
+    }
+
+    private interface Request {
+        void run() throws ProtocolError;
+    }
+
+    private static void answer(Client client, ClientMessage[] message, Request request) {
+        try {
+            request.run();
+        } catch (ProtocolError error) {
+            client.send(error.frame());
+        } catch (RuntimeException e) {
+            // Answered like the rest: thrown on, it would reach the container, which drops the connection's
+            // subscriptions and leaves a socket that no longer answers.
+            client.send(failure(e, message == null ? null : message[0]).frame());
+        }
+    }
+
+    /** A request that failed other than by the client's fault: the database away, or a bug (logged with an id). */
+    private static ProtocolError failure(RuntimeException e, ClientMessage message) {
+        String table = message == null ? null : message.table();
+        String sub = message == null ? null : message.sub();
+        if (ConnectionFailures.causedByConnectionFailure(e)) {
+            LOG.log(Level.WARNING, "The database is unavailable for a WebSocket request", e);
+            return new ProtocolError(ProtocolError.UNAVAILABLE, "The database is unavailable; try again in a few seconds", table, sub);
+        }
+        String incident = UUID.randomUUID().toString();
+        LOG.log(Level.SEVERE, "Unexpected error on a WebSocket request, incident " + incident, e);
+        return new ProtocolError(ProtocolError.INTERNAL_ERROR, "Unexpected error; the server log has incident " + incident, table, sub);
+    }
+
+    private void subscribe(Client client, ClientMessage request) throws ProtocolError {
+        String table = TableName.canonical(request.table());
+        String sub = request.sub();
+        Optional<CaptureMode> mode = capturedTables.mode(table);
+        if (mode.isEmpty()) {
+            throw notCaptured(request.table(), sub);
+        }
+        if (request.snapshot() && mode.get() == CaptureMode.EPHEMERAL) {
+            throw new ProtocolError(ProtocolError.SNAPSHOT_UNAVAILABLE, "Table '" + table
+                    + "' is captured ephemerally, so a snapshot cannot be lined up with its changes; capture it durably", table, sub);
+        }
+        if (client.get(Subscription.Key.of(sub, table)) == null && client.count() >= settings.maxSubscriptions()) {
+            throw new ProtocolError(ProtocolError.TOO_MANY_SUBSCRIPTIONS, "A connection has at most " + settings.maxSubscriptions()
+                    + " subscriptions (plank.ws.max-subscriptions); unsubscribe from one first", table, sub);
+        }
+        TableShape shape = request.filter() != null || request.snapshot() ? shape(table, sub) : null;
+        RowFilter filter = request.filter() == null ? RowFilter.ALL : filter(shape, request, table, sub);
+
+        if (mode.get() == CaptureMode.EPHEMERAL) {
+            watch(client, Subscription.live(sub, table, filter));
+            client.send(Frames.subscribed(table, sub));
+            if (request.since() != null) {
+                client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
+            }
+            return;
+        }
+        if (request.since() == null && !request.snapshot()) {
+            watch(client, Subscription.live(sub, table, filter));
+            client.send(Frames.subscribed(table, sub, listener.status().lastSeq()));
+            return;
+        }
+        long since = request.since() == null ? 0 : request.since();
+        // Held changes are released into an outbox with room for at least half its limit.
+        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2);
+        watch(client, subscription);
+        // Read after the subscription is in place: every change the listener hands on after this point is held.
+        long upTo = listener.status().lastSeq();
+        if (request.snapshot()) {
+            catchUp.snapshot(client, subscription, shape, upTo); // answers subscribed once the snapshot is read
+        } else {
+            client.send(Frames.subscribed(table, sub, upTo));
+            catchUp.replay(client, subscription, since, upTo);
+        }
+    }
+
+    private TableShape shape(String table, String sub) throws ProtocolError {
+        try {
+            return tableRows.shape(table).orElseThrow(() -> notCaptured(table, sub));
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "Could not read the columns of '" + table + "'", e);
+            throw new ProtocolError(ProtocolError.UNAVAILABLE, "Could not read table '" + table + "' now; try again", table, sub);
+        }
+    }
+
+    private static ProtocolError notCaptured(String table, String sub) {
+        return new ProtocolError(ProtocolError.UNKNOWN_TABLE, "Table '" + Frames.abbreviate(table) + "' is not captured by Plank", null, sub);
+    }
+
+    private RowFilter filter(TableShape shape, ClientMessage request, String table, String sub) throws ProtocolError {
+        try {
+            return tableRows.filter(shape, request.filter());
+        } catch (InvalidFilterException e) {
+            throw new ProtocolError(ProtocolError.INVALID_FILTER, e.getMessage(), table, sub);
+        } catch (SQLException e) {
+            LOG.log(Level.WARNING, "Could not check a filter on '" + table + "'", e);
+            throw new ProtocolError(ProtocolError.UNAVAILABLE, "Could not check the filter now; try again", table, sub);
+        }
+    }
+
+    private void watch(Client client, Subscription subscription) {
+        Subscription replaced = client.put(subscription);
+        if (replaced != null) {
+            replaced.cancel();
+            router.unroute(client, replaced.table());
+        }
+        router.route(client, subscription.table());
+    }
+
+    private void unsubscribe(Client client, ClientMessage request) throws ProtocolError {
+        if (request.sub() != null) {
+            Subscription removed = client.remove(Subscription.Key.of(request.sub(), null));
+            if (removed == null) {
+                throw new ProtocolError(ProtocolError.UNKNOWN_SUBSCRIPTION,
+                        "No subscription '" + Frames.abbreviate(request.sub()) + "' on this connection", null, request.sub());
+            }
+            drop(client, removed);
+            client.send(Frames.unsubscribed(removed.table(), removed.sub()));
+            return;
+        }
+        String table = TableName.canonical(request.table());
+        for (Subscription removed : client.removeTable(table)) {
+            drop(client, removed);
+        }
+        client.send(Frames.unsubscribed(table, null));
+    }
+
+    /** A table released through Plank: its subscriptions end, and each client is told why. */
+    void released(@Observes TableReleased released) {
+        String table = released.table();
+        for (Client client : router.clientsOf(table)) {
+            for (Subscription removed : client.removeTable(table)) {
+                drop(client, removed);
+                client.send(Frames.unsubscribed(table, removed.sub(), "Table '" + table + "' is no longer captured"));
+            }
+        }
+    }
+
+    private void drop(Client client, Subscription subscription) {
+        subscription.cancel();
+        router.unroute(client, subscription.table());
+    }
+}

@@ -1,0 +1,109 @@
+package io.plank.web.socket;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.plank.domain.change.ChangeEvent;
+
+/**
+ * Which clients watch which table, and the way each change takes to them. It observes {@link ChangeEvent}s on the
+ * listener's thread, so it only looks up the table's clients and queues the already serialised frame on each (see
+ * {@link Fanout}); sending happens in each client's {@link Outbox}. Counts changes and frames per table.
+ */
+@ApplicationScoped
+public class Router {
+
+    private final ConcurrentMap<String, Set<Client>> byTable = new ConcurrentHashMap<>();
+    private final LongAdder changesReceived = new LongAdder();
+    private final ConcurrentMap<String, LongAdder> changesByTable = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, LongAdder> deliveriesByTable = new ConcurrentHashMap<>();
+
+    void onChange(@Observes ChangeEvent change) {
+        changesReceived.increment();
+        counter(changesByTable, change.table()).increment();
+        Set<Client> watchers = byTable.get(change.table());
+        if (watchers != null) {
+            var fanout = new Fanout(change);
+            int frames = 0;
+            for (Client client : watchers) {
+                frames += client.deliver(fanout);
+            }
+            delivered(change.table(), frames);
+        }
+    }
+
+    /** Routes {@code table}'s changes to {@code client}. */
+    void route(Client client, String table) {
+        byTable.compute(table, (name, watchers) -> {
+            Set<Client> routed = watchers != null ? watchers : ConcurrentHashMap.newKeySet();
+            routed.add(client);
+            return routed;
+        });
+    }
+
+    /** Stops routing {@code table}'s changes to {@code client} if it no longer watches the table (or is closed). */
+    void unroute(Client client, String table) {
+        byTable.computeIfPresent(table, (name, watchers) -> {
+            if (client.closed() || !client.watches(table)) {
+                watchers.remove(client);
+            }
+            return watchers.isEmpty() ? null : watchers;
+        });
+    }
+
+    /** The clients watching {@code table} now. */
+    List<Client> clientsOf(String table) {
+        Set<Client> watchers = byTable.get(table);
+        return watchers == null ? List.of() : List.copyOf(watchers);
+    }
+
+    /** Counts change frames of {@code table} queued to clients, live or in catch-up. */
+    void delivered(String table, int frames) {
+        if (frames > 0) {
+            counter(deliveriesByTable, table).add(frames);
+        }
+    }
+
+    /** How many changes of {@code table} this instance has received since it started. */
+    public long changesOf(String table) {
+        return sum(changesByTable, table);
+    }
+
+    /** How many change frames of {@code table} this instance has queued to clients since it started. */
+    public long deliveriesOf(String table) {
+        return sum(deliveriesByTable, table);
+    }
+
+    public long changesReceived() {
+        return changesReceived.sum();
+    }
+
+    /** The tables with at least one subscribed client, and how many clients each. */
+    public Map<String, Integer> subscribers() {
+        Map<String, Integer> perTable = new TreeMap<>();
+        byTable.forEach((table, watchers) -> {
+            if (!watchers.isEmpty()) {
+                perTable.put(table, watchers.size());
+            }
+        });
+        return perTable;
+    }
+
+    private static LongAdder counter(ConcurrentMap<String, LongAdder> counters, String table) {
+        LongAdder counter = counters.get(table);
+        return counter != null ? counter : counters.computeIfAbsent(table, name -> new LongAdder());
+    }
+
+    private static long sum(ConcurrentMap<String, LongAdder> counters, String table) {
+        LongAdder counter = counters.get(table);
+        return counter == null ? 0 : counter.sum();
+    }
+}

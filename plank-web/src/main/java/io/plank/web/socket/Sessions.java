@@ -1,0 +1,176 @@
+package io.plank.web.socket;
+
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.annotation.Resource;
+import jakarta.enterprise.concurrent.ManagedExecutorService;
+import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.Session;
+
+/**
+ * The open connections. Opens a {@link Client} per WebSocket session and closes it: when the client leaves, when
+ * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
+ * all clients together hold more than {@code plank.ws.total-queue-chars} and it holds the most. Every close for
+ * being too slow uses 1013 (try again later), so the client reconnects and resumes.
+ */
+@ApplicationScoped
+public class Sessions {
+
+    private static final Logger LOG = Logger.getLogger(Sessions.class.getName());
+    private static final long STALL_CHECK_SECONDS = 1;
+
+    @Inject
+    Router router;
+
+    @Inject
+    SocketSettings settings;
+
+    // By lookup name: the bean may be created on the listener's thread, outside this WAR's naming context.
+    @Resource(lookup = "java:comp/DefaultManagedExecutorService")
+    ManagedExecutorService executor;
+
+    @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
+    ManagedScheduledExecutorService scheduler;
+
+    private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
+    private final LongAdder closedAsTooSlow = new LongAdder();
+    private Backlog backlog;
+    private ScheduledFuture<?> stallChecks;
+
+    @PostConstruct
+    void init() {
+        backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
+        long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
+        stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalled(stallNanos), STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** Created with the application, in the web module's context, not lazily by the first connection. */
+    void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
+        LOG.fine("WebSocket sessions ready");
+    }
+
+    /** On undeploy or shutdown clients are told to go and come back (and resume), not left hanging. */
+    @PreDestroy
+    void closeAll() {
+        if (stallChecks != null) {
+            stallChecks.cancel(false);
+        }
+        var goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Plank is stopping; reconnect and resume");
+        for (Client client : clients.values()) {
+            close(client.session());
+            closeSocket(client.session(), goingAway);
+        }
+    }
+
+    Client open(Session session) {
+        var client = new Client[1];
+        var outbox = new Outbox(session.getAsyncRemote(), settings.outboxLimits(), backlog, reason -> closeLater(client[0], reason));
+        client[0] = new Client(session.getId(), session, outbox);
+        clients.put(session.getId(), client[0]);
+        return client[0];
+    }
+
+    Client get(Session session) {
+        return clients.get(session.getId());
+    }
+
+    /** Forgets the client: its outbox closes and its subscriptions end. */
+    void close(Session session) {
+        Client client = clients.remove(session.getId());
+        if (client != null) {
+            client.close();
+            for (Subscription subscription : client.all()) {
+                subscription.cancel();
+                router.unroute(client, subscription.table());
+            }
+        }
+    }
+
+    /** Closing writes to the socket, so it never runs on the thread that found the problem (often the listener's). */
+    void closeLater(Client client, CloseReason reason) {
+        if (clients.get(client.id()) != client) {
+            return;
+        }
+        if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
+            closedAsTooSlow.increment();
+            LOG.warning(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
+        } else {
+            LOG.fine(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
+        }
+        close(client.session());
+        executor.execute(() -> closeSocket(client.session(), reason));
+    }
+
+    private static void closeSocket(Session session, CloseReason reason) {
+        try {
+            session.close(reason);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "Closing session " + session.getId() + " failed", e);
+        }
+    }
+
+    private void closeStalled(long stallNanos) {
+        for (Client client : clients.values()) {
+            if (client.outbox().stalledFor(stallNanos)) {
+                closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
+            }
+        }
+    }
+
+    /** Closes the clients holding the most until all together are back under the limit. */
+    private void relieveBacklog() {
+        try {
+            while (backlog.over()) {
+                Client largest = clients.values().stream().max(Comparator.comparingLong(Client::backlogChars)).orElse(null);
+                if (largest == null || largest.backlogChars() == 0) {
+                    return;
+                }
+                closeLater(largest, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER,
+                        "Too slow: Plank's memory for waiting messages is full and this connection holds the most"));
+            }
+        } finally {
+            backlog.relieved();
+        }
+    }
+
+    Backlog backlog() {
+        return backlog;
+    }
+
+    public int count() {
+        return clients.size();
+    }
+
+    public long closedAsTooSlow() {
+        return closedAsTooSlow.sum();
+    }
+
+    public long messagesDelivered() {
+        return backlog.messagesDelivered();
+    }
+
+    /** What all clients together have waiting in the heap, in characters of JSON text. */
+    public long backlogChars() {
+        return backlog.chars();
+    }
+
+    /** Past this, the clients holding the most are closed ({@code plank.ws.total-queue-chars}). */
+    public long backlogLimit() {
+        return backlog.limit();
+    }
+}

@@ -1,0 +1,261 @@
+package io.plank.web.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.SendResult;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.testsupport.websocket.TextRemote;
+
+/**
+ * The outbox pump against a scripted asynchronous endpoint: containers may complete a send inline or
+ * later on another thread, and may refuse overlapping sends; these tests play each of those.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class OutboxTest {
+
+    private final ExecutorService completions = Executors.newSingleThreadExecutor();
+    private final Trouble owner = new Trouble();
+
+    @AfterEach
+    void stop() {
+        completions.shutdownNow();
+    }
+
+    @Test
+    void messagesGoOutOneAtATimeInOrderWhenSendsCompleteLater() throws Exception {
+        var remote = new ScriptedRemote(handler -> completions.execute(() -> handler.onResult(new SendResult())));
+        var outbox = owner.outbox(remote, 100_000);
+        var senders = Executors.newFixedThreadPool(4);
+        List<Future<?>> work = new ArrayList<>();
+        for (int thread = 0; thread < 4; thread++) {
+            int t = thread;
+            work.add(senders.submit(() -> {
+                for (int i = 0; i < 5_000; i++) {
+                    assertTrue(outbox.send(t + ":" + i));
+                }
+            }));
+        }
+        for (Future<?> future : work) {
+            future.get();
+        }
+        senders.shutdown();
+        owner.awaitDelivered(20_000);
+
+        assertFalse(remote.overlapped.get(), "never two sends in flight on one session");
+        assertEquals(20_000, remote.sent.size());
+        int[] next = new int[4];
+        for (String message : remote.sent) {
+            int t = message.charAt(0) - '0';
+            assertEquals(next[t]++, Integer.parseInt(message.substring(2)), "each producer's messages keep their order");
+        }
+    }
+
+    @Test
+    void sendsThatCompleteInlineDoNotRecurse() throws Exception {
+        var first = new AtomicReference<SendHandler>();
+        var remote = new ScriptedRemote(handler -> {
+            if (!first.compareAndSet(null, handler)) {
+                handler.onResult(new SendResult()); // every later send completes on the caller's stack
+            }
+        });
+        var outbox = owner.outbox(remote, 200_000);
+        for (int i = 0; i < 100_000; i++) {
+            outbox.send("m" + i);
+        }
+        assertEquals(1, remote.sent.size(), "the rest wait behind the first, unfinished send");
+
+        first.get().onResult(new SendResult()); // would overflow the stack if each completion recursed
+
+        owner.awaitDelivered(100_000);
+        assertEquals(100_000, remote.sent.size());
+        assertEquals("m99999", remote.sent.peekLast());
+    }
+
+    @Test
+    void aFullOutboxRefusesAndReportsTheOverflowOnce() {
+        var remote = new ScriptedRemote(handler -> { }); // the client never reads
+        var outbox = owner.outbox(remote, 10);
+        for (int i = 0; i < 10; i++) {
+            assertTrue(outbox.send("m" + i), "one in flight plus nine queued");
+        }
+        assertFalse(outbox.send("one too many"));
+        assertFalse(outbox.send("and another"));
+        assertEquals(1, owner.overflows.get());
+    }
+
+    @Test
+    void aFailedSendReportsTheTroubleAndStopsSending() {
+        var remote = new ScriptedRemote(handler -> handler.onResult(new SendResult(new IOException("broken pipe"))));
+        var outbox = owner.outbox(remote, 10);
+        assertTrue(outbox.send("first"));
+        assertFalse(outbox.send("second"));
+        assertEquals(1, owner.failures.get());
+        assertEquals(1, remote.sent.size());
+    }
+
+    @Test
+    void aSendRefusedByTheContainerCountsAsAFailure() {
+        var remote = new ScriptedRemote(handler -> {
+            throw new IllegalStateException("session closed");
+        });
+        var outbox = owner.outbox(remote, 10);
+        outbox.send("first");
+        assertEquals(1, owner.failures.get());
+        assertFalse(outbox.send("second"));
+    }
+
+    @Test
+    void aClientFallsBehindByCharactersTooButAMessageAloneMayBeLarger() {
+        var remote = new ScriptedRemote(handler -> { });
+        var outbox = new Outbox(remote, new Outbox.Limits(1_000, 100), owner.backlog, reason -> owner.overflows.incrementAndGet());
+        assertTrue(outbox.send("x".repeat(500)), "one message larger than the limit goes, alone");
+        assertFalse(outbox.send("y"));
+        assertEquals(1, owner.overflows.get());
+    }
+
+    @Test
+    void everyoneTogetherIsCountedAndAClosedOutboxGivesItsShareBack() {
+        var remote = new ScriptedRemote(handler -> { });
+        var outbox = owner.outbox(remote, 100);
+        outbox.send("12345");
+        outbox.send("678");
+        outbox.reserve(1_000);
+        assertEquals(1_008, owner.backlog.chars());
+        assertEquals(1_008, outbox.backlogChars());
+        outbox.unreserve(400);
+        assertEquals(608, owner.backlog.chars());
+        outbox.close();
+        outbox.unreserve(600);
+        assertEquals(0, owner.backlog.chars(), "queued, in flight and reserved are all given back, once");
+    }
+
+    @Test
+    void workWaitingForRoomRunsWhenTheClientHasReadEnough() {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var remote = new ScriptedRemote(pending::add);
+        var outbox = owner.outbox(remote, 10);
+        for (int i = 0; i < 8; i++) {
+            outbox.send("m" + i);
+        }
+        var ran = new AtomicInteger();
+        outbox.whenRoom(ran::incrementAndGet);
+        assertEquals(0, ran.get(), "eight of ten in use: no room yet");
+        pending.poll().onResult(new SendResult());
+        pending.poll().onResult(new SendResult());
+        assertEquals(0, ran.get());
+        pending.poll().onResult(new SendResult());
+        assertEquals(1, ran.get(), "five in use is half: room");
+        pending.poll().onResult(new SendResult());
+        assertEquals(1, ran.get(), "runs once");
+        outbox.whenRoom(ran::incrementAndGet);
+        assertEquals(2, ran.get(), "with room already, at once");
+    }
+
+    @Test
+    void workWaitingForADrainedOutboxRunsOnlyOnceEverythingIsSent() {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var outbox = owner.outbox(new ScriptedRemote(pending::add), 10);
+        outbox.send("a");
+        outbox.send("b");
+        var ran = new AtomicInteger();
+        outbox.whenDrained(ran::incrementAndGet);
+        pending.poll().onResult(new SendResult());
+        assertEquals(0, ran.get(), "one still in flight");
+        pending.poll().onResult(new SendResult());
+        assertEquals(1, ran.get());
+    }
+
+    @Test
+    void aClosedOutboxNeverRunsWorkWaitingForRoom() {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var outbox = owner.outbox(new ScriptedRemote(pending::add), 4);
+        for (int i = 0; i < 4; i++) {
+            outbox.send("m" + i);
+        }
+        var ran = new AtomicInteger();
+        outbox.whenRoom(ran::incrementAndGet);
+        outbox.close();
+        pending.poll().onResult(new SendResult());
+        assertEquals(0, ran.get());
+    }
+
+    @Test
+    void aClientThatReadsNothingIsStalledOnlyWithSomethingToRead() throws Exception {
+        var outbox = owner.outbox(new ScriptedRemote(handler -> { }), 10);
+        Thread.sleep(20);
+        assertFalse(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)), "nothing to read");
+        outbox.send("m");
+        assertFalse(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)), "the clock starts with the first message");
+        Thread.sleep(20);
+        assertTrue(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)));
+    }
+
+    /** Makes outboxes and records why they gave up: 1013 for a full one, 1011 for a failed send. */
+    static final class Trouble {
+        final Backlog backlog = new Backlog(Long.MAX_VALUE, () -> { });
+        final AtomicInteger overflows = new AtomicInteger();
+        final AtomicInteger failures = new AtomicInteger();
+
+        Outbox outbox(TextRemote remote, int messages) {
+            return new Outbox(remote, new Outbox.Limits(messages, Long.MAX_VALUE), backlog, reason -> {
+                if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
+                    overflows.incrementAndGet();
+                } else {
+                    failures.incrementAndGet();
+                }
+            });
+        }
+
+        void awaitDelivered(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (backlog.messagesDelivered() < count && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertEquals(count, backlog.messagesDelivered());
+        }
+    }
+
+    /** Records what is sent and completes each send as the test says; flags overlapping sends. */
+    static final class ScriptedRemote extends TextRemote {
+        final ConcurrentLinkedDeque<String> sent = new ConcurrentLinkedDeque<>();
+        final AtomicBoolean overlapped = new AtomicBoolean();
+        private final AtomicBoolean inFlight = new AtomicBoolean();
+        private final java.util.function.Consumer<SendHandler> completion;
+
+        ScriptedRemote(java.util.function.Consumer<SendHandler> completion) {
+            this.completion = completion;
+        }
+
+        @Override
+        public void sendText(String text, SendHandler handler) {
+            if (!inFlight.compareAndSet(false, true)) {
+                overlapped.set(true);
+            }
+            sent.add(text);
+            completion.accept(result -> {
+                inFlight.set(false);
+                handler.onResult(result);
+            });
+        }
+    }
+}
