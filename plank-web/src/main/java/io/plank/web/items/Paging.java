@@ -2,6 +2,7 @@ package io.plank.web.items;
 
 import java.math.BigInteger;
 
+import io.plank.domain.text.Excerpt;
 import io.plank.web.problems.InvalidRequestException;
 
 /**
@@ -27,15 +28,11 @@ record Paging(int offset, int limit) {
         try {
             value = new BigInteger(text);
         } catch (NumberFormatException e) {
-            throw new InvalidRequestException(name + " must be a whole number, was '" + abbreviate(text) + "'");
+            throw new InvalidRequestException(name + " must be a whole number, was '" + Excerpt.of(text, 40) + "'");
         }
         if (value.compareTo(BigInteger.valueOf(min)) < 0 || value.compareTo(BigInteger.valueOf(max)) > 0) {
-            throw new InvalidRequestException(name + " must be between " + min + " and " + max + ", was " + abbreviate(text));
+            throw new InvalidRequestException(name + " must be between " + min + " and " + max + ", was " + Excerpt.of(text, 40));
         }
         return value.intValueExact();
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
     }
 }

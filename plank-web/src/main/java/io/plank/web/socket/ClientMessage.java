@@ -11,6 +11,7 @@ import jakarta.json.stream.JsonParsingException;
 
 import io.plank.domain.filter.Filter;
 import io.plank.domain.filter.InvalidFilterException;
+import io.plank.domain.text.Excerpt;
 
 /**
  * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, and either
@@ -37,7 +38,7 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
             case "unsubscribe" -> unsubscribe(message);
             case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false);
             default -> throw new ProtocolError(ProtocolError.UNKNOWN_TYPE,
-                    "Unknown message type '" + Frames.abbreviate(type) + "'; expected subscribe, unsubscribe or ping");
+                    "Unknown message type '" + Excerpt.of(type) + "'; expected subscribe, unsubscribe or ping");
         };
     }
 

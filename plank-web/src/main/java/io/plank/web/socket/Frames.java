@@ -14,8 +14,6 @@ final class Frames {
 
     static final String PONG = "{\"type\":\"pong\"}";
 
-    private static final int MAX_ECHO = 100;
-
     private Frames() {
     }
 
@@ -88,11 +86,6 @@ final class Frames {
             annotated.append("\"enter\":true,");
         }
         return annotated.append(frame, 1, frame.length()).toString();
-    }
-
-    /** Client input echoed in a message is cut short, so a hostile client cannot make Plank send its megabytes back. */
-    static String abbreviate(String text) {
-        return text.length() <= MAX_ECHO ? text : text.substring(0, MAX_ECHO) + "...";
     }
 
     private static JsonObjectBuilder base(String type, String table, String sub) {

@@ -16,6 +16,7 @@ import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.domain.change.TableReleased;
 import io.plank.domain.filter.InvalidFilterException;
+import io.plank.domain.text.Excerpt;
 import io.plank.health.ListenerMonitor;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.db.ConnectionFailures;
@@ -158,7 +159,7 @@ public class Requests {
     }
 
     private static ProtocolError notCaptured(String table, String sub) {
-        return new ProtocolError(ProtocolError.UNKNOWN_TABLE, "Table '" + Frames.abbreviate(table) + "' is not captured by Plank", null, sub);
+        return new ProtocolError(ProtocolError.UNKNOWN_TABLE, "Table '" + Excerpt.of(table) + "' is not captured by Plank", null, sub);
     }
 
     private RowFilter filter(TableShape shape, ClientMessage request, String table, String sub) throws ProtocolError {
@@ -186,7 +187,7 @@ public class Requests {
             Subscription removed = client.remove(Subscription.Key.of(request.sub(), null));
             if (removed == null) {
                 throw new ProtocolError(ProtocolError.UNKNOWN_SUBSCRIPTION,
-                        "No subscription '" + Frames.abbreviate(request.sub()) + "' on this connection", null, request.sub());
+                        "No subscription '" + Excerpt.of(request.sub()) + "' on this connection", null, request.sub());
             }
             drop(client, removed);
             client.send(Frames.unsubscribed(removed.table(), removed.sub()));
