@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
 import java.math.BigDecimal;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ItemsApiIT {
 
     private static final long UNKNOWN_ID = 987_654_321_000L;
+    private static final HttpClient HTTP_1_1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     @Test
     void listsItemsPageByPage(RunningPlank plank) {
@@ -148,16 +152,24 @@ class ItemsApiIT {
         assertViolation(new Api(plank).post("/items", Api.JSON, "{\"name\":\"a\\u0000b\",\"value\":1}"), "name");
     }
 
+    /**
+     * Over HTTP/1.1, as curl sends it, with a length and chunked; and a smaller one over whatever the client and server
+     * agree (java.net.http asks for HTTP/2, which WildFly grants: past Undertow's own 10 MB limit it resets the stream).
+     */
     @Test
-    void aBodyOverTheLimitIs413ProblemJsonAndTheServerCarriesOn(RunningPlank plank) {
-        var api = new Api(plank);
+    void aBodyOverTheLimitIs413ProblemJsonAndTheServerCarriesOn(RunningPlank plank) throws Exception {
         String huge = "{\"name\":\"" + "n".repeat(10 * 1024 * 1024) + "\",\"value\":1}";
-        JsonObject problem = assertProblem(api.post("/items", Api.JSON, huge), 413);
+        HttpRequest.Builder declared = HttpRequest.newBuilder(plank.api("/items")).header("Content-Type", Api.JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(huge));
+        JsonObject problem = assertProblem(HTTP_1_1.send(declared.build(), HttpResponse.BodyHandlers.ofString()), 413);
         assertTrue(problem.getString("detail").contains("plank.rest.max-body-bytes"), problem.toString());
 
-        var chunked = Api.send(HttpRequest.newBuilder(plank.api("/items")).header("Content-Type", Api.JSON)
-                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge.getBytes(StandardCharsets.UTF_8)))));
-        assertProblem(chunked, 413);
+        HttpRequest.Builder chunked = HttpRequest.newBuilder(plank.api("/items")).header("Content-Type", Api.JSON)
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(huge.getBytes(StandardCharsets.UTF_8))));
+        assertProblem(HTTP_1_1.send(chunked.build(), HttpResponse.BodyHandlers.ofString()), 413);
+
+        var api = new Api(plank);
+        assertProblem(api.post("/items", Api.JSON, "{\"name\":\"" + "n".repeat(2 * 1024 * 1024) + "\",\"value\":1}"), 413);
         assertEquals(201, api.post("/items", Api.JSON, "{\"name\":\"after\",\"value\":1}").statusCode());
     }
 
