@@ -1,0 +1,54 @@
+package io.plank.bench.endtoend;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.Properties;
+
+/**
+ * The benchmark's one writer: an autocommit INSERT into {@code items} per change, with plain JDBC, the row's name
+ * carrying the tag {@code b<run>-<k>}. The instant returned is just after the INSERT returned, i.e. after
+ * PostgreSQL acknowledged the commit; latencies are measured from there. The session runs with
+ * {@code synchronous_commit = off}.
+ */
+final class JdbcWriter implements ChangeSource {
+
+    private final Connection connection;
+    private final PreparedStatement insert;
+
+    JdbcWriter(String url, String user, String password) throws SQLException {
+        var credentials = new Properties();
+        credentials.setProperty("user", user);
+        credentials.setProperty("password", password);
+        credentials.setProperty("ApplicationName", "plank-e2e-writer");
+        connection = DriverManager.getConnection(url, credentials);
+        connection.setAutoCommit(true);
+        // The commit still happens (and NOTIFY goes out) at once; only the wait for the WAL flush is skipped, which on a
+        // machine whose disk others share took 2-3 ms a commit and kept one writer from holding 1,000/s.
+        try (var statement = connection.createStatement()) {
+            statement.execute("SET synchronous_commit = off");
+        }
+        insert = connection.prepareStatement("INSERT INTO items(name, value) VALUES (?, 1)");
+    }
+
+    @Override
+    public long write(int run, int k) throws SQLException {
+        insert.setString(1, "b" + run + "-" + k);
+        insert.executeUpdate();
+        return System.nanoTime();
+    }
+
+    /** Keeps the table small between runs (TRUNCATE fires no row trigger, so no client hears of it). */
+    @Override
+    public void prepare() throws SQLException {
+        try (var statement = connection.createStatement()) {
+            statement.execute("TRUNCATE items"); // no row trigger fires: clients get nothing
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+}

@@ -1,0 +1,153 @@
+package io.plank.bench.endtoend;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.server.AppServer;
+import io.plank.testsupport.server.Ports;
+import io.plank.testsupport.server.ServerKind;
+
+/**
+ * One thing the clients connect to: Plank on a server this benchmark starts, a Plank already running at a URL, or the
+ * trivial relay that measures the load generator.
+ *
+ * <p>Spelled on the command line as {@code payara}, {@code wildfly}, {@code payara:NAME=/path/to/other.ear} (a second
+ * contender on the same server kind), {@code relay}, or {@code NAME=ws://host:port/plank/ws} (a running Plank whose
+ * database PLANK_DB_URL names; its JVM's pid in {@code -Dplank.bench.pid.NAME} enables CPU and heap figures).
+ */
+final class Target implements AutoCloseable {
+
+    final String name;
+    final URI webSocket;
+    final long pid;
+    private final Callable<ChangeSource> writer;
+    private final AutoCloseable[] owned;
+
+    private Target(String name, URI webSocket, long pid, Callable<ChangeSource> writer, AutoCloseable... owned) {
+        this.name = name;
+        this.webSocket = webSocket;
+        this.pid = pid;
+        this.writer = writer;
+        this.owned = owned;
+    }
+
+    boolean isRelay() {
+        return name.equals("relay");
+    }
+
+    ChangeSource openWriter() throws Exception {
+        return writer.call();
+    }
+
+    static Target parse(String spec, Settings settings) throws Exception {
+        if (spec.equals("relay")) {
+            var relay = new FrameRelay(settings.relayThreads());
+            // The writer must not close the relay: it lives as long as the target.
+            return new Target("relay", relay.webSocketUrl(), ProcessHandle.current().pid(), () -> relay::write, relay);
+        }
+        int eq = spec.indexOf('=');
+        if (eq > 0 && spec.substring(eq + 1).startsWith("ws")) {
+            String name = spec.substring(0, eq);
+            String url = env("PLANK_DB_URL", "jdbc:postgresql://127.0.0.1:5432/plank");
+            String user = env("PLANK_DB_USER", "postgres");
+            String password = env("PLANK_DB_PASSWORD", "");
+            return new Target(name, URI.create(spec.substring(eq + 1)), Long.getLong("plank.bench.pid." + name, 0),
+                    () -> new JdbcWriter(url, user, password));
+        }
+        String kindAndName = eq > 0 ? spec.substring(0, eq) : spec;
+        Path ear = eq > 0 ? Path.of(spec.substring(eq + 1)) : settings.ear();
+        int colon = kindAndName.indexOf(':');
+        ServerKind kind = ServerKind.parse(colon > 0 ? kindAndName.substring(0, colon) : kindAndName);
+        String name = colon > 0 ? kindAndName.substring(colon + 1) : kind.id();
+        return start(kind, name, ear, settings);
+    }
+
+    private static Target start(ServerKind kind, String name, Path ear, Settings settings) {
+        Path home = settings.serverHome(kind);
+        Path workDir = settings.workDir().resolve(name + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        var database = TestDatabase.create();
+        AppServer server = kind.install(home, workDir);
+        try {
+            var environment = new HashMap<>(database.plankEnvironment());
+            environment.putAll(settings.serverEnvironment(kind.id()));
+            if (!name.equals(kind.id())) {
+                environment.putAll(settings.serverEnvironment(name));
+            }
+            server.start(environment, Ports.FREE);
+            server.deploy(ear);
+            server.awaitReady(Duration.ofMinutes(3));
+        } catch (RuntimeException e) {
+            server.close();
+            database.close();
+            throw e;
+        }
+        long pid = serverPid(workDir);
+        // -Dplank.bench.query.NAME=?x=y: connect with a query string, e.g. to opt in to a protocol option.
+        URI webSocket = URI.create(server.webSocketUrl() + System.getProperty("plank.bench.query." + name, ""));
+        return new Target(name, webSocket, pid,
+                () -> new JdbcWriter(database.url(), database.user(), database.password()), server, database::close);
+    }
+
+    /**
+     * The server's own JVM: a descendant of this one (asadmin and standalone.sh launch it) whose command line names its
+     * work directory and that runs the server's main class (asadmin's launcher is a JVM too, and names the same directory).
+     */
+    private static long serverPid(Path workDir) {
+        String marker = workDir.toAbsolutePath().toString();
+        return ProcessHandle.current().descendants()
+                .filter(p -> {
+                    String commandLine = commandLine(p.pid());
+                    return commandLine.split(" ", 2)[0].endsWith("java") && commandLine.contains(marker)
+                            && (commandLine.contains("glassfish.bootstrap.ASMain") || commandLine.contains("jboss-modules.jar"))
+                            && !commandLine.contains("jboss-cli");
+                })
+                .mapToLong(ProcessHandle::pid)
+                .max().orElse(0);
+    }
+
+    /** /proc/PID/cmdline: ProcessHandle.Info leaves out the arguments of long command lines. */
+    private static String commandLine(long pid) {
+        try {
+            return new String(java.nio.file.Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"))).replace('\0', ' ');
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
+    @Override
+    public void close() {
+        for (AutoCloseable resource : owned) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                System.err.println("Closing " + name + ": " + e);
+            }
+        }
+    }
+
+    private static String env(String name, String fallback) {
+        String value = System.getenv(name);
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    /** What starting servers needs: the EAR, the unpacked distributions, a work directory, extra environment. */
+    interface Settings {
+        Path ear();
+
+        Path serverHome(ServerKind kind);
+
+        Path workDir();
+
+        int relayThreads();
+
+        /** Extra environment for the servers of a kind ({@code payara}) or for one named target. */
+        Map<String, String> serverEnvironment(String kindOrName);
+    }
+}
