@@ -150,27 +150,35 @@ public final class ListenerLatencyBench {
                 notify.setString(1, "sent " + System.nanoTime() + " ");
                 notify.setInt(2, seq);
             } else {
-                notify.setString(1, "{\"type\" : \"change\", \"table\" : \"bench\", \"action\" : \"INSERT\", \"id\" : " + seq
-                        + ", \"data\" : {\"sent\" : " + System.nanoTime() + "}, \"at\" : \"2026-11-21T09:00:00.000000Z\"}");
+                notify.setString(1, "{\"table\" : \"bench\", \"action\" : \"INSERT\", \"id\" : " + seq
+                        + ", \"data\" : {\"sent\" : " + System.nanoTime() + "}, \"at\" : 1795000000000000}");
             }
             notify.execute();
         }
     }
 
     private static void record(ChangeEvent event, long[] latencies, AtomicInteger arrived) {
-        record(event.key(), event.frame(), event.durable(), latencies, arrived);
+        record(event.key(), event.row(), event.durable(), latencies, arrived);
     }
 
-    private static void record(String key, String frame, boolean durable, long[] latencies, AtomicInteger arrived) {
+    private static void record(String key, String row, boolean durable, long[] latencies, AtomicInteger arrived) {
         long received = System.nanoTime();
         if (durable) {
-            int at = frame.indexOf("sent ") + 5;
-            long sent = Long.parseLong(frame, at, frame.indexOf(' ', at), 10);
-            int index = frame.indexOf("\"value\": ") + 9;
-            latencies[Integer.parseInt(frame, index, frame.indexOf(',', index), 10)] = received - sent;
+            int at = row.indexOf("sent ") + 5;
+            long sent = Long.parseLong(row, at, row.indexOf(' ', at), 10);
+            int index = row.indexOf("\"value\": ") + 9;
+            latencies[Integer.parseInt(row, index, row.indexOf(',', index), 10)] = received - sent;
         } else {
-            int at = frame.indexOf("\"sent\" : ") + 9;
-            long sent = Long.parseLong(frame, at, frame.indexOf('}', at), 10);
+            // "sent" : 123 as the bench wrote it, or "sent":123 as a decoded row: the digits after the name.
+            int at = row.indexOf("\"sent\"") + 6;
+            while (!Character.isDigit(row.charAt(at))) {
+                at++;
+            }
+            int end = at;
+            while (end < row.length() && Character.isDigit(row.charAt(end))) {
+                end++;
+            }
+            long sent = Long.parseLong(row, at, end, 10);
             latencies[Integer.parseInt(key)] = received - sent;
         }
         arrived.incrementAndGet();

@@ -10,35 +10,30 @@ import org.junit.jupiter.api.Test;
 
 class ChangeEventTest {
 
-    private static final String FRAME = "{\"type\":\"change\",\"table\":\"items\",\"action\":\"DELETE\",\"id\":1,\"data\":null,\"truncated\":true}";
+    private static final long AT = 1_795_000_000_000_000L;
 
     @Test
-    void carriesTheFrameUntouched() {
-        var event = ChangeEvent.ephemeral("items", Action.DELETE, "1", true, FRAME);
-        assertEquals(FRAME, event.frame());
-        assertEquals("items", event.table());
+    void aTruncatedChangeHasNoRowAndMayHaveNoKey() {
+        // a row, or even a primary key, too large for a notification is announced without it
+        var event = ChangeEvent.ephemeral("items", Action.UPDATE, null, null, AT, true);
+        assertNull(event.key());
+        assertNull(event.row());
+        assertTrue(event.truncated());
     }
 
     @Test
-    void aKeylessChangeIsAllowed() {
-        // a primary key too large for a notification is announced without it
-        assertNull(ChangeEvent.ephemeral("items", Action.UPDATE, null, true, FRAME).key());
-    }
-
-    @Test
-    void tableActionAndFrameAreRequired() {
-        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral(null, Action.INSERT, "1", false, FRAME));
-        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral("items", null, "1", false, FRAME));
-        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral("items", Action.INSERT, "1", false, null));
+    void tableAndActionAreRequired() {
+        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral(null, Action.INSERT, "1", "{}", AT, false));
+        assertThrows(NullPointerException.class, () -> ChangeEvent.ephemeral("items", null, "1", "{}", AT, false));
     }
 
     @Test
     void durableChangesCarryTheirPlaceInTheLog() {
-        var event = new ChangeEvent(42, "items", Action.INSERT, "1", false, FRAME, null);
+        var event = new ChangeEvent(42, "items", Action.INSERT, "1", "{\"id\":1}", null, AT, false);
         assertEquals(42, event.seq());
         assertTrue(event.durable());
-        assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", false, FRAME).durable());
-        assertThrows(IllegalArgumentException.class, () -> new ChangeEvent(-1, "items", Action.INSERT, "1", false, FRAME, null));
+        assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", "{}", AT, false).durable());
+        assertThrows(IllegalArgumentException.class, () -> new ChangeEvent(-1, "items", Action.INSERT, "1", "{}", null, AT, false));
     }
 
     @Test

@@ -18,7 +18,7 @@ import io.plank.persistence.db.DatabaseSettings;
  * What the listener does with a LISTEN connection while it has one: catches up on the change log, then waits for
  * notifications and hands every change to the sink on this thread, changes of durable tables from the log in
  * {@code seq} order and each once ({@link ChangeLogReader}), those of ephemeral tables straight from their
- * {@code plank_changes} frame ({@link ChangeFrameDecoder}); and keeps its position saved ({@link ListenerCursor}).
+ * {@code plank_changes} frame ({@link NotificationDecoder}); and keeps its position saved ({@link ListenerCursor}).
  * It outlives the connections: after a reconnect it carries on from where it got to.
  */
 final class ChangeFeed {
@@ -32,7 +32,7 @@ final class ChangeFeed {
 
     private final Consumer<ChangeEvent> sink;
     private final int pollTimeoutMs;
-    private final ChangeFrameDecoder decoder = new ChangeFrameDecoder();
+    private final NotificationDecoder decoder = new NotificationDecoder();
     private final ListenerCursor savedCursor;
     private volatile ChangeLogReader log;
     private volatile long lastNotificationMillis = -1;

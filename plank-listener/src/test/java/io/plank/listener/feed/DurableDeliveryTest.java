@@ -115,7 +115,7 @@ class DurableDeliveryTest {
         }
         Map<Long, List<Integer>> seen = new HashMap<>();
         for (ChangeEvent event : delivered) {
-            JsonObject data = Json.createReader(new StringReader(event.frame())).readObject().getJsonObject("data");
+            JsonObject data = Json.createReader(new StringReader(event.row())).readObject();
             seen.computeIfAbsent(data.getJsonNumber("id").longValue(), id -> new ArrayList<>()).add(data.getInt("value"));
         }
         assertEquals(committed, seen, "per row, exactly the committed values, in commit order");
@@ -138,7 +138,7 @@ class DurableDeliveryTest {
             start("restart");
             awaitSentinelAfter(1);
             ChangeEvent first = delivered.peek();
-            assertTrue(first.frame().contains("while nobody listens"), "the restarted listener starts where it stopped: " + first.frame());
+            assertTrue(first.row().contains("while nobody listens"), "the restarted listener starts where it stopped: " + first.row());
         }
     }
 
@@ -207,7 +207,7 @@ class DurableDeliveryTest {
             insert(connection, SENTINEL);
         }
         ChangeEvent sentinel = Eventually.until("the sentinel's INSERT delivered (" + delivered.size() + " changes so far)",
-                WITHIN, () -> delivered.stream().filter(event -> event.frame().contains("\"" + SENTINEL + "\"")).findFirst(),
+                WITHIN, () -> delivered.stream().filter(event -> event.row().contains("\"" + SENTINEL + "\"")).findFirst(),
                 Optional::isPresent).orElseThrow();
         delivered.remove(sentinel);
         assertEquals(count, delivered.size(), "changes delivered before the sentinel");

@@ -172,8 +172,8 @@ class NotificationLoopTest {
             assertEquals("items", insert.table());
             assertEquals(Action.INSERT, insert.action());
             assertEquals("1", insert.key());
-            var frame = Json.createReader(new StringReader(insert.frame())).readObject();
-            assertEquals("first", frame.getJsonObject("data").getString("name"));
+            var row = Json.createReader(new StringReader(insert.row())).readObject();
+            assertEquals("first", row.getString("name"));
             assertEquals(Action.UPDATE, next().action());
             assertEquals(Action.DELETE, next().action());
             loop.stop();

@@ -6,7 +6,7 @@ import java.sql.SQLException;
 import io.plank.persistence.db.DatabaseSettings;
 import io.plank.testsupport.db.TestDatabase;
 
-/** Sends NOTIFY from a second connection, as pgjdbc's NotifyTest does, and builds change frames. */
+/** Sends NOTIFY from a second connection, as pgjdbc's NotifyTest does, and builds ephemeral changes' payloads. */
 final class Notifications {
 
     private Notifications() {
@@ -23,9 +23,10 @@ final class Notifications {
         }
     }
 
+    /** An INSERT into items as the capture trigger announces it in ephemeral mode. */
     static String frame(long id) {
-        return "{\"type\" : \"change\", \"table\" : \"items\", \"action\" : \"INSERT\", \"id\" : " + id
-                + ", \"data\" : {\"id\": " + id + ", \"name\": \"n" + id + "\"}, \"at\" : \"2026-11-21T09:00:00.000000Z\"}";
+        return "{\"table\" : \"items\", \"action\" : \"INSERT\", \"id\" : " + id
+                + ", \"data\" : {\"id\": " + id + ", \"name\": \"n" + id + "\"}, \"at\" : 1795000000000000}";
     }
 
     /** Terminates the listener's backend, found the way an operator would: by application name. */

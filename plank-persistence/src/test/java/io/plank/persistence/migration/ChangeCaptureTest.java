@@ -12,6 +12,7 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.json.Json;
@@ -84,7 +85,7 @@ class ChangeCaptureTest {
         long id = insert("first", 1);
 
         JsonObject frame = single();
-        assertEquals("change", frame.getString("type"));
+        assertEquals(Set.of("table", "action", "id", "data", "at"), frame.keySet(), "the change's fields, not a frame");
         assertEquals("items", frame.getString("table"));
         assertEquals("INSERT", frame.getString("action"));
         assertEquals(id, frame.getJsonNumber("id").longValue());
@@ -93,8 +94,8 @@ class ChangeCaptureTest {
         assertEquals(1, data.getInt("value"));
         assertEquals(0, data.getInt("version"));
         assertNotNull(OffsetDateTime.parse(data.getString("created_at")));
-        assertNotNull(OffsetDateTime.parse(frame.getString("at").replace("Z", "+00:00")));
-        assertFalse(frame.containsKey("truncated"));
+        long at = frame.getJsonNumber("at").longValueExact();
+        assertTrue(Math.abs(at / 1_000 - System.currentTimeMillis()) < 60_000, "microseconds since the epoch, now: " + at);
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.plank.persistence.migration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
@@ -23,6 +23,9 @@ import org.junit.jupiter.api.Timeout;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.changelog.ChangeLogRows;
 import io.plank.testsupport.db.TestDatabase;
 
 /** Durable mode, the default: each change is written to plank.change_log in the writer's transaction. */
@@ -73,15 +76,16 @@ class DurableCaptureTest {
         execute("UPDATE items SET value = 2 WHERE id = " + id);
         execute("DELETE FROM items WHERE id = " + id);
 
-        List<JsonObject> frames = framesAfter(before);
-        assertEquals(3, frames.size());
-        assertEquals(List.of("INSERT", "UPDATE", "DELETE"), frames.stream().map(f -> f.getString("action")).toList());
+        List<ChangeEvent> changes = changesAfter(before);
+        assertEquals(3, changes.size());
+        assertEquals(List.of(Action.INSERT, Action.UPDATE, Action.DELETE), changes.stream().map(ChangeEvent::action).toList());
         for (int i = 0; i < 3; i++) {
-            assertEquals(before + i + 1, frames.get(i).getJsonNumber("seq").longValue(), "seq counts up: " + frames.get(i));
-            assertEquals(id, frames.get(i).getJsonNumber("id").longValue());
+            assertEquals(before + i + 1, changes.get(i).seq(), "seq counts up: " + changes.get(i));
+            assertEquals(Long.toString(id), changes.get(i).key());
         }
-        assertEquals(2, frames.get(1).getJsonObject("data").getInt("value"), "UPDATE carries the new row");
-        assertEquals(2, frames.get(2).getJsonObject("data").getInt("value"), "DELETE carries the row as it was");
+        assertEquals(2, json(changes.get(1).row()).getInt("value"), "UPDATE carries the new row");
+        assertEquals(1, json(changes.get(1).oldRow()).getInt("value"), "and the row before it");
+        assertEquals(2, json(changes.get(2).row()).getInt("value"), "DELETE carries the row as it was");
 
         List<PGNotification> wakeUps = notifications(3, 5_000);
         assertEquals(3, wakeUps.size(), "one wake-up per committed transaction");
@@ -112,7 +116,7 @@ class DurableCaptureTest {
         writer.rollback();
         writer.setAutoCommit(true);
 
-        assertTrue(framesAfter(before).isEmpty());
+        assertTrue(changesAfter(before).isEmpty());
         assertTrue(notifications(1, 300).isEmpty());
     }
 
@@ -122,9 +126,9 @@ class DurableCaptureTest {
         String name = "m".repeat(1024 * 1024);
         execute("INSERT INTO items (name) VALUES ('" + name + "')");
 
-        JsonObject frame = framesAfter(before).get(0);
-        assertEquals(name, frame.getJsonObject("data").getString("name"));
-        assertNull(frame.get("truncated"), "nothing is cut short in durable mode");
+        ChangeEvent change = changesAfter(before).get(0);
+        assertEquals(name, json(change.row()).getString("name"));
+        assertFalse(change.truncated(), "nothing is cut short in durable mode");
     }
 
     @Test
@@ -134,28 +138,33 @@ class DurableCaptureTest {
         long before = newestSeq();
         execute("INSERT INTO stock VALUES (3, 'A-7', 10)");
 
-        JsonObject frame = framesAfter(before).get(0);
-        assertEquals("stock", frame.getString("table"));
-        assertEquals(3, frame.getJsonObject("id").getInt("warehouse"));
-        assertEquals("A-7", frame.getJsonObject("id").getString("sku"));
+        ChangeEvent change = changesAfter(before).get(0);
+        assertEquals("stock", change.table());
+        assertEquals(3, json(change.key()).getInt("warehouse"));
+        assertEquals("A-7", json(change.key()).getString("sku"));
     }
 
     private long newestSeq() throws SQLException {
         return Long.parseLong(single("SELECT COALESCE(max(seq), 0) FROM plank.change_log"));
     }
 
-    private List<JsonObject> framesAfter(long seq) throws SQLException {
-        List<JsonObject> frames = new ArrayList<>();
+    /** The logged changes after {@code seq}, as the listener and replay read them. */
+    private List<ChangeEvent> changesAfter(long seq) throws SQLException {
+        List<ChangeEvent> changes = new ArrayList<>();
         try (var statement = writer.prepareStatement(
-                "SELECT plank.change_frame(l) FROM plank.change_log l WHERE seq > ? ORDER BY seq")) {
+                "SELECT " + ChangeLogRows.COLUMNS + " FROM plank.change_log l WHERE seq > ? ORDER BY seq")) {
             statement.setLong(1, seq);
             try (var result = statement.executeQuery()) {
                 while (result.next()) {
-                    frames.add(Json.createReader(new StringReader(result.getString(1))).readObject());
+                    changes.add(ChangeLogRows.event(result));
                 }
             }
         }
-        return frames;
+        return changes;
+    }
+
+    private static JsonObject json(String text) {
+        return Json.createReader(new StringReader(text)).readObject();
     }
 
     private String single(String sql) throws SQLException {

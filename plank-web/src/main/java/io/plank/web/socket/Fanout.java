@@ -15,15 +15,16 @@ import io.plank.persistence.rows.RowFilter;
 
 /**
  * One change on its way to the subscribers: decides what it is to each filter, parsing the row only if some
- * filter needs it, and makes each distinct frame once. The plain frame is the change's own, serialised where
- * the change entered Plank; a frame naming subscriptions, or marking a row that left or entered a filter, is
- * the same text with those fields put in front, made once per distinct set of names and reused for every
- * client with the same set. The common case (no filter, no id) takes no lock and allocates nothing; the rest is
- * synchronised, since a change held for a catching-up subscription is framed later, on another thread.
+ * filter needs it, and makes each distinct frame once. The plain frame is made when the change enters the fan-out
+ * ({@link Frames#change}); a frame naming subscriptions, or marking a row that left or entered a filter, is the same
+ * text with those fields put in front, made once per distinct set of names and reused for every client with the
+ * same set. The common case (no filter, no id) takes no lock and allocates nothing; the rest is synchronised,
+ * since a change held for a catching-up subscription is framed later, on another thread.
  */
 final class Fanout {
 
     private final ChangeEvent change;
+    private final String frame;
     private JsonObject newRow;
     private JsonObject oldRow;
     private boolean parsed;
@@ -34,6 +35,7 @@ final class Fanout {
 
     Fanout(ChangeEvent change) {
         this.change = change;
+        this.frame = Frames.change(change);
     }
 
     ChangeEvent change() {
@@ -70,7 +72,7 @@ final class Fanout {
 
     /** The frame for {@code relation}, naming {@code subs} (the client's subscription ids; may be empty). */
     String frame(Relation relation, List<String> subs) {
-        return relation == Relation.CHANGE && subs.isEmpty() ? change.frame() : annotated(relation, subs);
+        return relation == Relation.CHANGE && subs.isEmpty() ? frame : annotated(relation, subs);
     }
 
     private synchronized String annotated(Relation relation, List<String> subs) {
@@ -88,7 +90,7 @@ final class Fanout {
         if (frames == null) {
             frames = new HashMap<>(4);
         }
-        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> Frames.annotated(change.frame(), relation, subs));
+        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> Frames.annotated(frame, relation, subs));
     }
 
     private record FrameKey(Relation relation, List<String> subs) {
@@ -99,8 +101,7 @@ final class Fanout {
             return;
         }
         parsed = true;
-        JsonValue data = read(change.frame()).asJsonObject().get("data");
-        JsonObject row = data instanceof JsonObject object ? object : null;
+        JsonObject row = change.row() == null ? null : read(change.row()).asJsonObject();
         if (change.action() == Action.DELETE) {
             oldRow = row;
         } else {

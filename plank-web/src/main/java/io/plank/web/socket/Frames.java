@@ -1,13 +1,19 @@
 package io.plank.web.socket;
 
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
 
+import io.plank.domain.change.ChangeEvent;
+
 /**
- * Server-to-client messages. Changes arrive already serialised from the database; this adds to them only what
- * differs per client ({@link #annotated}) and builds the others. {@code sub}, where it appears, is the id the
+ * Server-to-client messages, each written here and nowhere else. A change's frame is made once per change from its
+ * fields ({@link #change}: the row and key arrive as JSON text from the database and go in as they are); what differs
+ * per client is put in front of it ({@link #annotated}). {@code sub}, where it appears, is the id the
  * client gave the subscription; the plain form has none and the frames then carry none.
  */
 final class Frames {
@@ -15,6 +21,34 @@ final class Frames {
     static final String PONG = "{\"type\":\"pong\"}";
 
     private Frames() {
+    }
+
+    /** {@code at} in the frame: UTC, microseconds, as PostgreSQL writes timestamps. */
+    private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
+
+    /**
+     * {@code {"type":"change","seq":..,"table":..,"action":..,"id":..,"data":..,"at":..}}: {@code seq} only for a
+     * durably captured table, {@code "truncated":true} for a row too large for a notification (then {@code data} is
+     * null, and {@code id} may be).
+     */
+    static String change(ChangeEvent change) {
+        String key = change.key() == null ? "null" : change.key();
+        String row = change.row() == null ? "null" : change.row();
+        var frame = new StringBuilder(96 + change.table().length() + key.length() + row.length());
+        frame.append("{\"type\":\"change\"");
+        if (change.durable()) {
+            frame.append(",\"seq\":").append(change.seq());
+        }
+        frame.append(",\"table\":").append(Json.createValue(change.table()))
+                .append(",\"action\":\"").append(change.action().name())
+                .append("\",\"id\":").append(key)
+                .append(",\"data\":").append(row);
+        if (change.truncated()) {
+            frame.append(",\"truncated\":true");
+        }
+        long seconds = Math.floorDiv(change.atMicros(), 1_000_000L);
+        long nanos = Math.floorMod(change.atMicros(), 1_000_000L) * 1_000L;
+        return frame.append(",\"at\":\"").append(AT.format(Instant.ofEpochSecond(seconds, nanos))).append("\"}").toString();
     }
 
     static String subscribed(String table, String sub) {

@@ -54,9 +54,9 @@ public class ChangeRecorder {
         return changes.stream().filter(match).toList();
     }
 
-    /** The change's wire frame, parsed. */
-    public static JsonObject frame(ChangeEvent change) {
-        try (var reader = Json.createReader(new StringReader(change.frame()))) {
+    /** The change's row, parsed. */
+    public static JsonObject row(ChangeEvent change) {
+        try (var reader = Json.createReader(new StringReader(change.row()))) {
             return reader.readObject();
         }
     }

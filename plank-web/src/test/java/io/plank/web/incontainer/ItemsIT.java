@@ -85,7 +85,7 @@ class ItemsIT {
         Item item = items.create(unique("version-zero"), null);
 
         ChangeEvent inserted = changes.await("items", Action.INSERT, item.getId().toString(), WITHIN);
-        assertEquals(0, ChangeRecorder.frame(inserted).getJsonObject("data").getInt("version"),
+        assertEquals(0, ChangeRecorder.row(inserted).getInt("version"),
                 "the version the INSERT wrote (a row inserted by SQL gets the column default, 0)");
         assertEquals(0, item.getVersion());
     }
@@ -97,7 +97,7 @@ class ItemsIT {
         Item item = items.create(name, 4);
 
         ChangeEvent change = changes.await("items", Action.INSERT, item.getId().toString(), WITHIN);
-        JsonObject row = ChangeRecorder.frame(change).getJsonObject("data");
+        JsonObject row = ChangeRecorder.row(change);
         assertEquals(name, row.getString("name"));
         assertEquals(4, row.getInt("value"));
     }
@@ -116,7 +116,7 @@ class ItemsIT {
         assertFalse(updated.getUpdatedAt().isBefore(created.getUpdatedAt()), "updated_at moves on");
 
         ChangeEvent change = changes.await("items", Action.UPDATE, created.getId().toString(), WITHIN);
-        JsonObject row = ChangeRecorder.frame(change).getJsonObject("data");
+        JsonObject row = ChangeRecorder.row(change);
         assertEquals(renamed, row.getString("name"));
         assertEquals(updated.getVersion(), row.getInt("version"));
     }
@@ -201,7 +201,7 @@ class ItemsIT {
 
         assertTrue(items.find(item.getId()).isEmpty());
         ChangeEvent change = changes.await("items", Action.DELETE, item.getId().toString(), WITHIN);
-        assertEquals(name, ChangeRecorder.frame(change).getJsonObject("data").getString("name"));
+        assertEquals(name, ChangeRecorder.row(change).getString("name"));
     }
 
     private static OffsetDateTime column(Connection sql, String column, Item item) throws Exception {

@@ -104,9 +104,8 @@ public final class FanoutBench {
         String status = seq % 2 == 0 ? "paid" : "open";
         var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120));
         var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
-        String frame = Json.createObjectBuilder().add("type", "change").add("seq", seq).add("table", "orders").add("action", "UPDATE")
-                .add("id", seq).add("data", row).add("at", "2026-11-21T09:08:34.411430Z").build().toString();
-        return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), false, frame, old.build().toString());
+        return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), row.build().toString(), old.build().toString(),
+                1_795_000_000_000_000L + seq, false);
     }
 
     /** Completes every send at once and counts it. One instance serves all subscribers; the bench is single-threaded. */

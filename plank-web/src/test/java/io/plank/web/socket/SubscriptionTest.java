@@ -31,7 +31,7 @@ class SubscriptionTest {
         subscriber.put(Subscription.live(null, "items", RowFilter.ALL));
         ChangeEvent change = change(1, "items");
         subscriber.deliver(new Fanout(change));
-        assertEquals(List.of(change.frame()), List.copyOf(remote.sent));
+        assertEquals(List.of(Frames.change(change)), List.copyOf(remote.sent));
     }
 
     @Test
@@ -52,7 +52,7 @@ class SubscriptionTest {
         var fanout = new Fanout(change(1, "items"));
         String first = fanout.frame(Relation.CHANGE, List.of("feed"));
         assertTrue(first == fanout.frame(Relation.CHANGE, List.of("feed")), "the same String instance for every client");
-        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + fanout.change().frame().substring(1), fanout.frame(Relation.LEAVE, List.of("feed")));
+        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + Frames.change(fanout.change()).substring(1), fanout.frame(Relation.LEAVE, List.of("feed")));
     }
 
     @Test
@@ -115,9 +115,7 @@ class SubscriptionTest {
     }
 
     private static ChangeEvent change(long seq, String table) {
-        String frame = Json.createObjectBuilder().add("type", "change").add("seq", seq).add("table", table)
-                .add("action", "INSERT").add("id", seq).add("data", Json.createObjectBuilder().add("id", seq)).build().toString();
-        return new ChangeEvent(seq, table, Action.INSERT, Long.toString(seq), false, frame, null);
+        return new ChangeEvent(seq, table, Action.INSERT, Long.toString(seq), "{\"id\":" + seq + "}", null, 1_795_000_000_000_000L, false);
     }
 
     private static JsonObject json(String text) {

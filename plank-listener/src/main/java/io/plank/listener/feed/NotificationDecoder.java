@@ -14,63 +14,68 @@ import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 
 /**
- * Reads the few fields Plank routes by out of a change frame, leaving the frame itself untouched.
+ * Reads an ephemeral change's notification on {@code plank_changes}, the fields the capture trigger sends
+ * ({@code {"table","action","id","data","at"}}, see V3__fields_not_frames.sql), into a {@link ChangeEvent}.
  *
- * <p>A streaming pass: no tree is built for {@code data}, only tokens are checked. It still reads to the
- * end, because the frame goes to browsers as it is and anyone may {@code NOTIFY plank_changes} by hand,
- * so a frame that is not one complete JSON object must not get through.
+ * <p>Strict, since anyone may {@code NOTIFY plank_changes} by hand and what it carries goes on to browsers: one
+ * complete JSON object, a known action, the key and row as JSON values (passed on as their JSON text), the time as a
+ * whole number.
  */
-final class ChangeFrameDecoder {
+final class NotificationDecoder {
 
     // Json.createParser looks the provider up on every call; the factory does it once.
     private final JsonParserFactory parsers = Json.createParserFactory(Map.of());
 
-    /** @throws IllegalArgumentException if {@code payload} is not a change frame */
+    /** @throws IllegalArgumentException if {@code payload} is not a change's notification */
     ChangeEvent decode(String payload) {
         if (payload == null || payload.isBlank()) {
             throw new IllegalArgumentException("empty payload");
         }
         try (JsonParser parser = parsers.createParser(new StringReader(payload))) {
-            return read(parser, payload);
+            return read(parser);
         } catch (JsonException | IllegalStateException | NoSuchElementException e) {
             throw new IllegalArgumentException("not valid JSON: " + e.getMessage(), e);
         }
     }
 
-    private static ChangeEvent read(JsonParser parser, String payload) {
+    private static ChangeEvent read(JsonParser parser) {
         if (parser.next() != Event.START_OBJECT) {
             throw new IllegalArgumentException("not a JSON object");
         }
-        String type = null;
         String table = null;
         String action = null;
         String key = null;
+        String row = null;
+        Long at = null;
         boolean truncated = false;
         while (parser.next() != Event.END_OBJECT) {
             String name = parser.getString();
             Event value = parser.next();
             switch (name) {
-                case "type" -> type = string(parser, value, name);
                 case "table" -> table = string(parser, value, name);
                 case "action" -> action = string(parser, value, name);
-                case "id" -> key = value == Event.VALUE_NULL ? null : parser.getValue().toString();
-                case "truncated" -> {
-                    truncated = value == Event.VALUE_TRUE;
-                    skip(parser, value);
+                case "id" -> key = json(parser, value);
+                case "data" -> row = json(parser, value);
+                case "at" -> {
+                    if (value != Event.VALUE_NUMBER || !parser.isIntegralNumber()) {
+                        throw new IllegalArgumentException("at is not a whole number");
+                    }
+                    at = parser.getLong();
                 }
-                default -> skip(parser, value);
+                case "truncated" -> truncated = value == Event.VALUE_TRUE;
+                default -> throw new IllegalArgumentException("unknown field " + name);
             }
         }
         if (parser.hasNext()) {
-            throw new IllegalArgumentException("content after the frame");
+            throw new IllegalArgumentException("content after the object");
         }
-        if (!"change".equals(type)) {
-            throw new IllegalArgumentException("type is " + type + ", not change");
+        if (table == null || action == null || at == null) {
+            throw new IllegalArgumentException("table, action or at missing");
         }
-        if (table == null || action == null) {
-            throw new IllegalArgumentException("table or action missing");
+        if (row == null && !truncated) {
+            throw new IllegalArgumentException("data missing from a change that is not truncated");
         }
-        return ChangeEvent.ephemeral(table, action(action), key, truncated, payload);
+        return ChangeEvent.ephemeral(table, action(action), key, row, at, truncated);
     }
 
     private static String string(JsonParser parser, Event value, String name) {
@@ -80,27 +85,16 @@ final class ChangeFrameDecoder {
         return parser.getString();
     }
 
+    /** The value just read, as JSON text; null for JSON null. */
+    private static String json(JsonParser parser, Event value) {
+        return value == Event.VALUE_NULL ? null : parser.getValue().toString();
+    }
+
     private static Action action(String name) {
         try {
             return Action.valueOf(name);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("unknown action " + name, e);
-        }
-    }
-
-    private static void skip(JsonParser parser, Event value) {
-        if (value != Event.START_OBJECT && value != Event.START_ARRAY) {
-            return;
-        }
-        int depth = 1;
-        while (depth > 0) {
-            switch (parser.next()) {
-                case START_OBJECT, START_ARRAY -> depth++;
-                case END_OBJECT, END_ARRAY -> depth--;
-                default -> {
-                    // scalars and keys inside the skipped value
-                }
-            }
         }
     }
 }

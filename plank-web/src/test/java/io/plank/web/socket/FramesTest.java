@@ -1,0 +1,68 @@
+package io.plank.web.socket;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
+
+import org.junit.jupiter.api.Test;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+
+/** The change frame, made in one place from a change's fields, as docs/PROTOCOL.md describes it. */
+class FramesTest {
+
+    /** 2026-11-21T09:08:34.411430Z */
+    private static final long AT = 1_795_252_114_411_430L;
+
+    @Test
+    void aDurableChangeHasItsSeqKeyRowAndTime() {
+        JsonObject frame = json(Frames.change(new ChangeEvent(1235, "items", Action.UPDATE, "42",
+                "{\"id\": 42, \"name\": \"x\"}", "{\"id\": 42, \"name\": \"w\"}", AT, false)));
+        assertEquals("change", frame.getString("type"));
+        assertEquals(1235, frame.getJsonNumber("seq").longValue());
+        assertEquals("items", frame.getString("table"));
+        assertEquals("UPDATE", frame.getString("action"));
+        assertEquals(42, frame.getInt("id"));
+        assertEquals("x", frame.getJsonObject("data").getString("name"));
+        assertEquals("2026-11-21T09:08:34.411430Z", frame.getString("at"));
+        assertFalse(frame.containsKey("truncated"));
+        assertFalse(frame.containsKey("old"), "the row before an update is Plank's, for filters, not the client's");
+    }
+
+    @Test
+    void anEphemeralChangeHasNoSeqAndATruncatedOneNoRow() {
+        JsonObject frame = json(Frames.change(ChangeEvent.ephemeral("sales.invoices", Action.DELETE, null, null, AT, true)));
+        assertFalse(frame.containsKey("seq"));
+        assertEquals(JsonValue.NULL, frame.get("id"));
+        assertEquals(JsonValue.NULL, frame.get("data"));
+        assertTrue(frame.getBoolean("truncated"));
+        assertEquals("sales.invoices", frame.getString("table"));
+    }
+
+    @Test
+    void compositeKeysAndOddNamesStayJson() {
+        JsonObject frame = json(Frames.change(new ChangeEvent(7, "we\"ird\u2028", Action.INSERT, "{\"region\": \"eu\", \"number\": 9}",
+                "{\"region\": \"eu\", \"number\": 9}", null, AT, false)));
+        assertEquals("we\"ird\u2028", frame.getString("table"));
+        assertEquals("eu", frame.getJsonObject("id").getString("region"));
+    }
+
+    @Test
+    void timesKeepTheirMicrosecondsWhateverTheDigits() {
+        assertEquals("1970-01-01T00:00:00.000001Z", json(Frames.change(ChangeEvent.ephemeral("t", Action.INSERT, "1", "{}", 1, false))).getString("at"));
+        assertEquals("2026-11-21T09:08:34.000000Z", json(Frames.change(ChangeEvent.ephemeral("t", Action.INSERT, "1", "{}", 1_795_252_114_000_000L, false))).getString("at"));
+    }
+
+    private static JsonObject json(String text) {
+        try (var reader = Json.createReader(new StringReader(text))) {
+            return reader.readObject();
+        }
+    }
+}
