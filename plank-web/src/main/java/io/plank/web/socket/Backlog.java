@@ -8,7 +8,7 @@ import java.util.concurrent.atomic.LongAdder;
  * What every client together has waiting in Plank's heap: queued messages and catch-up data read but not yet
  * queued, in characters. Past {@code limit}, {@code overLimit} runs (once until it calls {@link #relieved}): it
  * closes the clients holding the most, so one client's backlog stays its own problem and the heap stays bounded.
- * Also counts the messages sent.
+ * Also counts the messages sent (a batch counts each message in it).
  */
 final class Backlog {
 
@@ -53,8 +53,8 @@ final class Backlog {
         return limit;
     }
 
-    void delivered() {
-        delivered.increment();
+    void delivered(int messages) {
+        delivered.add(messages);
     }
 
     long messagesDelivered() {

@@ -106,7 +106,7 @@ public class CatchUp {
         }
         int frames = 0;
         for (ChangeEvent change : page) {
-            frames += subscription.replay(new Fanout(change), client.outbox()) ? 1 : 0;
+            frames += subscription.replay(Fanout.replayed(change), client.outbox()) ? 1 : 0;
         }
         router.delivered(subscription.table(), frames);
         client.outbox().flush();
@@ -119,7 +119,7 @@ public class CatchUp {
     }
 
     private void reset(Client client, Subscription subscription, long upTo, String reason) {
-        subscription.sendIfCurrent(client.outbox(), Frames.reset(subscription.table(), subscription.sub(), reason));
+        subscription.sendIfCurrent(client.outbox(), Message.of(Frames.reset(subscription.table(), subscription.sub(), reason)));
         goLive(client, subscription, () -> subscription.restartAt(upTo, client.outbox()));
     }
 
@@ -166,7 +166,7 @@ public class CatchUp {
             return;
         }
         client.outbox().reserve(chars[0]);
-        subscription.sendIfCurrent(client.outbox(), Frames.subscribed(table, sub, upTo)); // refused only if ended: feed sees it
+        subscription.sendIfCurrent(client.outbox(), Message.of(Frames.subscribed(table, sub, upTo))); // refused only if ended: feed sees it
         feed(client, subscription, frames, 0, () -> {
             router.delivered(table, subscription.goLiveAfterSnapshot(upTo, contained, client.outbox()));
             client.outbox().flush();
@@ -189,7 +189,7 @@ public class CatchUp {
                 return;
             }
             outbox.unreserve(frames.get(next).length());
-            subscription.sendIfCurrent(outbox, frames.get(next)); // refused only if ended: seen at the next check
+            subscription.sendIfCurrent(outbox, Message.of(frames.get(next))); // refused only if ended: seen at the next check
         }
         outbox.flush();
         if (!ended(client, subscription)) {

@@ -57,7 +57,7 @@ final class Client {
 
     /** Queues a message and starts sending. */
     void send(String text) {
-        outbox.send(text);
+        outbox.send(Message.of(text));
     }
 
     /** Adds or replaces (same id, or for the plain form the same table) a subscription; returns the one replaced. */

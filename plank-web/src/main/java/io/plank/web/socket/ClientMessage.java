@@ -2,7 +2,6 @@ package io.plank.web.socket;
 
 import java.io.StringReader;
 
-import jakarta.json.Json;
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -64,7 +63,7 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
 
     private static JsonObject object(String text) throws ProtocolError {
         JsonValue value;
-        try (var parser = Json.createParser(new StringReader(text))) {
+        try (var parser = Frames.JSON.createParser(new StringReader(text))) {
             parser.next();
             value = parser.getValue();
             if (parser.hasNext()) { // throws on anything but the end: one message is one JSON value

@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
@@ -24,18 +23,26 @@ import io.plank.persistence.rows.RowFilter;
 final class Fanout {
 
     private final ChangeEvent change;
-    private final String frame;
+    private final TableStats stats;
+    private final Message frame;
     private JsonObject newRow;
     private JsonObject oldRow;
     private boolean parsed;
-    private Map<FrameKey, String> frames;
+    private Map<FrameKey, Message> frames;
     private Relation lastRelation;
     private List<String> lastSubs;
-    private String lastFrame;
+    private Message lastFrame;
 
-    Fanout(ChangeEvent change) {
+    /** A live change: its frames are timed in {@code stats}. */
+    Fanout(ChangeEvent change, TableStats stats) {
         this.change = change;
-        this.frame = Frames.change(change);
+        this.stats = stats;
+        this.frame = message(Frames.change(change));
+    }
+
+    /** A change replayed from the log: sent like a live one, not timed (it is as old as the client's absence). */
+    static Fanout replayed(ChangeEvent change) {
+        return new Fanout(change, null);
     }
 
     ChangeEvent change() {
@@ -71,11 +78,11 @@ final class Fanout {
     }
 
     /** The frame for {@code relation}, naming {@code subs} (the client's subscription ids; may be empty). */
-    String frame(Relation relation, List<String> subs) {
+    Message frame(Relation relation, List<String> subs) {
         return relation == Relation.CHANGE && subs.isEmpty() ? frame : annotated(relation, subs);
     }
 
-    private synchronized String annotated(Relation relation, List<String> subs) {
+    private synchronized Message annotated(Relation relation, List<String> subs) {
         // Clients tend to use the same ids (a client library's), so the frame asked for is usually the last one.
         if (relation == lastRelation && subs.equals(lastSubs)) {
             return lastFrame;
@@ -86,11 +93,15 @@ final class Fanout {
         return lastFrame;
     }
 
-    private String cached(Relation relation, List<String> subs) {
+    private Message cached(Relation relation, List<String> subs) {
         if (frames == null) {
             frames = new HashMap<>(4);
         }
-        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> Frames.annotated(frame, relation, subs));
+        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> message(Frames.annotated(frame.text(), relation, subs)));
+    }
+
+    private Message message(String text) {
+        return stats == null ? Message.of(text) : Message.change(text, stats, change.atMicros());
     }
 
     private record FrameKey(Relation relation, List<String> subs) {
@@ -113,7 +124,7 @@ final class Fanout {
     }
 
     private static JsonValue read(String json) {
-        try (var reader = Json.createReader(new StringReader(json))) {
+        try (var reader = Frames.JSON.createReader(new StringReader(json))) {
             return reader.readValue();
         }
     }

@@ -5,8 +5,8 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.json.spi.JsonProvider;
 
 import io.plank.domain.change.ChangeEvent;
 
@@ -19,6 +19,9 @@ import io.plank.domain.change.ChangeEvent;
 final class Frames {
 
     static final String PONG = "{\"type\":\"pong\"}";
+
+    /** Found once: every Json.createX() call looks the provider up again, a class path scan on Payara. */
+    static final JsonProvider JSON = JsonProvider.provider();
 
     private Frames() {
     }
@@ -39,7 +42,7 @@ final class Frames {
         if (change.durable()) {
             frame.append(",\"seq\":").append(change.seq());
         }
-        frame.append(",\"table\":").append(Json.createValue(change.table()))
+        frame.append(",\"table\":").append(JSON.createValue(change.table()))
                 .append(",\"action\":\"").append(change.action().name())
                 .append("\",\"id\":").append(key)
                 .append(",\"data\":").append(row);
@@ -76,7 +79,7 @@ final class Frames {
 
     /** An error about one subscription names it, so a client with several knows which failed. */
     static String error(String code, String message, String table, String sub) {
-        var json = Json.createObjectBuilder().add("type", "error").add("code", code).add("message", message);
+        var json = JSON.createObjectBuilder().add("type", "error").add("code", code).add("message", message);
         if (table != null) {
             json.add("table", table);
         }
@@ -110,7 +113,7 @@ final class Frames {
         if (!subs.isEmpty()) {
             annotated.append("\"subs\":[");
             for (int i = 0; i < subs.size(); i++) {
-                annotated.append(i > 0 ? "," : "").append(Json.createValue(subs.get(i)).toString());
+                annotated.append(i > 0 ? "," : "").append(JSON.createValue(subs.get(i)).toString());
             }
             annotated.append("],");
         }
@@ -123,7 +126,7 @@ final class Frames {
     }
 
     private static JsonObjectBuilder base(String type, String table, String sub) {
-        var json = Json.createObjectBuilder().add("type", type).add("table", table);
+        var json = JSON.createObjectBuilder().add("type", type).add("table", table);
         return sub == null ? json : json.add("sub", sub);
     }
 }

@@ -1,6 +1,9 @@
 package io.plank.web.socket;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -15,20 +18,34 @@ import jakarta.websocket.SendResult;
 /**
  * One client's outgoing messages: a queue bounded in messages and in characters, and the loop that sends them.
  *
- * <p>{@link #offer} only enqueues, so the listener thread never waits on a socket. Whoever finds the outbox idle
- * becomes its drainer and sends one message at a time with the container's asynchronous API (the spec lets a
- * session refuse concurrent sends); the completion callback sends the next. No lock is held across a send. A send
- * that completes inline on the calling thread does not recurse: the loop in {@link #pump} carries on instead.
+ * <p>{@link #offer} only enqueues, so the listener thread never waits on a socket and never sends: the first send of
+ * an idle outbox is handed to a sender thread ({@code senders}). From there one message is in flight at a time (the
+ * spec lets a session refuse concurrent sends); each send's completion sends the next, on whatever thread completed
+ * it (Tyrus completes inline on the sending thread, Undertow on its I/O thread), and after {@link #TURN} sends the
+ * loop hands the client back to the senders so that one busy client cannot keep a thread. No lock is held across a
+ * send; a send that completes inline does not recurse. While sending, the thread's context class loader is the
+ * platform loader ({@link PlatformLoader}).
+ *
+ * <p>A client that opted in to batches ({@code ?batch=true}) gets what has piled up, when more than one message is
+ * queued, as one WebSocket message: a JSON array of the frames, in order. Every cost the servers pay per message (a
+ * task scheduled per send on Payara, a frame and a flush on both) is then paid once per batch.
  *
  * <p>A message that does not fit closes the outbox and reports why, once: a client is never silently skipped. Work
- * that produces messages only as fast as the client reads (a snapshot, a replay) waits with {@link #whenRoom}
- * instead of holding a thread.
+ * that produces messages only as fast as the client reads (a snapshot, a replay) waits with {@link #whenRoom} or
+ * {@link #whenDrained} instead of holding a thread.
  */
 final class Outbox {
 
     /** How far a client may fall behind: queued messages, and their characters (a message alone may be larger). */
     record Limits(int messages, long chars) {
     }
+
+    /** Sends in one turn of a thread before the client goes to the back of the senders' queue. */
+    static final int TURN = 64;
+    /** A batch holds at most this many messages... */
+    static final int BATCH_MESSAGES = 256;
+    /** ...and at most this many characters (a larger message goes alone). */
+    static final int BATCH_CHARS = 256 * 1024;
 
     private static final int SENDING = 1;
     private static final int RETURNED = 2;
@@ -37,38 +54,46 @@ final class Outbox {
     private final RemoteEndpoint.Async remote;
     private final Limits limits;
     private final Backlog backlog;
+    private final Executor senders;
+    private final boolean batches;
     private final Consumer<CloseReason> onTrouble;
-    private final ConcurrentLinkedQueue<String> queue = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong chars = new AtomicLong();
-    /** The characters of the message being sent, counted until its send completes or the outbox closes. */
-    private final AtomicInteger inFlight = new AtomicInteger();
+    /** What is being sent: a Message, or a Message[] batch; counted until its send completes or the outbox closes. */
+    private final AtomicReference<Object> inFlight = new AtomicReference<>();
     /** Catch-up data read for this client and not yet queued: held in the heap for it, so part of its backlog. */
     private final AtomicLong reserved = new AtomicLong();
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger phase = new AtomicInteger();
     private final AtomicReference<Waiting> waiting = new AtomicReference<>();
     private final SendHandler onSent = this::sent;
+    private final Runnable pump = this::pump;
     private volatile boolean closed;
     private volatile long lastProgressNanos = System.nanoTime();
 
     /**
+     * @param senders   the threads that start and continue sending; never the caller's
+     * @param batches   whether the client takes several messages as one JSON array
      * @param onTrouble told once, on whatever thread found it, why the outbox gave up (full, or a send failed); it
      *                  closes the connection
      */
-    Outbox(RemoteEndpoint.Async remote, Limits limits, Backlog backlog, Consumer<CloseReason> onTrouble) {
+    Outbox(RemoteEndpoint.Async remote, Limits limits, Backlog backlog, Executor senders, boolean batches,
+           Consumer<CloseReason> onTrouble) {
         this.remote = remote;
         this.limits = limits;
         this.backlog = backlog;
+        this.senders = senders;
+        this.batches = batches;
         this.onTrouble = onTrouble;
     }
 
     /** Queues a message without sending it (see {@link #flush}); false if the outbox is closed or, now, full. */
-    boolean offer(String text) {
+    boolean offer(Message message) {
         if (closed) {
             return false;
         }
-        int length = text.length();
+        int length = message.length();
         int messages = queued.incrementAndGet();
         long total = chars.addAndGet(length);
         if (messages > limits.messages() || (total > limits.chars() && total != length)) {
@@ -81,7 +106,7 @@ final class Outbox {
             lastProgressNanos = System.nanoTime(); // the stall clock starts when there is something to read
         }
         backlog.add(length);
-        queue.offer(text);
+        queue.offer(message);
         if (closed) {
             discardQueued(); // closed while we queued: whatever close() missed is released here
         }
@@ -89,16 +114,16 @@ final class Outbox {
     }
 
     /** Queues a message and starts sending it; false if it could not be queued. */
-    boolean send(String text) {
-        boolean queued = offer(text);
+    boolean send(Message message) {
+        boolean queued = offer(message);
         flush();
         return queued;
     }
 
-    /** Starts sending what is queued, unless a send is already under way. */
+    /** Starts sending what is queued, on a sender thread, unless a send is already under way. */
     void flush() {
         if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
-            pump();
+            senders.execute(pump);
         }
     }
 
@@ -144,14 +169,14 @@ final class Outbox {
         return queued.get();
     }
 
-    /** Everything this client has waiting in the heap: queued, in flight and reserved. */
-    long backlogChars() {
-        return chars.get() + reserved.get();
-    }
-
     /** The characters queued and in flight. */
     long chars() {
         return chars.get();
+    }
+
+    /** Everything this client has waiting in the heap: queued, in flight and reserved. */
+    long backlogChars() {
+        return chars.get() + reserved.get();
     }
 
     boolean closed() {
@@ -168,22 +193,8 @@ final class Outbox {
         closed = true;
         waiting.set(null);
         discardQueued();
-        release(inFlight.getAndSet(0));
+        release(inFlight.getAndSet(null));
         backlog.remove(reserved.getAndSet(0));
-    }
-
-    private void discardQueued() {
-        for (String text; (text = queue.poll()) != null; ) {
-            release(text.length());
-        }
-    }
-
-    private void release(int length) {
-        if (length > 0) {
-            queued.decrementAndGet();
-            chars.addAndGet(-length);
-            backlog.remove(length);
-        }
     }
 
     /** Closes the outbox and reports {@code reason}, unless it was closed already. */
@@ -192,6 +203,30 @@ final class Outbox {
             close();
             onTrouble.accept(reason);
         }
+    }
+
+    private void discardQueued() {
+        for (Message message; (message = queue.poll()) != null; ) {
+            release(1, message.length());
+        }
+    }
+
+    private void release(Object sent) {
+        if (sent instanceof Message message) {
+            release(1, message.length());
+        } else if (sent instanceof Message[] batch) {
+            int length = 0;
+            for (Message message : batch) {
+                length += message.length();
+            }
+            release(batch.length, length);
+        }
+    }
+
+    private void release(int messages, long length) {
+        queued.addAndGet(-messages);
+        chars.addAndGet(-length);
+        backlog.remove(length);
     }
 
     private void offerRoom() {
@@ -203,8 +238,12 @@ final class Outbox {
 
     /** Runs only on the thread that owns the drain. */
     private void pump() {
-        while (!closed) {
-            String next = queue.poll();
+        for (int turn = 0; !closed; turn++) {
+            if (turn == TURN) {
+                senders.execute(pump); // keeps the drain: the client waits its turn behind the others
+                return;
+            }
+            Object next = next();
             if (next == null) {
                 draining.set(false);
                 // Someone may have queued after our poll but before we let go; take the drain back if so.
@@ -213,31 +252,78 @@ final class Outbox {
                 }
                 continue;
             }
-            inFlight.set(next.length());
+            inFlight.set(next);
             phase.set(SENDING);
+            ClassLoader loader = PlatformLoader.enter();
             try {
-                remote.sendText(next, onSent);
+                remote.sendText(next instanceof Message message ? message.text() : batchText((Message[]) next), onSent);
             } catch (RuntimeException e) {
                 giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Send failed"));
                 return;
+            } finally {
+                PlatformLoader.leave(loader);
             }
             if (phase.compareAndSet(SENDING, RETURNED)) {
                 return; // the completion callback continues the drain
             }
+            offerRoom(); // completed before sendText returned: what waits for room runs here, outside the send
         }
     }
 
+    /** The next message, or for a client taking batches with more than one queued, a batch of them. */
+    private Object next() {
+        Message first = queue.poll();
+        if (first == null || !batches || queue.isEmpty() || first.length() >= BATCH_CHARS) {
+            return first;
+        }
+        List<Message> batch = new ArrayList<>();
+        batch.add(first);
+        int length = first.length();
+        for (Message more = queue.peek(); more != null && batch.size() < BATCH_MESSAGES && length + more.length() <= BATCH_CHARS;
+             more = queue.peek()) {
+            batch.add(queue.poll()); // the drain owner is the only one taking from the queue
+            length += more.length();
+        }
+        return batch.size() == 1 ? first : batch.toArray(Message[]::new);
+    }
+
+    private static String batchText(Message[] batch) {
+        int length = batch.length + 1;
+        for (Message message : batch) {
+            length += message.length();
+        }
+        var text = new StringBuilder(length).append('[');
+        for (int i = 0; i < batch.length; i++) {
+            text.append(i == 0 ? "" : ",").append(batch[i].text());
+        }
+        return text.append(']').toString();
+    }
+
     private void sent(SendResult result) {
-        release(inFlight.getAndSet(0));
+        Object sent = inFlight.getAndSet(null);
+        release(sent);
         if (!result.isOK()) {
             giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Send failed"));
             return;
         }
         lastProgressNanos = System.nanoTime();
-        backlog.delivered();
-        offerRoom();
+        delivered(sent);
         if (!phase.compareAndSet(SENDING, COMPLETED_INLINE)) {
+            offerRoom();
             pump();
+        }
+    }
+
+    private void delivered(Object sent) {
+        long nowMicros = Message.nowMicros();
+        if (sent instanceof Message message) {
+            message.delivered(nowMicros);
+            backlog.delivered(1);
+        } else if (sent instanceof Message[] batch) {
+            for (Message message : batch) {
+                message.delivered(nowMicros);
+            }
+            backlog.delivered(batch.length);
         }
     }
 }

@@ -23,20 +23,20 @@ public class Router {
 
     private final ConcurrentMap<String, Set<Client>> byTable = new ConcurrentHashMap<>();
     private final LongAdder changesReceived = new LongAdder();
-    private final ConcurrentMap<String, LongAdder> changesByTable = new ConcurrentHashMap<>();
-    private final ConcurrentMap<String, LongAdder> deliveriesByTable = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, TableStats> stats = new ConcurrentHashMap<>();
 
     void onChange(@Observes ChangeEvent change) {
         changesReceived.increment();
-        counter(changesByTable, change.table()).increment();
+        TableStats table = stats(change.table());
+        table.changed();
         Set<Client> watchers = byTable.get(change.table());
         if (watchers != null) {
-            var fanout = new Fanout(change);
+            var fanout = new Fanout(change, table);
             int frames = 0;
             for (Client client : watchers) {
                 frames += client.deliver(fanout);
             }
-            delivered(change.table(), frames);
+            table.delivered(frames);
         }
     }
 
@@ -68,18 +68,14 @@ public class Router {
     /** Counts change frames of {@code table} queued to clients, live or in catch-up. */
     void delivered(String table, int frames) {
         if (frames > 0) {
-            counter(deliveriesByTable, table).add(frames);
+            stats(table).delivered(frames);
         }
     }
 
-    /** How many changes of {@code table} this instance has received since it started. */
-    public long changesOf(String table) {
-        return sum(changesByTable, table);
-    }
-
-    /** How many change frames of {@code table} this instance has queued to clients since it started. */
-    public long deliveriesOf(String table) {
-        return sum(deliveriesByTable, table);
+    /** What this instance has seen of {@code table} since it started: changes, frames queued, latency. */
+    public TableStats stats(String table) {
+        TableStats known = stats.get(table);
+        return known != null ? known : stats.computeIfAbsent(table, name -> new TableStats());
     }
 
     public long changesReceived() {
@@ -95,15 +91,5 @@ public class Router {
             }
         });
         return perTable;
-    }
-
-    private static LongAdder counter(ConcurrentMap<String, LongAdder> counters, String table) {
-        LongAdder counter = counters.get(table);
-        return counter != null ? counter : counters.computeIfAbsent(table, name -> new LongAdder());
-    }
-
-    private static long sum(ConcurrentMap<String, LongAdder> counters, String table) {
-        LongAdder counter = counters.get(table);
-        return counter == null ? 0 : counter.sum();
     }
 }

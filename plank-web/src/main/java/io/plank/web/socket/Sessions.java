@@ -2,8 +2,11 @@ package io.plank.web.socket;
 
 import java.io.IOException;
 import java.util.Comparator;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,6 +18,7 @@ import jakarta.annotation.PreDestroy;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.concurrent.ManagedScheduledExecutorService;
+import jakarta.enterprise.concurrent.ManagedThreadFactory;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
@@ -47,13 +51,23 @@ public class Sessions {
     @Resource(lookup = "java:comp/DefaultManagedScheduledExecutorService")
     ManagedScheduledExecutorService scheduler;
 
+    @Resource(lookup = "java:comp/DefaultManagedThreadFactory")
+    ManagedThreadFactory threads;
+
     private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
     private final LongAdder closedAsTooSlow = new LongAdder();
     private Backlog backlog;
+    private ExecutorService senders;
     private ScheduledFuture<?> stallChecks;
 
     @PostConstruct
     void init() {
+        // A few threads of Plank's own start every client's sending: never the listener's, never a request's.
+        senders = Executors.newFixedThreadPool(settings.senders(), runnable -> {
+            Thread thread = threads.newThread(runnable);
+            thread.setName("plank-sender-" + thread.getId());
+            return thread;
+        });
         backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
         stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalled(stallNanos), STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
@@ -75,11 +89,15 @@ public class Sessions {
             close(client.session());
             closeSocket(client.session(), goingAway);
         }
+        senders.shutdownNow();
     }
 
+    /** A client that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
     Client open(Session session) {
+        boolean batches = session.getRequestParameterMap().getOrDefault("batch", List.of()).contains("true");
         var client = new Client[1];
-        var outbox = new Outbox(session.getAsyncRemote(), settings.outboxLimits(), backlog, reason -> closeLater(client[0], reason));
+        var outbox = new Outbox(session.getAsyncRemote(), settings.outboxLimits(), backlog, senders, batches,
+                reason -> closeLater(client[0], reason));
         client[0] = new Client(session.getId(), session, outbox);
         clients.put(session.getId(), client[0]);
         return client[0];

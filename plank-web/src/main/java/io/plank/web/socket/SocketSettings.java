@@ -49,6 +49,11 @@ public class SocketSettings {
     @ConfigProperty(name = "plank.catchup.readers", defaultValue = "4")
     int catchUpReaders;
 
+    /** Threads that start clients' sending; by default one per processor. */
+    @Inject
+    @ConfigProperty(name = "plank.ws.senders")
+    Optional<Integer> senders;
+
     int sendQueueLimit() {
         return sendQueueLimit;
     }
@@ -75,6 +80,10 @@ public class SocketSettings {
 
     int catchUpReaders() {
         return catchUpReaders;
+    }
+
+    int senders() {
+        return Math.max(1, senders.orElse(Runtime.getRuntime().availableProcessors()));
     }
 
     Outbox.Limits outboxLimits() {

@@ -95,7 +95,7 @@ final class Subscription {
      * ended. Decided under the same monitor as {@link #cancel}, so nothing about a subscription is queued after the
      * answer that ended it.
      */
-    synchronized boolean sendIfCurrent(Outbox outbox, String frame) {
+    synchronized boolean sendIfCurrent(Outbox outbox, Message frame) {
         return !cancelled && outbox.offer(frame);
     }
 

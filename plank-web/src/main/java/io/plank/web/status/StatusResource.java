@@ -15,6 +15,7 @@ import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.web.socket.Router;
 import io.plank.web.socket.Sessions;
+import io.plank.web.socket.TableStats;
 
 /**
  * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes
@@ -45,7 +46,15 @@ public class StatusResource {
                          Log changeLog, Events events, Backlog backlog) {
     }
 
-    public record Table(String mode, int subscribers, long changes, long delivered) {
+    public record Table(String mode, int subscribers, long changes, long delivered, double changesPerS, Latency latencyMs) {
+    }
+
+    /**
+     * Over the last {@code windowS} seconds: frames of the table's live changes that reached clients, and how long each
+     * took, in milliseconds, from the change (the database's clock when the row changed) to the send's completion on
+     * this server. See {@link TableStats}.
+     */
+    public record Latency(long windowS, long frames, double p50, double p99, double max) {
     }
 
     public record Listener(String state, long notificationsReceived, long reconnects, String lastNotificationAt,
@@ -68,8 +77,12 @@ public class StatusResource {
     public Status status() {
         Map<String, Integer> subscribers = router.subscribers();
         Map<String, Table> tables = new TreeMap<>();
-        capturedTables.all().forEach((table, mode) -> tables.put(table, new Table(mode.sqlName(),
-                subscribers.getOrDefault(table, 0), router.changesOf(table), router.deliveriesOf(table))));
+        capturedTables.all().forEach((table, mode) -> {
+            TableStats stats = router.stats(table);
+            TableStats.Window window = stats.window();
+            tables.put(table, new Table(mode.sqlName(), subscribers.getOrDefault(table, 0), stats.changes(), stats.deliveries(),
+                    window.changesPerSecond(), new Latency(window.seconds(), window.delivered(), window.p50(), window.p99(), window.max())));
+        });
         ListenerStatus status = listener.status();
         ChangeLog.Stats log = changeLog.stats();
         return new Status(sessions.count(), subscribers, tables,

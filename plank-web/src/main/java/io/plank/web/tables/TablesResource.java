@@ -63,7 +63,7 @@ public class TablesResource {
         Map<String, Integer> subscribers = router.subscribers();
         return new TreeMap<>(capturedTables.all()).entrySet().stream()
                 .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
-                        subscribers.getOrDefault(entry.getKey(), 0), router.changesOf(entry.getKey())))
+                        subscribers.getOrDefault(entry.getKey(), 0), router.stats(entry.getKey()).changes()))
                 .toList();
     }
 

@@ -63,10 +63,11 @@ public final class FanoutBench {
     private static void run(String name, Supplier<List<Subscription>> subscriptions) {
         var remote = new CountingRemote();
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
+        var stats = new TableStats();
         var limits = new Outbox.Limits(1_000, Long.MAX_VALUE);
         List<Client> subscribers = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
-            var outbox = new Outbox(remote, limits, backlog, reason -> {
+            var outbox = new Outbox(remote, limits, backlog, Runnable::run, false, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
             var subscriber = new Client("c" + i, null, outbox);
@@ -86,7 +87,7 @@ public final class FanoutBench {
                 started = System.nanoTime();
             }
             long start = System.nanoTime();
-            var fanout = new Fanout(changes.get(i));
+            var fanout = new Fanout(changes.get(i), stats);
             for (Client subscriber : subscribers) {
                 subscriber.deliver(fanout);
             }

@@ -51,7 +51,7 @@ class OutboxTest {
             int t = thread;
             work.add(senders.submit(() -> {
                 for (int i = 0; i < 5_000; i++) {
-                    assertTrue(outbox.send(t + ":" + i));
+                    assertTrue(outbox.send(m(t + ":" + i)));
                 }
             }));
         }
@@ -80,7 +80,7 @@ class OutboxTest {
         });
         var outbox = owner.outbox(remote, 200_000);
         for (int i = 0; i < 100_000; i++) {
-            outbox.send("m" + i);
+            outbox.send(m("m" + i));
         }
         assertEquals(1, remote.sent.size(), "the rest wait behind the first, unfinished send");
 
@@ -96,10 +96,10 @@ class OutboxTest {
         var remote = new ScriptedRemote(handler -> { }); // the client never reads
         var outbox = owner.outbox(remote, 10);
         for (int i = 0; i < 10; i++) {
-            assertTrue(outbox.send("m" + i), "one in flight plus nine queued");
+            assertTrue(outbox.send(m("m" + i)), "one in flight plus nine queued");
         }
-        assertFalse(outbox.send("one too many"));
-        assertFalse(outbox.send("and another"));
+        assertFalse(outbox.send(m("one too many")));
+        assertFalse(outbox.send(m("and another")));
         assertEquals(1, owner.overflows.get());
     }
 
@@ -107,8 +107,8 @@ class OutboxTest {
     void aFailedSendReportsTheTroubleAndStopsSending() {
         var remote = new ScriptedRemote(handler -> handler.onResult(new SendResult(new IOException("broken pipe"))));
         var outbox = owner.outbox(remote, 10);
-        assertTrue(outbox.send("first"));
-        assertFalse(outbox.send("second"));
+        assertTrue(outbox.send(m("first")));
+        assertFalse(outbox.send(m("second")));
         assertEquals(1, owner.failures.get());
         assertEquals(1, remote.sent.size());
     }
@@ -119,17 +119,17 @@ class OutboxTest {
             throw new IllegalStateException("session closed");
         });
         var outbox = owner.outbox(remote, 10);
-        outbox.send("first");
+        outbox.send(m("first"));
         assertEquals(1, owner.failures.get());
-        assertFalse(outbox.send("second"));
+        assertFalse(outbox.send(m("second")));
     }
 
     @Test
     void aClientFallsBehindByCharactersTooButAMessageAloneMayBeLarger() {
         var remote = new ScriptedRemote(handler -> { });
-        var outbox = new Outbox(remote, new Outbox.Limits(1_000, 100), owner.backlog, reason -> owner.overflows.incrementAndGet());
-        assertTrue(outbox.send("x".repeat(500)), "one message larger than the limit goes, alone");
-        assertFalse(outbox.send("y"));
+        var outbox = new Outbox(remote, new Outbox.Limits(1_000, 100), owner.backlog, Runnable::run, false, reason -> owner.overflows.incrementAndGet());
+        assertTrue(outbox.send(m("x".repeat(500))), "one message larger than the limit goes, alone");
+        assertFalse(outbox.send(m("y")));
         assertEquals(1, owner.overflows.get());
     }
 
@@ -137,8 +137,8 @@ class OutboxTest {
     void everyoneTogetherIsCountedAndAClosedOutboxGivesItsShareBack() {
         var remote = new ScriptedRemote(handler -> { });
         var outbox = owner.outbox(remote, 100);
-        outbox.send("12345");
-        outbox.send("678");
+        outbox.send(m("12345"));
+        outbox.send(m("678"));
         outbox.reserve(1_000);
         assertEquals(1_008, owner.backlog.chars());
         assertEquals(1_008, outbox.backlogChars());
@@ -155,7 +155,7 @@ class OutboxTest {
         var remote = new ScriptedRemote(pending::add);
         var outbox = owner.outbox(remote, 10);
         for (int i = 0; i < 8; i++) {
-            outbox.send("m" + i);
+            outbox.send(m("m" + i));
         }
         var ran = new AtomicInteger();
         outbox.whenRoom(ran::incrementAndGet);
@@ -175,8 +175,8 @@ class OutboxTest {
     void workWaitingForADrainedOutboxRunsOnlyOnceEverythingIsSent() {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var outbox = owner.outbox(new ScriptedRemote(pending::add), 10);
-        outbox.send("a");
-        outbox.send("b");
+        outbox.send(m("a"));
+        outbox.send(m("b"));
         var ran = new AtomicInteger();
         outbox.whenDrained(ran::incrementAndGet);
         pending.poll().onResult(new SendResult());
@@ -190,7 +190,7 @@ class OutboxTest {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var outbox = owner.outbox(new ScriptedRemote(pending::add), 4);
         for (int i = 0; i < 4; i++) {
-            outbox.send("m" + i);
+            outbox.send(m("m" + i));
         }
         var ran = new AtomicInteger();
         outbox.whenRoom(ran::incrementAndGet);
@@ -204,10 +204,87 @@ class OutboxTest {
         var outbox = owner.outbox(new ScriptedRemote(handler -> { }), 10);
         Thread.sleep(20);
         assertFalse(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)), "nothing to read");
-        outbox.send("m");
+        outbox.send(m("m"));
         assertFalse(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)), "the clock starts with the first message");
         Thread.sleep(20);
         assertTrue(outbox.stalledFor(TimeUnit.MILLISECONDS.toNanos(10)));
+    }
+
+    @Test
+    void theCallerOnlyQueuesAndASenderThreadSends() throws Exception {
+        var senderThread = new AtomicReference<Thread>();
+        var sendingThread = new AtomicReference<Thread>();
+        var loaderWhileSending = new AtomicReference<ClassLoader>();
+        var remote = new ScriptedRemote(handler -> {
+            sendingThread.set(Thread.currentThread());
+            loaderWhileSending.set(Thread.currentThread().getContextClassLoader());
+            handler.onResult(new SendResult());
+        });
+        ExecutorService senders = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "sender");
+            senderThread.set(thread);
+            return thread;
+        });
+        try {
+            var outbox = new Outbox(remote, new Outbox.Limits(10, Long.MAX_VALUE), owner.backlog, senders, false, reason -> { });
+            ClassLoader mine = Thread.currentThread().getContextClassLoader();
+            assertTrue(outbox.send(m("hello")));
+            owner.awaitDelivered(1);
+            assertEquals(senderThread.get(), sendingThread.get(), "sent on the sender, never on the thread that queued");
+            assertEquals(ClassLoader.getPlatformClassLoader(), loaderWhileSending.get(), "with the platform loader (see PlatformLoader)");
+            assertEquals(mine, Thread.currentThread().getContextClassLoader());
+        } finally {
+            senders.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClientTakingBatchesGetsWhatPiledUpAsOneArrayInOrder() throws Exception {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var remote = new ScriptedRemote(pending::add);
+        var outbox = new Outbox(remote, new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, true, reason -> { });
+        outbox.send(m("{\"n\":0}"));
+        for (int i = 1; i <= 5; i++) {
+            outbox.send(m("{\"n\":" + i + "}"));
+        }
+        assertEquals(List.of("{\"n\":0}"), List.copyOf(remote.sent), "the first goes alone, the rest wait behind it");
+        pending.poll().onResult(new SendResult());
+        assertEquals("[{\"n\":1},{\"n\":2},{\"n\":3},{\"n\":4},{\"n\":5}]", remote.sent.peekLast());
+        pending.poll().onResult(new SendResult());
+        assertEquals(6, owner.backlog.messagesDelivered(), "each message in a batch counts");
+        assertEquals(0, outbox.queued());
+        assertEquals(0, owner.backlog.chars());
+    }
+
+    @Test
+    void aBatchStopsBeforeItWouldGrowTooLargeAndALargeMessageGoesAlone() {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var remote = new ScriptedRemote(pending::add);
+        var outbox = new Outbox(remote, new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, true, reason -> { });
+        String big = "\"" + "x".repeat(Outbox.BATCH_CHARS / 2) + "\"";
+        outbox.send(m("0"));
+        outbox.send(m(big));
+        outbox.send(m(big));
+        outbox.send(m("3"));
+        pending.poll().onResult(new SendResult());
+        assertTrue(big.equals(remote.sent.peekLast()), "two halves do not fit one batch with its brackets and comma: the first goes as itself");
+        pending.poll().onResult(new SendResult());
+        assertTrue(("[" + big + ",3]").equals(remote.sent.peekLast()), "the second and what follows it");
+    }
+
+    @Test
+    void aLiveChangeFramesDeliveryIsTimedInItsTable() {
+        var stats = new TableStats();
+        var outbox = owner.outbox(new ScriptedRemote(handler -> handler.onResult(new SendResult())), 10);
+        outbox.send(Message.change("{}", stats, Message.nowMicros() - 5_000));
+        outbox.send(Message.of("{\"type\":\"pong\"}"));
+        TableStats.Window window = stats.window();
+        assertEquals(1, window.delivered(), "the change, not the pong");
+        assertTrue(window.p50() >= 5 && window.p50() < 1_000, "about 5 ms: " + window);
+    }
+
+    private static Message m(String text) {
+        return Message.of(text);
     }
 
     /** Makes outboxes and records why they gave up: 1013 for a full one, 1011 for a failed send. */
@@ -217,7 +294,7 @@ class OutboxTest {
         final AtomicInteger failures = new AtomicInteger();
 
         Outbox outbox(TextRemote remote, int messages) {
-            return new Outbox(remote, new Outbox.Limits(messages, Long.MAX_VALUE), backlog, reason -> {
+            return new Outbox(remote, new Outbox.Limits(messages, Long.MAX_VALUE), backlog, Runnable::run, false, reason -> {
                 if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
                     overflows.incrementAndGet();
                 } else {

@@ -22,6 +22,8 @@ import io.plank.persistence.rows.RowFilter;
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class SubscriptionTest {
 
+    private static final TableStats STATS = new TableStats();
+
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
     private final Client subscriber = new Client("s", null, trouble.outbox(remote, 1_000));
@@ -30,7 +32,7 @@ class SubscriptionTest {
     void thePlainFormGetsTheSharedFrameUntouched() {
         subscriber.put(Subscription.live(null, "items", RowFilter.ALL));
         ChangeEvent change = change(1, "items");
-        subscriber.deliver(new Fanout(change));
+        subscriber.deliver(new Fanout(change, STATS));
         assertEquals(List.of(Frames.change(change)), List.copyOf(remote.sent));
     }
 
@@ -39,7 +41,7 @@ class SubscriptionTest {
         subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
         subscriber.put(Subscription.live("b\"quoted", "items", RowFilter.ALL));
         subscriber.put(Subscription.live("c", "other", RowFilter.ALL));
-        assertEquals(1, subscriber.deliver(new Fanout(change(1, "items"))));
+        assertEquals(1, subscriber.deliver(new Fanout(change(1, "items"), STATS)));
 
         JsonObject frame = json(remote.sent.getFirst());
         assertEquals(List.of("a", "b\"quoted"), frame.getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString).stream().sorted().toList());
@@ -49,10 +51,10 @@ class SubscriptionTest {
 
     @Test
     void framesForTheSameIdsAreMadeOnceAndShared() {
-        var fanout = new Fanout(change(1, "items"));
-        String first = fanout.frame(Relation.CHANGE, List.of("feed"));
-        assertTrue(first == fanout.frame(Relation.CHANGE, List.of("feed")), "the same String instance for every client");
-        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + Frames.change(fanout.change()).substring(1), fanout.frame(Relation.LEAVE, List.of("feed")));
+        var fanout = new Fanout(change(1, "items"), STATS);
+        Message first = fanout.frame(Relation.CHANGE, List.of("feed"));
+        assertTrue(first == fanout.frame(Relation.CHANGE, List.of("feed")), "the same message for every client");
+        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + Frames.change(fanout.change()).substring(1), fanout.frame(Relation.LEAVE, List.of("feed")).text());
     }
 
     @Test
@@ -64,7 +66,7 @@ class SubscriptionTest {
         other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
         other.put(Subscription.live("a,b", "other", RowFilter.ALL));
 
-        var fanout = new Fanout(change(1, "items"));
+        var fanout = new Fanout(change(1, "items"), STATS);
         subscriber.deliver(fanout);
         other.deliver(fanout);
 
@@ -79,14 +81,14 @@ class SubscriptionTest {
         // Held while the snapshot is read: 5 is at or below the listener's position when it started, 7 and 9 the
         // snapshot's own transaction saw; 6, 8 and 10 committed after it.
         for (long seq = 5; seq <= 10; seq++) {
-            subscriber.deliver(new Fanout(change(seq, "items")));
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
         }
         assertTrue(remote.sent.isEmpty(), "nothing is sent while the snapshot is under way");
 
         subscription.goLiveAfterSnapshot(5, new long[] {7, 9, 11}, subscriber.outbox());
         subscriber.outbox().flush();
         for (long seq = 11; seq <= 12; seq++) {
-            subscriber.deliver(new Fanout(change(seq, "items")));
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
         }
 
         assertEquals(List.of(6L, 8L, 10L, 12L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
@@ -98,7 +100,7 @@ class SubscriptionTest {
         subscriber.put(subscription);
         subscription.cancel();
         subscriber.remove(subscription.key());
-        assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"))));
+        assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"), STATS)));
         assertTrue(remote.sent.isEmpty());
     }
 
@@ -106,7 +108,7 @@ class SubscriptionTest {
     void aSubscriptionEndedDuringItsCatchUpReleasesNothingAndDoesNotFail() {
         var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
         subscriber.put(subscription);
-        subscriber.deliver(new Fanout(change(1, "items")));
+        subscriber.deliver(new Fanout(change(1, "items"), STATS));
         subscription.cancel();
         assertEquals(0, subscription.goLiveAfterSnapshot(0, new long[0], subscriber.outbox()));
         assertEquals(0, subscription.goLive(subscriber.outbox()));

@@ -1,0 +1,52 @@
+package io.plank.web.socket;
+
+import java.time.Instant;
+
+/**
+ * One message for a client, as queued in its {@link Outbox}. A change frame is made once per change (and per set of
+ * subscription ids) and the same instance is queued for every client it goes to; it carries its table's
+ * {@link TableStats} and the change's time, so that each send's completion can record how long the change took to
+ * reach that client. Other messages (answers, snapshot pages, replayed changes) are not timed.
+ */
+final class Message {
+
+    private final String text;
+    private final TableStats table;
+    private final long changedAtMicros;
+
+    private Message(String text, TableStats table, long changedAtMicros) {
+        this.text = text;
+        this.table = table;
+        this.changedAtMicros = changedAtMicros;
+    }
+
+    static Message of(String text) {
+        return new Message(text, null, 0);
+    }
+
+    /** A live change's frame: its delivery is timed against {@code changedAtMicros} in {@code table}'s statistics. */
+    static Message change(String text, TableStats table, long changedAtMicros) {
+        return new Message(text, table, changedAtMicros);
+    }
+
+    String text() {
+        return text;
+    }
+
+    int length() {
+        return text.length();
+    }
+
+    /** The wall clock in microseconds since the epoch, as the database writes a change's time. */
+    static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** Records the delivery of this message, sent at {@code nowMicros}, if it is a timed change frame. */
+    void delivered(long nowMicros) {
+        if (table != null) {
+            table.latency(nowMicros - changedAtMicros);
+        }
+    }
+}

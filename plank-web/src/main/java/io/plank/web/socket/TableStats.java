@@ -1,0 +1,99 @@
+package io.plank.web.socket;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * One captured table's traffic through this instance: changes received, change frames queued to clients, and over a
+ * sliding window of {@link #WINDOW_MILLIS} the changes per second and the delivery latency of its live change frames.
+ *
+ * <p>Latency is measured for each frame sent to each client, from the change's time (the database's clock when the
+ * row changed, inside the writing transaction: {@code clock_timestamp()} in the capture trigger) to the moment the
+ * server's WebSocket stack reports the frame sent (the send's completion, on this server's clock). Both clocks are
+ * the machine's wall clock; on two machines they must be kept in step (NTP). Recording takes no lock (HdrHistogram's
+ * {@link Recorder}); the window moves in slices of {@link #SLICE_MILLIS}.
+ */
+public final class TableStats {
+
+    static final long SLICE_MILLIS = 5_000;
+    static final long WINDOW_MILLIS = 30_000;
+    private static final long MAX_LATENCY_MICROS = 3_600_000_000L;
+
+    /** The window's figures; latencies in milliseconds, 0 when nothing was delivered in it. */
+    public record Window(long seconds, double changesPerSecond, long delivered, double p50, double p99, double max) {
+    }
+
+    private record Slice(long start, Histogram latencies, long changes) {
+    }
+
+    private final LongAdder changes = new LongAdder();
+    private final LongAdder deliveries = new LongAdder();
+    private final Recorder latencies = new Recorder(MAX_LATENCY_MICROS, 3);
+    private final LongAdder sliceChanges = new LongAdder();
+    private final Deque<Slice> slices = new ArrayDeque<>();
+    private volatile long sliceStart = System.currentTimeMillis();
+
+    void changed() {
+        changes.increment();
+        sliceChanges.increment();
+        rotateIfDue(System.currentTimeMillis());
+    }
+
+    void delivered(int frames) {
+        deliveries.add(frames);
+    }
+
+    /** A frame of this table reached a client {@code micros} after the change. */
+    void latency(long micros) {
+        latencies.recordValue(Math.max(0, Math.min(micros, MAX_LATENCY_MICROS)));
+    }
+
+    public long changes() {
+        return changes.sum();
+    }
+
+    public long deliveries() {
+        return deliveries.sum();
+    }
+
+    /** The last {@link #WINDOW_MILLIS} (as far as this instance has run), as of now. */
+    public synchronized Window window() {
+        long now = System.currentTimeMillis();
+        rotate(now, true); // what was recorded up to now belongs in the window
+        var merged = new Histogram(3);
+        long changed = 0;
+        long oldest = sliceStart;
+        for (Slice slice : slices) {
+            merged.add(slice.latencies());
+            changed += slice.changes();
+            oldest = Math.min(oldest, slice.start());
+        }
+        double seconds = Math.max(1, now - oldest) / 1000.0;
+        long count = merged.getTotalCount();
+        return new Window(WINDOW_MILLIS / 1000, changed / Math.min(seconds, WINDOW_MILLIS / 1000.0), count,
+                count == 0 ? 0 : merged.getValueAtPercentile(50) / 1000.0,
+                count == 0 ? 0 : merged.getValueAtPercentile(99) / 1000.0,
+                count == 0 ? 0 : merged.getMaxValue() / 1000.0);
+    }
+
+    private void rotateIfDue(long now) {
+        if (now - sliceStart >= SLICE_MILLIS) {
+            rotate(now, false);
+        }
+    }
+
+    private synchronized void rotate(long now, boolean evenIfEarly) {
+        if (!evenIfEarly && now - sliceStart < SLICE_MILLIS) {
+            return; // another thread rotated first
+        }
+        slices.addLast(new Slice(sliceStart, latencies.getIntervalHistogram(), sliceChanges.sumThenReset()));
+        sliceStart = now;
+        while (!slices.isEmpty() && now - slices.peekFirst().start() > WINDOW_MILLIS) {
+            slices.removeFirst();
+        }
+    }
+}
