@@ -1,14 +1,18 @@
-// The server is killed (SIGKILL: no close frame, no undeployment) while rows are being written, and started again
-// on the same port. The client notices, reconnects with backoff until Plank is back, and resumes: every change
-// arrives exactly once, in order, and the view equals the table.
+// While rows are being written, the server is killed (SIGKILL: no close frame, no undeployment) and started again
+// on the same port, or (PLANK_RESTART=redeploy) Plank is undeployed and deployed again. The client notices,
+// reconnects with backoff until Plank is back, and resumes: every change arrives exactly once, in order, and the
+// view equals the table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  assertOncePerSeqInOrder, assertViewEquals, capturedTable, client, killServer, recordChanges, server, sleep, sql,
-  startServer, tableRows, until,
+  assertOncePerSeqInOrder, assertViewEquals, capturedTable, client, killServer, recordChanges, redeploy, server, sleep,
+  sql, startServer, tableRows, until,
 } from './support.mjs';
 
-test(`the server (${server}) killed and restarted mid-stream`, { timeout: 220_000 }, async () => {
+const how = process.env.PLANK_RESTART ?? 'kill';
+const title = how === 'kill' ? 'killed and restarted' : 'redeployed';
+
+test(`the server (${server}) ${title} mid-stream`, { timeout: 220_000 }, async () => {
   await capturedTable('js_restart', 'id int PRIMARY KEY, n int NOT NULL');
   const plank = client();
   try {
@@ -29,11 +33,16 @@ test(`the server (${server}) killed and restarted mid-stream`, { timeout: 220_00
       }
     })();
     await until('changes streaming', () => changes.length >= 30);
-    await killServer();
-    await until('the client to notice the server gone', () => plank.state !== 'open', 30_000);
-    const atKill = written;
-    await until('rows written while the server is down', () => written >= atKill + 20);
-    await startServer();
+    const atStop = written;
+    if (how === 'kill') {
+      await killServer();
+      await until('the client to notice the server gone', () => plank.state !== 'open', 30_000);
+      await until('rows written while the server is down', () => written >= atStop + 20);
+      await startServer();
+    } else {
+      await redeploy(); // answered once Plank is ready again; the writer goes on meanwhile
+      assert.ok(written > atStop, 'rows written during the redeployment');
+    }
     await until('the client to be back', () => plank.state === 'open', 60_000, () => JSON.stringify(plank.states.slice(-3)));
     const atRestart = written;
     await until('rows written after the restart', () => written >= atRestart + 20);
@@ -49,7 +58,9 @@ test(`the server (${server}) killed and restarted mid-stream`, { timeout: 220_00
     assertViewEquals(view, await tableRows('js_restart'));
     const drop = plank.states.find((s) => s.state === 'reconnecting');
     assert.ok(drop, 'the client reconnected');
-    assert.ok([1006, 1001].includes(drop.code), `a killed server ends the connection abnormally: ${JSON.stringify(drop)}`);
+    // A killed server's connections just end (1006); an undeployment closes them with 1001 (or, on Payara, may not
+    // get the close frame out: 1006 too, see docs/PROTOCOL.md).
+    assert.ok(how === 'kill' ? drop.code === 1006 : [1001, 1006].includes(drop.code), `the close seen: ${JSON.stringify(drop)}`);
   } finally {
     plank.close();
   }

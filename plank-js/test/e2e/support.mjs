@@ -44,6 +44,7 @@ export async function sql(statement, ...params) {
 
 export const killServer = () => post('/kill');
 export const startServer = () => post('/start');
+export const redeploy = () => post('/redeploy');
 export const prune = (through) => post(`/prune?through=${through}`);
 
 /** A new table, captured durably, that the server already knows (it re-reads the captured tables at most once a second). */

@@ -32,7 +32,8 @@ import com.sun.net.httpserver.HttpServer;
  * <li>{@code POST /sql} {@code {"sql":"...","params":[...]}}: one statement on a fresh connection to Plank's
  * database; answers {@code {"rows":[...],"updated":n}}, each row its first column (json and jsonb as JSON).
  * Concurrent requests run on connections of their own, so the tests' writers really are concurrent.</li>
- * <li>{@code POST /kill}: the server is killed (SIGKILL); {@code POST /start}: started again, answered once ready.</li>
+ * <li>{@code POST /kill}: the server is killed (SIGKILL); {@code POST /start}: started again, answered once ready;
+ * {@code POST /redeploy}: Plank undeployed and deployed again, answered once ready.</li>
  * <li>{@code POST /prune?through=N}: the change log pruned as the retention job would ({@link LoggedChanges#prune}).</li>
  * </ul>
  */
@@ -59,6 +60,10 @@ final class ClientTestControl implements AutoCloseable {
         }));
         server.createContext("/start", exchange -> answer(exchange, () -> {
             plank.startAgain();
+            return "{}";
+        }));
+        server.createContext("/redeploy", exchange -> answer(exchange, () -> {
+            plank.redeploy();
             return "{}";
         }));
         server.createContext("/prune", exchange -> answer(exchange, () -> {
