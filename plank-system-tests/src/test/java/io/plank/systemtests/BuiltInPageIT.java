@@ -27,8 +27,8 @@ import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 
 /**
- * The built-in test page ({@code /plank/}) in a real browser: it connects and subscribes by itself, shows changes
- * written by anyone, writes through the REST API with its form and buttons, resumes after a reconnect without
+ * The built-in test page ({@code /plank/}) in a real browser, built on the JavaScript client ({@code /plank/plank.js}):
+ * it connects and subscribes by itself, shows changes written by anyone in its log and its live view of the items, writes through the REST API with its form and buttons, resumes after a reconnect without
  * losing what was written meanwhile, and shows the API's problems. Skipped where Chromium is not installed.
  */
 @ExtendWith({BuiltInPageIT.Prerequisites.class, PlankExtension.class})
@@ -78,6 +78,7 @@ class BuiltInPageIT {
         String outside = "jdbc " + token;
         long outsideId = insert(plank, outside, 1);
         page.awaitChange("INSERT", outsideId, "\"name\":\"" + outside + "\"");
+        assertEquals(outsideId, page.awaitRow(outside), "the page's live view (plank.js) shows the row written with JDBC");
 
         // Created with the page's form: in the table and in the log.
         String fromPage = "page " + token;
@@ -101,6 +102,7 @@ class BuiltInPageIT {
         page.awaitState("open");
         page.awaitLine("a second subscribed answer, after Connect", line -> line.contains("\"subscribed\""), 2);
         String awayLine = page.awaitChange("INSERT", awayId, "\"name\":\"" + away + "\"");
+        assertEquals(awayId, page.awaitRow(away), "the live view resumed too: the row written while away is in the table");
         assertEquals(1, page.lines(line -> line.contains(" INSERT items " + awayId + " ")).size(),
                 "the row written while away exactly once in the log:\n" + page.evidence());
         String resubscribed = page.lines(line -> line.contains("\"subscribed\"")).get(1);

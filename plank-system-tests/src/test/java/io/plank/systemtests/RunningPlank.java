@@ -80,6 +80,19 @@ public final class RunningPlank implements AutoCloseable {
         LOG.info(() -> kind().id() + ": redeployed and ready in " + Duration.between(begin, Instant.now()).toMillis() + " ms");
     }
 
+    /** Ends the server at once (SIGKILL): no close frames, no undeployment; {@link #startAgain()} brings it back. */
+    public void kill() {
+        server.kill();
+    }
+
+    /** Starts the killed server again, same ports and database, and returns once readiness is UP. */
+    public void startAgain() {
+        Instant begin = Instant.now();
+        server.restart();
+        server.awaitReady(Duration.ofMinutes(3));
+        LOG.info(() -> kind().id() + ": restarted and ready in " + Duration.between(begin, Instant.now()).toMillis() + " ms");
+    }
+
     public ServerKind kind() {
         return server.kind();
     }

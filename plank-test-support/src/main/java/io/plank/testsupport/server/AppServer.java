@@ -49,6 +49,9 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
     protected final Path workDir;
     private final AtomicReference<ServerProcess> process = new AtomicReference<>();
     private volatile boolean stopRequested;
+    /** What the first start was given, for {@link #restart()}. */
+    private Map<String, String> environment;
+    private Ports ports;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
 
     AppServer(ServerKind kind, Path home, Path workDir) {
@@ -69,6 +72,8 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
         if (process.get() != null) {
             throw new IllegalStateException(kind.id() + " already started");
         }
+        this.environment = Map.copyOf(environment);
+        this.ports = ports;
         Instant begin = Instant.now();
         try {
             Files.createDirectories(workDir);
@@ -89,6 +94,31 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
         }
         LOG.info(() -> kind.id() + " started in " + Duration.between(begin, Instant.now()).toSeconds() + " s, log "
                 + logFile());
+    }
+
+    /**
+     * Starts a stopped or {@link #kill() killed} server again, on the ports and with the environment and the
+     * deployments it had, and returns once it accepts requests (wait for {@link #awaitReady} before using Plank).
+     */
+    public final synchronized void restart() {
+        if (environment == null) {
+            throw new IllegalStateException(kind.id() + " was never started");
+        }
+        start(environment, ports);
+    }
+
+    /**
+     * Ends the server's processes at once (SIGKILL), as a crash or the kernel's OOM killer would: no close frames,
+     * no undeployment, connections simply reset. {@link #restart()} brings it back.
+     */
+    public final void kill() {
+        ServerProcess killing = process.getAndSet(null);
+        if (killing == null) {
+            return;
+        }
+        killing.kill(Duration.ZERO);
+        RUNNING.remove(this);
+        LOG.info(() -> kind.id() + " killed");
     }
 
     /** Deploys {@code ear} and returns once the server reports it deployed; a failed deployment throws. */

@@ -28,6 +28,17 @@ final class PayaraServer extends AppServer {
 
     @Override
     ServerProcess launch(Map<String, String> environment, Ports ports) {
+        if (httpPort == 0) { // a restart finds the domain, its ports and its deployments in place
+            createDomain(ports);
+        }
+
+        var env = new HashMap<>(environment);
+        env.put("AS_JAVA", env.get("JAVA_HOME"));
+        return ServerProcess.launch(asadmin("start-domain", "--verbose", "--domaindir", domainsDir(), DOMAIN),
+                env, workDir, consoleLog());
+    }
+
+    private void createDomain(Ports ports) {
         int[] port = ports == Ports.FREE ? FreePorts.take(DEFAULT_PORTS.length) : DEFAULT_PORTS;
         adminPort = port[0];
         httpPort = port[1];
@@ -36,11 +47,6 @@ final class PayaraServer extends AppServer {
                 + ":osgi.shell.telnet.port=" + port[8] + ":java.debugger.port=" + port[9];
         runTool(asadmin("create-domain", "--nopassword=true", "--adminport", adminPort, "--instanceport", httpPort,
                 "--domainproperties", domainProperties, "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(3));
-
-        var env = new HashMap<>(environment);
-        env.put("AS_JAVA", env.get("JAVA_HOME"));
-        return ServerProcess.launch(asadmin("start-domain", "--verbose", "--domaindir", domainsDir(), DOMAIN),
-                env, workDir, consoleLog());
     }
 
     @Override

@@ -37,7 +37,9 @@ final class WildFlyServer extends AppServer {
     /** One name whatever the file is called (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository). */
     private static final String NAME = "plank.ear";
 
-    private int offset;
+    private int offset = -1;
+    /** Where this launch's part of the log starts: a restart appends to the same file. */
+    private long logStart;
 
     WildFlyServer(Path home, Path workDir) {
         super(ServerKind.WILDFLY, home, workDir);
@@ -45,11 +47,14 @@ final class WildFlyServer extends AppServer {
 
     @Override
     ServerProcess launch(Map<String, String> environment, Ports ports) {
-        offset = ports == Ports.FREE ? FreePorts.offsetFor(BOUND_PORTS) : 0;
-        copyTree(home.resolve("standalone/configuration"), baseDir().resolve("configuration"));
-        copyTree(home.resolve("standalone/deployments"), baseDir().resolve("deployments"));
-        configure();
+        if (offset < 0) { // a restart finds its base directory, ports and deployments in place
+            offset = ports == Ports.FREE ? FreePorts.offsetFor(BOUND_PORTS) : 0;
+            copyTree(home.resolve("standalone/configuration"), baseDir().resolve("configuration"));
+            copyTree(home.resolve("standalone/deployments"), baseDir().resolve("deployments"));
+            configure();
+        }
 
+        logStart = Logs.size(logFile());
         var env = new HashMap<>(environment);
         env.put("JBOSS_HOME", home.toString());
         // The script then forwards SIGTERM to the server JVM instead of leaving it behind.
@@ -66,7 +71,7 @@ final class WildFlyServer extends AppServer {
     void awaitStarted() {
         // WFLYSRV0025: started; WFLYSRV0026: started with errors (still worth reporting through deploy and health).
         awaitCondition("WildFly to finish booting", START_TIMEOUT, () -> {
-            String log = Logs.since(logFile(), 0);
+            String log = Logs.since(logFile(), logStart);
             return log.contains("WFLYSRV0025") || log.contains("WFLYSRV0026");
         });
     }

@@ -1,0 +1,195 @@
+/** A row as Plank sends it: the JSON PostgreSQL's `to_jsonb` gives. */
+export type Row = Record<string, unknown>;
+
+/** A primary key as change frames carry it: a number or string, or an object for a composite key. */
+export type RowId = number | string | Record<string, unknown>;
+
+/** One server frame (docs/PROTOCOL.md). Unknown fields are kept. */
+export interface Frame {
+  type: string;
+  [field: string]: unknown;
+}
+
+export interface ChangeFrame extends Frame {
+  type: 'change';
+  seq?: number;
+  table: string;
+  action: 'INSERT' | 'UPDATE' | 'DELETE';
+  id: RowId;
+  data: Row | null;
+  at?: string;
+  subs?: string[];
+  leave?: boolean;
+  enter?: boolean;
+  truncated?: boolean;
+}
+
+/** The WebSocket constructor to use: the browser's, or e.g. the `ws` package's in Node. */
+export interface WebSocketConstructor {
+  new (url: string): WebSocketLike;
+}
+
+/** What Plank needs of a WebSocket: the browser's interface, which `ws` implements too. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  onopen: ((event: any) => void) | null;
+  onmessage: ((event: { data: unknown }) => void) | null;
+  onclose: ((event: { code: number; reason: string }) => void) | null;
+  onerror: ((event: any) => void) | null;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  /** `ws` only: ends the connection without a closing handshake (used for a connection found dead). */
+  terminate?: () => void;
+}
+
+/** A token for the connection: the string, and when it stops being valid (ms since the epoch, or a Date). */
+export interface TokenGrant {
+  token: string;
+  expiresAt?: number | Date;
+}
+
+/** Timers and clock; tests give their own. */
+export interface Timers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  now(): number;
+}
+
+/** Something firing `online` and `offline` events: the browser's `window` by default. */
+export interface NetworkEvents {
+  addEventListener(type: 'online' | 'offline', listener: () => void): void;
+  removeEventListener(type: 'online' | 'offline', listener: () => void): void;
+}
+
+export interface BackoffOptions {
+  /** First delay before reconnecting, ms (default 500). */
+  initialMs?: number;
+  /** Longest delay, ms (default 30,000). */
+  maxMs?: number;
+  /** Growth per failed attempt (default 2). */
+  factor?: number;
+}
+
+export interface PlankOptions {
+  /** The WebSocket implementation; default `globalThis.WebSocket` (browsers, Node 22+). */
+  WebSocket?: WebSocketConstructor;
+  /**
+   * Called before every connect (and again before the token expires, which reconnects with the new one). Its
+   * string goes into the URL as `tokenParameter`. Plank does not check tokens yet.
+   */
+  token?: () => Promise<string | TokenGrant | null | undefined> | string | TokenGrant | null | undefined;
+  /** The query parameter the token travels in (default `access_token`). */
+  tokenParameter?: string;
+  /** Reconnect this long before the token expires, ms (default 30,000). */
+  tokenRefreshMarginMs?: number;
+  /** Ask for `?batch=true`: the server may then send several frames as one JSON array (default true). */
+  batch?: boolean;
+  backoff?: BackoffOptions;
+  /** The shortest delay after the server said "try again later" (close code 1013), ms (default 5,000). */
+  retryLaterMs?: number;
+  /** Send a ping after this long without any message from the server, ms (default 20,000). */
+  pingIntervalMs?: number;
+  /** Count the connection dead when nothing arrives this long after a ping, ms (default 10,000). */
+  pongTimeoutMs?: number;
+  /** Give up on a connection attempt that has not opened after this long, ms (default 15,000). */
+  connectTimeoutMs?: number;
+  /** Close codes after which the client does not reconnect (default 1002, 1003, 1007, 1008, 1009, 1010). */
+  fatalCloseCodes?: number[];
+  /** Source of `online`/`offline` events; default `window` where there is one, `null` for none. */
+  network?: NetworkEvents | null;
+  /** Connect at once (default true); otherwise on `connect()`. */
+  autoConnect?: boolean;
+  timers?: Timers;
+  /** Random numbers in [0, 1) for the backoff's jitter. */
+  random?: () => number;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed' | 'failed';
+
+export interface StateEvent {
+  state: ConnectionState;
+  previous: ConnectionState;
+  /** The close code that ended the last connection, when there was one. */
+  code?: number;
+  reason?: string;
+  /** For `reconnecting`: when the next attempt starts, ms from now (absent while waiting for the network). */
+  delayMs?: number;
+  /** For `reconnecting`: how many attempts have failed in a row. */
+  attempt?: number;
+}
+
+export interface ErrorEvent {
+  /** The server's error code (`unknown_table`, `invalid_filter`, ...) or the client's own (`closed`, `token_failed`, ...). */
+  code: string;
+  message: string;
+  /** True when the client tries again by itself. */
+  retrying: boolean;
+  frame?: Frame;
+}
+
+export interface SubscribeOptions {
+  table: string;
+  /** A filter as in docs/PROTOCOL.md: `status=eq.paid&total=gte.100`. */
+  filter?: string;
+  /** Start with the rows that match now (durably captured tables only). */
+  snapshot?: boolean;
+  /** Resume after this seq instead of starting now (not with `snapshot`). */
+  since?: number;
+}
+
+export interface SubscribedEvent {
+  type: 'subscribed';
+  /** Where the stream stands (absent for an ephemerally captured table). */
+  seq?: number;
+  /** True when this answers a resume after a disconnect. */
+  resumed: boolean;
+  frame: Frame;
+}
+
+export interface SnapshotEvent {
+  type: 'snapshot';
+  rows: Row[];
+  /** True on the snapshot's last page. */
+  last: boolean;
+  frame: Frame;
+}
+
+export interface ChangeEvent {
+  /** `leave`: an UPDATE moved the row out of the filter (drop it); `enter`: into it (add it); `change` otherwise. */
+  type: 'change' | 'leave' | 'enter';
+  action: 'INSERT' | 'UPDATE' | 'DELETE';
+  id: RowId;
+  data: Row | null;
+  seq?: number;
+  at?: string;
+  /** The row was too large for a notification (ephemeral tables): fetch it by `id`. */
+  truncated: boolean;
+  frame: ChangeFrame;
+}
+
+export interface ResetEvent {
+  type: 'reset';
+  /** Why: the changes missed are no longer retained, an ephemeral table, a snapshot cut short by a disconnect. */
+  reason: string;
+  /** True when a new snapshot follows by itself (subscriptions with `snapshot`); otherwise reload the table yourself. */
+  resnapshot: boolean;
+  frame?: Frame;
+}
+
+export interface SubscriptionErrorEvent extends ErrorEvent {
+  type: 'error';
+}
+
+export interface EndEvent {
+  type: 'end';
+  /** Why the subscription ended: unsubscribed, the table no longer captured, refused, the client closed. */
+  reason: string;
+}
+
+export type SubscriptionEvent =
+  | SubscribedEvent
+  | SnapshotEvent
+  | ChangeEvent
+  | ResetEvent
+  | SubscriptionErrorEvent
+  | EndEvent;

@@ -1,0 +1,169 @@
+import { Emitter } from './emitter.js';
+import { canonicalKey, keyOfRow, type KeySpec } from './keys.js';
+import type { Subscription } from './subscription.js';
+import type { ChangeEvent, EndEvent, ErrorEvent, ResetEvent, Row, RowId, SubscribeOptions } from './types.js';
+
+export interface ViewOptions<R extends Row = Row> {
+  /** Only the rows passing this filter (docs/PROTOCOL.md). */
+  filter?: string;
+  /**
+   * The primary key: a column (default `id`), the columns of a composite key, or a function of the row. Snapshot
+   * pages carry rows without their key, so the view must be told it.
+   */
+  key?: string | string[] | ((row: R) => unknown);
+}
+
+export interface ViewChange<R extends Row = Row> {
+  /** The rows now, in the order they arrived (a snapshot in key order, then new rows at the end). */
+  rows: R[];
+  /** `snapshot`: the whole content was (re)loaded; `changes`: the changes listed were applied. */
+  cause: 'snapshot' | 'changes';
+  changes: ChangeEvent[];
+}
+
+export interface ViewEvents<R extends Row = Row> extends Record<string, unknown> {
+  change: ViewChange<R>;
+  reset: ResetEvent;
+  error: ErrorEvent;
+  end: EndEvent;
+}
+
+/** What a view needs of its client. */
+interface Subscriber {
+  subscribe(options: SubscribeOptions): Subscription;
+}
+
+/**
+ * The rows of a table (or of those passing a filter), kept equal to the database: loaded from a snapshot, updated by
+ * every change (a DELETE or a row leaving the filter removes it, anything else puts it), and, when the client
+ * cannot resume (a `reset`) or a snapshot was cut short, loaded again from a new snapshot, which replaces the old
+ * rows in one step. Listeners hear `change` once per message from the server, however many rows it changed.
+ */
+export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
+  readonly table: string;
+  readonly filter: string | undefined;
+  readonly subscription: Subscription;
+  /** Resolves once the first snapshot is in; rejects if the subscription is refused. */
+  readonly ready: Promise<LiveView<R>>;
+
+  private readonly key: KeySpec;
+  private current = new Map<string, R>();
+  private incoming: Map<string, R> | null = null;
+  private cached: R[] | null = null;
+  private pending: ChangeEvent[] = [];
+  private reloaded = false;
+  private notifyQueued = false;
+  private mismatchReported = false;
+  private loadedOnce = false;
+
+  /** @internal Made by `plank.view(...)`. */
+  constructor(client: Subscriber, table: string, options: ViewOptions<R> = {}) {
+    super();
+    this.table = table;
+    this.filter = options.filter;
+    this.key = (options.key ?? 'id') as KeySpec;
+    this.subscription = client.subscribe({ table, filter: options.filter, snapshot: true });
+    let resolve!: (view: LiveView<R>) => void;
+    let reject!: (error: Error) => void;
+    this.ready = new Promise((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.ready.catch(() => undefined);
+    const s = this.subscription;
+    s.on('snapshot', (page) => {
+      this.incoming ??= new Map();
+      for (const row of page.rows as R[]) this.incoming.set(this.keyOf(row), row);
+      if (!page.last) return;
+      this.current = this.incoming;
+      this.incoming = null;
+      this.reloaded = true;
+      this.queueNotify();
+      if (!this.loadedOnce) {
+        this.loadedOnce = true;
+        resolve(this);
+      }
+    });
+    s.on('change', (change) => this.apply(change));
+    s.on('enter', (change) => this.apply(change));
+    s.on('leave', (change) => this.apply(change));
+    s.on('reset', (reset) => {
+      this.incoming = null; // a new snapshot follows; the rows shown stay until it is complete
+      this.emit('reset', reset);
+    });
+    s.on('error', (error) => this.emit('error', error));
+    s.on('end', (end) => {
+      reject(new Error(`View of '${table}' ended: ${end.reason}`));
+      this.emit('end', end);
+    });
+  }
+
+  /** The rows, in the order they arrived. The same array until the next change. */
+  get rows(): R[] {
+    this.cached ??= [...this.current.values()];
+    return this.cached;
+  }
+
+  get size(): number {
+    return this.current.size;
+  }
+
+  /** True once a snapshot has been loaded. */
+  get loaded(): boolean {
+    return this.loadedOnce;
+  }
+
+  /** The row with this key (as change frames carry it: a value, or an object for a composite key). */
+  get(id: RowId): R | undefined {
+    return this.current.get(canonicalKey(id));
+  }
+
+  has(id: RowId): boolean {
+    return this.current.has(canonicalKey(id));
+  }
+
+  /** Stops following the table. */
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+
+  private apply(change: ChangeEvent): void {
+    const target = this.incoming ?? this.current;
+    const data = change.data as R | null;
+    const key = data ? this.keyOf(data) : canonicalKey(change.id);
+    if (data && !this.mismatchReported && key !== canonicalKey(change.id)) {
+      this.mismatchReported = true;
+      this.emit('error', {
+        code: 'key_mismatch',
+        message: `A change to '${this.table}' has id ${JSON.stringify(change.id)}, but its row gives key ${key}: `
+          + 'pass the table\'s primary key as the view\'s key option',
+        retrying: false,
+      });
+    }
+    if (change.action === 'DELETE' || change.type === 'leave') target.delete(key);
+    else if (data) target.set(key, data);
+    if (target === this.current) {
+      this.pending.push(change);
+      this.queueNotify();
+    }
+  }
+
+  private keyOf(row: R): string {
+    return canonicalKey(keyOfRow(this.key, row));
+  }
+
+  /** One notification for everything one message brought (a batch of frames included). */
+  private queueNotify(): void {
+    this.cached = null;
+    if (this.notifyQueued) return;
+    this.notifyQueued = true;
+    queueMicrotask(() => {
+      this.notifyQueued = false;
+      const changes = this.pending;
+      this.pending = [];
+      const cause = this.reloaded ? 'snapshot' : 'changes';
+      this.reloaded = false;
+      this.emit('change', { rows: this.rows, cause, changes });
+    });
+  }
+}

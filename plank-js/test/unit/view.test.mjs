@@ -1,0 +1,90 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect } from '../../dist/plank.esm.js';
+import { FakeClock, fakeWebSocket, settle } from '../fakes.mjs';
+
+async function setup(key) {
+  const clock = new FakeClock();
+  const ws = fakeWebSocket();
+  const plank = connect('ws://plank.test/plank/ws', { WebSocket: ws.WebSocket, timers: clock, network: null });
+  await settle();
+  ws.last().open();
+  const view = plank.view('orders', key ? { key } : {});
+  const sub = view.subscription.id;
+  const notes = [];
+  view.on('change', (change) => notes.push(change));
+  return { clock, ws, view, sub, notes };
+}
+
+const frame = (sub, seq, action, id, data, extra = {}) => ({ type: 'change', subs: [sub], seq, table: 'orders', action, id, data, ...extra });
+
+describe('a live view', () => {
+  it('loads the snapshot, then applies changes, leaves and enters, once per message', async () => {
+    const { ws, view, sub, notes } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: false, rows: [{ id: 1, s: 'a' }] });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 2, s: 'b' }] });
+    assert.equal(await view.ready, view);
+    assert.deepEqual(view.rows, [{ id: 1, s: 'a' }, { id: 2, s: 'b' }]);
+    assert.equal(notes.length, 1);
+    assert.equal(notes[0].cause, 'snapshot');
+    socket.frame([
+      frame(sub, 11, 'UPDATE', 1, { id: 1, s: 'c' }),
+      frame(sub, 12, 'UPDATE', 2, { id: 2, s: 'x' }, { leave: true }),
+      frame(sub, 13, 'UPDATE', 3, { id: 3, s: 'y' }, { enter: true }),
+      frame(sub, 14, 'INSERT', 4, { id: 4, s: 'z' }),
+      frame(sub, 15, 'DELETE', 4, { id: 4, s: 'z' }),
+    ]);
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1, s: 'c' }, { id: 3, s: 'y' }]);
+    assert.equal(notes.length, 2, 'one notification for the batch');
+    assert.equal(notes[1].changes.length, 5);
+    assert.deepEqual(view.get(3), { id: 3, s: 'y' });
+  });
+
+  it('keys composite keys the same from snapshot rows and from change ids', async () => {
+    const { ws, view, sub } = await setup(['region', 'number']);
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 1 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ region: 'eu', number: 1, s: 'a' }] });
+    socket.frame(frame(sub, 2, 'UPDATE', { number: 1, region: 'eu' }, { region: 'eu', number: 1, s: 'b' }));
+    await settle();
+    assert.equal(view.size, 1);
+    assert.deepEqual(view.get({ region: 'eu', number: 1 }), { region: 'eu', number: 1, s: 'b' });
+  });
+
+  it('reloads from a new snapshot after a reset, replacing the rows in one step', async () => {
+    const { ws, view, sub, notes } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 1 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1 }, { id: 2 }] });
+    await settle();
+    socket.frame({ type: 'reset', table: 'orders', sub, reason: 'no longer retained' });
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 40 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: false, rows: [{ id: 2 }] });
+    await settle();
+    assert.equal(view.size, 2, 'the old rows until the new snapshot is complete');
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 5 }] });
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 2 }, { id: 5 }]);
+    assert.equal(notes.at(-1).cause, 'snapshot');
+  });
+
+  it('reports a key that does not match the change ids', async () => {
+    const { ws, view, sub } = await setup();
+    const errors = [];
+    view.on('error', (error) => errors.push(error.code));
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 1 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [] });
+    socket.frame(frame(sub, 2, 'INSERT', { region: 'eu', number: 1 }, { region: 'eu', number: 1 }));
+    assert.deepEqual(errors, ['key_mismatch']);
+  });
+
+  it('rejects ready when the snapshot is refused', async () => {
+    const { ws, view, sub } = await setup();
+    ws.last().frame({ type: 'error', code: 'snapshot_too_large', message: 'narrow the filter', table: 'orders', sub });
+    await assert.rejects(view.ready, /snapshot_too_large/);
+  });
+});
