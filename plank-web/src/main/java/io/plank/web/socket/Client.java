@@ -8,10 +8,9 @@ import java.util.Map;
 import java.util.Queue;
 
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.Session;
 
 /**
- * One connected client: its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
+ * One connected client, over a WebSocket or an event stream ({@link Transport}): its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
  * run one at a time so that a client asking for many gets them in turn and holds at most one in memory.
  */
 final class Client {
@@ -19,8 +18,6 @@ final class Client {
     /** The kinds of news a change can be to a subscription, each sent as its own frame. */
     private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
 
-    private final String id;
-    private final Session session;
     private final Outbox outbox;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
@@ -28,19 +25,16 @@ final class Client {
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
 
-    /** {@code session} may be null where only delivery matters (tests, benchmarks). */
-    Client(String id, Session session, Outbox outbox) {
-        this.id = id;
-        this.session = session;
+    Client(Outbox outbox) {
         this.outbox = outbox;
     }
 
     String id() {
-        return id;
+        return outbox.transport().id();
     }
 
-    Session session() {
-        return session;
+    Transport transport() {
+        return outbox.transport();
     }
 
     Outbox outbox() {
