@@ -21,6 +21,7 @@ import jakarta.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.openqa.selenium.JavascriptExecutor;
 
 import io.plank.systemtests.EventStreamClient.Event;
 
@@ -70,6 +71,52 @@ class ChangeStreamIT {
                 Delivery.assertExactlyOnce(db, start, end, List.of(changes(first), changes(resumed)), written);
             }
         }
+    }
+
+    /**
+     * Chromium's own EventSource, on Plank's page through a proxy whose connections are then cut while writers write:
+     * it reconnects by itself, sends Last-Event-ID, and the page ends up with every change exactly once.
+     */
+    @Test
+    void aBrowsersEventSourceResumesByItselfAfterItsConnectionIsCut(RunningPlank plank) throws Exception {
+        Browser.assumeInstalled();
+        try (Connection db = plank.connect(); var proxy = CuttableProxy.to(plank.baseUrl()); var browser = Browser.start()) {
+            var page = (JavascriptExecutor) browser.driver();
+            browser.driver().get(proxy.url("/plank/"));
+            page.executeScript("window.frames_ = []; window.opens = 0;"
+                    + "const stream = new EventSource('/plank/api/changes/items');"
+                    + "stream.onopen = () => window.opens++;"
+                    + "['subscribed', 'change'].forEach(type => stream.addEventListener(type, event => window.frames_.push(event.data)));");
+            List<JsonObject> first = browser.await("the stream's subscribed event", driver -> framesUpTo(page, frame -> true), () -> "none");
+            long start = seq(first.get(0));
+
+            try (var writers = Writers.start(plank, 2, 50, Duration.ofSeconds(60))) {
+                writers.awaitMore(50, WRITES_WITHIN);
+                proxy.cut();
+                writers.awaitMore(50, WRITES_WITHIN); // written while the browser is away
+                browser.await("the EventSource to reconnect", driver -> ((Number) page.executeScript("return window.opens")).intValue() >= 2 ? true : null,
+                        () -> "opens: " + page.executeScript("return window.opens"));
+                writers.awaitMore(50, WRITES_WITHIN);
+                List<Writers.Write> written = writers.stop();
+                long end = LoggedChanges.insertSentinel(db);
+                List<JsonObject> frames = browser.await("the sentinel's change, seq " + end,
+                        driver -> framesUpTo(page, frame -> "change".equals(frame.getString("type")) && seq(frame) >= end),
+                        () -> page.executeScript("return window.frames_.length") + " frames");
+
+                assertEquals(2, frames.stream().filter(frame -> "subscribed".equals(frame.getString("type"))).count(),
+                        "subscribed once per connection");
+                List<JsonObject> changes = frames.stream().filter(frame -> "change".equals(frame.getString("type"))).toList();
+                Delivery.assertExactlyOnce(db, start, end, List.of(changes), written);
+            }
+        }
+    }
+
+    /** The frames the page has received, if one of them is {@code last}; else null (keep waiting). */
+    private static List<JsonObject> framesUpTo(JavascriptExecutor page, Predicate<JsonObject> last) {
+        @SuppressWarnings("unchecked")
+        List<String> texts = (List<String>) page.executeScript("return window.frames_");
+        List<JsonObject> frames = texts.stream().map(JsonText::object).toList();
+        return frames.stream().anyMatch(last) ? frames : null;
     }
 
     @Test
