@@ -19,6 +19,8 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
@@ -57,6 +59,7 @@ public class TablesResource {
     public record Captured(String table, String mode) {
     }
 
+    @Operation(summary = "The captured tables with their mode, subscribers and changes")
     @GET
     public List<CapturedTable> list() {
         requireEnabled();
@@ -67,6 +70,7 @@ public class TablesResource {
                 .toList();
     }
 
+    @Operation(summary = "Captures a table (durable or ephemeral)")
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -79,6 +83,7 @@ public class TablesResource {
         return (created ? Response.created(uri.getAbsolutePath()) : Response.ok()).entity(body).build();
     }
 
+    @Operation(summary = "Stops capturing a table; its subscriptions end")
     @DELETE
     @Path("{name}")
     public Response release(@PathParam("name") String name) {
