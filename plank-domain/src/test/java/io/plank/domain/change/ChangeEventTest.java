@@ -37,6 +37,19 @@ class ChangeEventTest {
     }
 
     @Test
+    void aChangeWithoutATransactionStandsAlone() {
+        var event = new ChangeEvent(42, "items", Action.INSERT, "1", "{\"id\":1}", null, AT, false);
+        assertFalse(event.tx().known());
+        assertTrue(event.tx().last(), "nothing more of its transaction will come");
+        assertFalse(event.tx().shared());
+        assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", "{}", AT, false).tx().known());
+        var middle = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, false, false));
+        assertTrue(middle.tx().known());
+        assertTrue(middle.tx().shared());
+        assertTrue(new ChangeEvent.Tx(7, false, true).shared(), "the last of several");
+    }
+
+    @Test
     void actionsAreNamedAsPostgresReportsThem() {
         assertEquals(Action.INSERT, Action.valueOf("INSERT"));
         assertEquals(3, Action.values().length);

@@ -140,6 +140,34 @@ class ChangeLogReaderTest {
         assertEquals(committed, delivered.get(0).seq());
     }
 
+    @Test
+    void marksTheLastChangeOfATransactionThoughItsRowsSpanPagesAndAGap() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        late.setAutoCommit(false);
+        early.setAutoCommit(false);
+        execute(late, "INSERT INTO items (name) SELECT 'a' || i FROM generate_series(1, 300) i");
+        long gap = insert(early, "a lower seq committed later");
+        execute(late, "INSERT INTO items (name) SELECT 'b' || i FROM generate_series(1, 900) i");
+        late.commit();
+
+        assertEquals(300, reader.read(reading, delivered::add), "up to the open transaction's seq");
+        assertTrue(delivered.stream().noneMatch(change -> change.tx().last()),
+                "the transaction goes on beyond what could be delivered: " + delivered.get(299));
+
+        early.commit();
+        assertEquals(901, reader.read(reading, delivered::add), "the rest, over two pages of " + ChangeLogReader.PAGE_SIZE);
+        ChangeEvent alone = delivered.get(300);
+        assertEquals(gap, alone.seq());
+        assertTrue(alone.tx().first() && alone.tx().last(), "a transaction of one change: " + alone);
+        List<ChangeEvent> big = new ArrayList<>(delivered);
+        big.remove(alone);
+        assertEquals(1, big.stream().map(change -> change.tx().id()).distinct().count(), "one transaction");
+        assertEquals(List.of(big.get(big.size() - 1)), big.stream().filter(change -> change.tx().last()).toList(),
+                "exactly one last change, the transaction's highest seq");
+        assertEquals(List.of(big.get(0)), big.stream().filter(change -> change.tx().first()).toList());
+        assertTrue(alone.tx().id() != big.get(0).tx().id());
+    }
+
     private long insert(Connection connection, String name) throws SQLException {
         try (var statement = connection.prepareStatement("INSERT INTO items (name) VALUES (?)")) {
             statement.setString(1, name);
