@@ -51,7 +51,7 @@ public final class FanoutBench {
             var rows = new TableRows(database.dataSource());
             paid = rows.filter(rows.shape("orders").orElseThrow(), Filter.parse("status=eq.paid"));
         }
-        OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs, half of them 'paid')%n", CLIENTS, CHANGES);
+        OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs in transactions of three, half of them 'paid')%n", CLIENTS, CHANGES);
         OUT.println("case                          busy per change p50 / p99     deliveries/s");
         run("plain (no id, no filter)", () -> List.of(Subscription.live(null, "orders", RowFilter.ALL)));
         run("with an id", () -> List.of(Subscription.live("feed", "orders", RowFilter.ALL)));
@@ -105,8 +105,11 @@ public final class FanoutBench {
         String status = seq % 2 == 0 ? "paid" : "open";
         var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120));
         var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
+        // Transactions of three: a filtered subscription is sent the middle of one and owed its end (tx_end), the
+        // start and end of the next.
+        var tx = new ChangeEvent.Tx((seq + 2) / 3, seq % 3 == 1, seq % 3 == 0);
         return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), row.build().toString(), old.build().toString(),
-                1_795_000_000_000_000L + seq, false);
+                1_795_000_000_000_000L + seq, false, tx);
     }
 
     /** Completes every send at once and counts it. One instance serves all subscribers; the bench is single-threaded. */
