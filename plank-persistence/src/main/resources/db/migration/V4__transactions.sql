@@ -10,7 +10,7 @@
 -- It is read with the rows (ChangeLogRows): once a transaction's rows are visible they all are, so a row is the
 -- last of its transaction to its table when no row with the same tx and table follows it. Rows of concurrent
 -- transactions interleave in seq order, so "the next row belongs to another transaction" would not do. The index
--- answers that question, and its mirror (the first), with one probe each.
+-- answers that question, and where the transaction's changes to the table began, with one probe each.
 
 ALTER TABLE plank.change_log ADD COLUMN tx bigint;
 ALTER TABLE plank.change_log ALTER COLUMN tx SET DEFAULT pg_current_xact_id()::text::bigint;

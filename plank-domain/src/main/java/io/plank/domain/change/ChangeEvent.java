@@ -22,23 +22,18 @@ public record ChangeEvent(long seq, String table, Action action, String key, Str
     public static final long NO_SEQ = 0;
 
     /**
-     * The transaction a logged change was written in ({@code id}, PostgreSQL's 64-bit transaction id), and whether
-     * this is its {@code first} and its {@code last} change to this change's table, in {@code seq} order. A
-     * transaction's changes are not contiguous in the log: concurrent writers interleave, so only {@code last} says
-     * that no more of it will come for the table. A transaction that changed the table once is both first and last.
+     * The transaction a logged change was written in ({@code id}, PostgreSQL's 64-bit transaction id): the
+     * {@code seq} of its first change to this change's table, and whether this is its {@code last} change to the
+     * table. A transaction's changes are not contiguous in the log (concurrent writers interleave), so only
+     * {@code last} says that no more of it will come for the table.
      */
-    public record Tx(long id, boolean first, boolean last) {
+    public record Tx(long id, long firstSeq, boolean last) {
 
         /** No transaction known: the change stands alone. */
-        public static final Tx NONE = new Tx(0, true, true);
+        public static final Tx NONE = new Tx(0, 0, true);
 
         public boolean known() {
             return id != 0;
-        }
-
-        /** True if this change is one of several of its transaction to the table, so the transaction can end apart from it. */
-        public boolean shared() {
-            return !(first && last);
         }
     }
 
@@ -63,5 +58,20 @@ public record ChangeEvent(long seq, String table, Action action, String key, Str
 
     public boolean durable() {
         return seq != NO_SEQ;
+    }
+
+    /** True if this is the first change of its transaction to the table, or stands alone. */
+    public boolean txFirst() {
+        return !tx.known() || tx.firstSeq() >= seq;
+    }
+
+    /** True if no more changes of its transaction to the table follow this one. */
+    public boolean txLast() {
+        return tx.last();
+    }
+
+    /** True if this is one of several changes of its transaction to the table: the transaction may end apart from it. */
+    public boolean inSharedTx() {
+        return tx.known() && !(txFirst() && txLast());
     }
 }

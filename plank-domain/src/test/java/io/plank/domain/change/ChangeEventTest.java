@@ -40,13 +40,18 @@ class ChangeEventTest {
     void aChangeWithoutATransactionStandsAlone() {
         var event = new ChangeEvent(42, "items", Action.INSERT, "1", "{\"id\":1}", null, AT, false);
         assertFalse(event.tx().known());
-        assertTrue(event.tx().last(), "nothing more of its transaction will come");
-        assertFalse(event.tx().shared());
+        assertTrue(event.txFirst() && event.txLast(), "nothing more of its transaction will come");
+        assertFalse(event.inSharedTx());
         assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", "{}", AT, false).tx().known());
-        var middle = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, false, false));
+        var middle = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 40, false));
         assertTrue(middle.tx().known());
-        assertTrue(middle.tx().shared());
-        assertTrue(new ChangeEvent.Tx(7, false, true).shared(), "the last of several");
+        assertFalse(middle.txFirst());
+        assertTrue(middle.inSharedTx());
+        var last = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 40, true));
+        assertTrue(last.inSharedTx(), "the last of several");
+        var single = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 43, true));
+        assertTrue(single.txFirst() && single.txLast());
+        assertFalse(single.inSharedTx());
     }
 
     @Test

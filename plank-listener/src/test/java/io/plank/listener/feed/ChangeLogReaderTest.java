@@ -151,20 +151,21 @@ class ChangeLogReaderTest {
         late.commit();
 
         assertEquals(300, reader.read(reading, delivered::add), "up to the open transaction's seq");
-        assertTrue(delivered.stream().noneMatch(change -> change.tx().last()),
+        assertTrue(delivered.stream().noneMatch(ChangeEvent::txLast),
                 "the transaction goes on beyond what could be delivered: " + delivered.get(299));
 
         early.commit();
         assertEquals(901, reader.read(reading, delivered::add), "the rest, over two pages of " + ChangeLogReader.PAGE_SIZE);
         ChangeEvent alone = delivered.get(300);
         assertEquals(gap, alone.seq());
-        assertTrue(alone.tx().first() && alone.tx().last(), "a transaction of one change: " + alone);
+        assertTrue(alone.txFirst() && alone.txLast(), "a transaction of one change: " + alone);
         List<ChangeEvent> big = new ArrayList<>(delivered);
         big.remove(alone);
         assertEquals(1, big.stream().map(change -> change.tx().id()).distinct().count(), "one transaction");
-        assertEquals(List.of(big.get(big.size() - 1)), big.stream().filter(change -> change.tx().last()).toList(),
+        assertEquals(List.of(big.get(big.size() - 1)), big.stream().filter(ChangeEvent::txLast).toList(),
                 "exactly one last change, the transaction's highest seq");
-        assertEquals(List.of(big.get(0)), big.stream().filter(change -> change.tx().first()).toList());
+        assertEquals(List.of(big.get(0)), big.stream().filter(ChangeEvent::txFirst).toList());
+        assertTrue(big.stream().allMatch(change -> change.tx().firstSeq() == big.get(0).seq()), "each knows where its transaction began");
         assertTrue(alone.tx().id() != big.get(0).tx().id());
     }
 

@@ -14,8 +14,9 @@ import io.plank.domain.change.ChangeEvent;
 public final class ChangeLogRows {
 
     /**
-     * The columns to select from {@code plank.change_log l}, in the order {@link #event} reads them. Whether a row is
-     * its transaction's first and last change to its table is asked of the whole log, not of the rows read with it: a
+     * The columns to select from {@code plank.change_log l}, in the order {@link #event} reads them. Where a row's
+     * transaction started in its table, and whether the row is its last there, is asked of the whole log (one index
+     * probe each), not of the rows read with it: a
      * committed transaction's rows are all visible in the statement's snapshot, wherever a page of rows ends and however
      * other transactions' rows interleave with them (see V4__transactions.sql).
      */
@@ -24,7 +25,7 @@ public final class ChangeLogRows {
             CASE WHEN l.action = 'UPDATE' THEN l.old_row::text END,
             (extract(epoch FROM l.changed_at) * 1000000)::bigint,
             l.tx,
-            NOT EXISTS (SELECT 1 FROM plank.change_log t WHERE t.tx = l.tx AND t.table_name = l.table_name AND t.seq < l.seq),
+            (SELECT min(t.seq) FROM plank.change_log t WHERE t.tx = l.tx AND t.table_name = l.table_name),
             NOT EXISTS (SELECT 1 FROM plank.change_log t WHERE t.tx = l.tx AND t.table_name = l.table_name AND t.seq > l.seq)""";
 
     private ChangeLogRows() {
@@ -35,6 +36,6 @@ public final class ChangeLogRows {
         long tx = result.getLong(8); // 0 for rows logged before V4: no transaction
         return new ChangeEvent(result.getLong(1), result.getString(2), Action.valueOf(result.getString(3)),
                 result.getString(4), result.getString(5), result.getString(6), result.getLong(7), false,
-                tx == 0 ? ChangeEvent.Tx.NONE : new ChangeEvent.Tx(tx, result.getBoolean(9), result.getBoolean(10)));
+                tx == 0 ? ChangeEvent.Tx.NONE : new ChangeEvent.Tx(tx, result.getLong(9), result.getBoolean(10)));
     }
 }

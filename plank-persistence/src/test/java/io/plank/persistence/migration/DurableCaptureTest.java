@@ -164,7 +164,7 @@ class DurableCaptureTest {
         List<ChangeEvent> changes = changesAfter(before);
         assertEquals(5, changes.size());
         ChangeEvent.Tx single = changes.get(0).tx();
-        assertTrue(single.known() && single.first() && single.last(), "an autocommit write is a transaction of one: " + single);
+        assertTrue(single.known() && changes.get(0).txFirst() && single.last(), "an autocommit write is a transaction of one: " + single);
         List<ChangeEvent> transfer = changes.subList(1, 5);
         for (ChangeEvent change : transfer) {
             assertEquals(writing, change.tx().id(), "the writer's own transaction id: " + change);
@@ -216,7 +216,7 @@ class DurableCaptureTest {
     }
 
     private static String place(ChangeEvent change) {
-        return change.table() + (change.tx().first() ? " first" : "") + (change.tx().last() ? " last" : "");
+        return change.table() + (change.txFirst() ? " first" : "") + (change.txLast() ? " last" : "");
     }
 
     private long newestSeq() throws SQLException {

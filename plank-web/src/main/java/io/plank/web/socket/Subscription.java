@@ -21,7 +21,9 @@ import io.plank.persistence.rows.RowFilter;
  * client knows it may apply the transaction. A subscription whose filter drops that last change would never see the
  * mark, so it remembers the transactions it was sent part of ({@code openTx}) and, when one's last change passes it
  * by, queues a {@code tx_end} for it instead, in the same order as its frames, live, held or replayed. A transaction
- * of one change to the table needs nothing of this.
+ * of one change to the table needs nothing of this. A resumed subscription cannot know what the client's earlier
+ * connection was sent, so a transaction that began at or before {@code since} and whose last change its filter drops
+ * gets a {@code tx_end} as well (one the client may have nothing of, which it ignores).
  */
 final class Subscription {
 
@@ -48,6 +50,8 @@ final class Subscription {
     /** The transactions this subscription was sent some changes of, not their last; few at a time (concurrent writers). */
     private long[] openTx = new long[0];
     private int openTxCount;
+    /** The {@code since} of a resume: the client may hold changes of transactions begun up to here. */
+    private long resumedAfter;
 
     private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit) {
         this.sub = sub;
@@ -56,6 +60,7 @@ final class Subscription {
         this.filter = filter;
         this.live = live;
         this.lastSeq = lastSeq;
+        this.resumedAfter = lastSeq;
         this.holdLimit = holdLimit;
     }
 
@@ -113,8 +118,8 @@ final class Subscription {
      * filter passes by may still have been sent earlier ones, and then needs a {@link #txEnd}.
      */
     static boolean mayEndTx(Fanout change) {
-        ChangeEvent.Tx tx = change.change().tx();
-        return tx.known() && tx.last() && !tx.first();
+        ChangeEvent event = change.change();
+        return event.tx().known() && event.txLast() && !event.txFirst();
     }
 
     /** The frame that ends, for this subscription, the transaction of {@code change} (see {@link Offer#END}). */
@@ -188,6 +193,7 @@ final class Subscription {
     synchronized int restartAt(long seq, Outbox outbox) {
         lastSeq = seq;
         openTxCount = 0; // the client reloads: what it was sent of them no longer matters
+        resumedAfter = 0;
         return goLive(outbox);
     }
 
@@ -211,21 +217,27 @@ final class Subscription {
         if (!admit(event.seq())) {
             return false;
         }
-        ChangeEvent.Tx tx = event.tx();
-        if (tx.known() && tx.shared()) {
-            if (tx.last()) {
-                closeTx(tx.id());
+        if (event.inSharedTx()) {
+            if (event.txLast()) {
+                closeTx(event.tx().id());
             } else {
-                openTx(tx.id());
+                openTx(event.tx().id());
             }
         }
         return true;
     }
 
-    /** True if the change, not sent to this subscription, ends a transaction it was sent part of (which it now forgets). */
+    /**
+     * True if the change, not sent to this subscription, ends a transaction it was sent part of (which it now
+     * forgets), or one the client may have had part of before resuming. Counts the change as handled, so the same
+     * change held and replayed ends its transaction once.
+     */
     private boolean endsOpenTx(Fanout change) {
-        ChangeEvent.Tx tx = change.change().tx();
-        return tx.known() && tx.last() && change.change().seq() > lastSeq && closeTx(tx.id());
+        ChangeEvent event = change.change();
+        if (!event.tx().known() || !event.txLast() || !admit(event.seq())) {
+            return false;
+        }
+        return closeTx(event.tx().id()) || !event.txFirst() && event.tx().firstSeq() <= resumedAfter;
     }
 
     private void openTx(long tx) {

@@ -107,7 +107,7 @@ public final class FanoutBench {
         var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
         // Transactions of three: a filtered subscription is sent the middle of one and owed its end (tx_end), the
         // start and end of the next.
-        var tx = new ChangeEvent.Tx((seq + 2) / 3, seq % 3 == 1, seq % 3 == 0);
+        var tx = new ChangeEvent.Tx((seq + 2) / 3, seq - (seq - 1) % 3, seq % 3 == 0);
         return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), row.build().toString(), old.build().toString(),
                 1_795_000_000_000_000L + seq, false, tx);
     }

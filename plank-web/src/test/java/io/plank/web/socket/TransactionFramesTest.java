@@ -132,6 +132,20 @@ class TransactionFramesTest {
     }
 
     @Test
+    void aResumeEndsTheTransactionsBegunBeforeItsSinceThatItsFilterDrops() {
+        var subscription = Subscription.catchingUp("paid", "accounts", paid, 2, 10); // the client had seqs 1 and 2
+        subscriber.put(subscription);
+        for (ChangeEvent change : List.of(change(3, 7, "last", "open"), // tx 7 began at 1: the client may hold part of it
+                new ChangeEvent(4, "accounts", Action.INSERT, "4", row(4, "open"), null, 0, false, new ChangeEvent.Tx(8, 3, true)))) {
+            subscription.replay(Fanout.replayed(change), subscriber.outbox()); // tx 8 began after since: nothing of it was sent
+        }
+        subscription.goLive(subscriber.outbox());
+        subscriber.outbox().flush();
+
+        assertEquals(List.of("tx_end 7 paid"), sent());
+    }
+
+    @Test
     void aResetForgetsWhatWasSentBefore() {
         var subscription = Subscription.catchingUp(null, "accounts", paid, 0, 10);
         subscriber.put(subscription);
@@ -162,14 +176,19 @@ class TransactionFramesTest {
         }).toList();
     }
 
+    /** A change of transaction {@code tx}: its {@code first} change to the table, its {@code last}, both, or neither (then begun at seq 1). */
     private static ChangeEvent change(long seq, long tx, String place, String status) {
         return new ChangeEvent(seq, "accounts", Action.INSERT, Long.toString(seq), row(seq, status), null, 1_795_000_000_000_000L, false,
-                new ChangeEvent.Tx(tx, place.contains("first"), place.contains("last")));
+                tx(seq, tx, place));
     }
 
     private static ChangeEvent update(long seq, long tx, String place, String status, String before) {
         return new ChangeEvent(seq, "accounts", Action.UPDATE, Long.toString(seq), row(seq, status), row(seq, before), 1_795_000_000_000_000L,
-                false, new ChangeEvent.Tx(tx, place.contains("first"), place.contains("last")));
+                false, tx(seq, tx, place));
+    }
+
+    private static ChangeEvent.Tx tx(long seq, long tx, String place) {
+        return new ChangeEvent.Tx(tx, place.contains("first") ? seq : 1, place.contains("last"));
     }
 
     private static String row(long id, String status) {
