@@ -131,7 +131,8 @@ export class Subscription extends Emitter<SubscriptionEvents> {
     this.link.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const message: Record<string, unknown> = { type: 'subscribe', table: this.table, sub: this.id };
-    if (this.filter) message.filter = this.filter;
+    // Only a filter can drop a transaction's last change: then the server ends the transaction with `tx_end`.
+    if (this.filter) Object.assign(message, { filter: this.filter, tx_end: true });
     if (this.resumeSeq !== undefined && !this.ephemeral) {
       this.request = 'since';
       message.since = this.resumeSeq;

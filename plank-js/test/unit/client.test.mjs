@@ -32,7 +32,7 @@ describe('connecting and subscribing', () => {
     await settle();
     assert.equal(resolved, false, 'not before the answer');
     const request = socket.sentOf('subscribe')[0];
-    assert.deepEqual(request, { type: 'subscribe', table: 'items', sub: sub.id, filter: 'value=gt.1' });
+    assert.deepEqual(request, { type: 'subscribe', table: 'items', sub: sub.id, filter: 'value=gt.1', tx_end: true });
     answer(socket, 7);
     assert.equal((await sub.ready).seq, 7);
     assert.equal(sub.lastSeq, 7);

@@ -31,7 +31,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class TransactionsIT {
 
     private static final String ALL = "{\"type\":\"subscribe\",\"table\":\"accounts\",\"sub\":\"all\"%s}";
-    private static final String RICH = "{\"type\":\"subscribe\",\"table\":\"accounts\",\"sub\":\"rich\",\"filter\":\"balance=gte.1000\"%s}";
+    private static final String RICH = "{\"type\":\"subscribe\",\"table\":\"accounts\",\"sub\":\"rich\",\"filter\":\"balance=gte.1000\",\"tx_end\":true%s}";
+    /** The same, for a client written before tx_end frames existed: it does not ask for them, and gets none. */
+    private static final String RICH_OLD = "{\"type\":\"subscribe\",\"table\":\"accounts\",\"sub\":\"old\",\"filter\":\"balance=gte.1000\"%s}";
     private static final String LEDGER = "{\"type\":\"subscribe\",\"table\":\"ledger\",\"sub\":\"ledger\"%s}";
 
     @Test
@@ -42,7 +44,7 @@ class TransactionsIT {
             Sql.capture(plank, "accounts", "durable");
             Sql.capture(plank, "ledger", "durable");
             long start = Sql.queryLong(db, "SELECT COALESCE(max(seq), 0) FROM plank.change_log");
-            for (String subscribe : List.of(ALL, RICH, LEDGER)) {
+            for (String subscribe : List.of(ALL, RICH, RICH_OLD, LEDGER)) {
                 live.send(subscribe.formatted(""));
                 live.awaitType("subscribed");
             }
@@ -69,6 +71,8 @@ class TransactionsIT {
                     describe(all, frames, "all"), "every transaction whole, each with one last mark: " + frames);
             assertEquals(List.of("insert: 1 3 | tx_end", "transfer 1→2: 1 2 | last", "transfer 3→4: 3 | tx_end", "sentinel: 99 | last"),
                     describe(transactions(frames, "rich"), frames, "rich"), "the filter's part of each, then its end: " + frames);
+            assertTrue(frames.stream().noneMatch(frame -> "tx_end".equals(frame.getString("type")) && "old".equals(frame.getString("sub", null))),
+                    "no tx_end for a subscription that did not ask: " + frames);
             List<String> ledger = transactions(frames, "ledger");
             assertEquals(2, ledger.size());
             assertEquals(List.of(all.get(1), all.get(2)), ledger, "the ledger rows carry their transfer's transaction");

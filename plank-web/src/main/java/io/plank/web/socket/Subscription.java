@@ -19,8 +19,9 @@ import io.plank.persistence.rows.RowFilter;
  *
  * <p>Transactions: a change frame marks its transaction's last change to the table ({@code tx_last}), which is how a
  * client knows it may apply the transaction. A subscription whose filter drops that last change would never see the
- * mark, so it remembers the transactions it was sent part of ({@code openTx}) and, when one's last change passes it
- * by, queues a {@code tx_end} for it instead, in the same order as its frames, live, held or replayed. A transaction
+ * mark, so one that asked for {@code tx_end} frames ({@code txEnds}: a new frame type, which clients written before it
+ * may not expect) remembers the transactions it was sent part of ({@code openTx}) and, when one's last change passes
+ * it by, queues a {@code tx_end} for it instead, in the same order as its frames, live, held or replayed. A transaction
  * of one change to the table needs nothing of this. A resumed subscription cannot know what the client's earlier
  * connection was sent, so a transaction that began at or before {@code since} and whose last change its filter drops
  * gets a {@code tx_end} as well (one the client may have nothing of, which it ignores).
@@ -42,6 +43,7 @@ final class Subscription {
     private final String table;
     private final RowFilter filter;
     private final int holdLimit;
+    private final boolean txEnds;
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
@@ -53,7 +55,7 @@ final class Subscription {
     /** The {@code since} of a resume: the client may hold changes of transactions begun up to here. */
     private long resumedAfter;
 
-    private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit) {
+    private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit, boolean txEnds) {
         this.sub = sub;
         this.ids = sub == null ? List.of() : List.of(sub);
         this.table = table;
@@ -62,15 +64,25 @@ final class Subscription {
         this.lastSeq = lastSeq;
         this.resumedAfter = lastSeq;
         this.holdLimit = holdLimit;
+        this.txEnds = txEnds;
     }
 
     static Subscription live(String sub, String table, RowFilter filter) {
-        return new Subscription(sub, table, filter, true, 0, 0);
+        return live(sub, table, filter, false);
+    }
+
+    /** {@code txEnds}: the client asked for {@code tx_end} frames. */
+    static Subscription live(String sub, String table, RowFilter filter, boolean txEnds) {
+        return new Subscription(sub, table, filter, true, 0, 0, txEnds);
     }
 
     /** A subscription that first catches up (replays the log after {@code since}, or sends a snapshot), holding up to {@code holdLimit} live changes meanwhile. */
     static Subscription catchingUp(String sub, String table, RowFilter filter, long since, int holdLimit) {
-        return new Subscription(sub, table, filter, false, since, holdLimit);
+        return catchingUp(sub, table, filter, since, holdLimit, false);
+    }
+
+    static Subscription catchingUp(String sub, String table, RowFilter filter, long since, int holdLimit, boolean txEnds) {
+        return new Subscription(sub, table, filter, false, since, holdLimit, txEnds);
     }
 
     Key key() {
@@ -101,7 +113,7 @@ final class Subscription {
             return Offer.SKIP;
         }
         if (!live) {
-            if (relation == Relation.NONE && !mayEndTx(change)) {
+            if (relation == Relation.NONE && !(txEnds && mayEndTx(change))) {
                 return Offer.SKIP;
             }
             held.add(new Held(change, relation));
@@ -217,7 +229,7 @@ final class Subscription {
         if (!admit(event.seq())) {
             return false;
         }
-        if (event.inSharedTx()) {
+        if (txEnds && event.inSharedTx()) {
             if (event.txLast()) {
                 closeTx(event.tx().id());
             } else {
@@ -234,7 +246,7 @@ final class Subscription {
      */
     private boolean endsOpenTx(Fanout change) {
         ChangeEvent event = change.change();
-        if (!event.tx().known() || !event.txLast() || !admit(event.seq())) {
+        if (!txEnds || !event.tx().known() || !event.txLast() || !admit(event.seq())) {
             return false;
         }
         return closeTx(event.tx().id()) || !event.txFirst() && event.tx().firstSeq() <= resumedAfter;

@@ -55,9 +55,10 @@ public final class FanoutBench {
         OUT.println("case                          busy per change p50 / p99     deliveries/s");
         run("plain (no id, no filter)", () -> List.of(Subscription.live(null, "orders", RowFilter.ALL)));
         run("with an id", () -> List.of(Subscription.live("feed", "orders", RowFilter.ALL)));
-        run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid)));
-        run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL),
-                Subscription.live("paid", "orders", paid)));
+        // Filtered subscriptions as the JavaScript client makes them: with tx_end frames.
+        run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid, true)));
+        run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL, true),
+                Subscription.live("paid", "orders", paid, true)));
     }
 
     private static void run(String name, Supplier<List<Subscription>> subscriptions) {

@@ -60,7 +60,7 @@ class TransactionFramesTest {
 
     @Test
     void framesCarryTheTransactionAndMarkItsLastChangeToTheTable() {
-        subscriber.put(Subscription.live(null, "accounts", RowFilter.ALL));
+        subscriber.put(Subscription.live(null, "accounts", RowFilter.ALL, true));
         deliver(change(1, 7, "first", "paid"), change(2, 7, "", "open"), change(3, 7, "last", "open"), change(4, 8, "first last", "open"));
 
         assertEquals(List.of("change 1 tx 7", "change 2 tx 7", "change 3 tx 7 last", "change 4 tx 8 last"), sent());
@@ -76,8 +76,8 @@ class TransactionFramesTest {
 
     @Test
     void aFilterThatDropsTheLastChangeGetsATxEndAfterItsOwnFrames() {
-        subscriber.put(Subscription.live("all", "accounts", RowFilter.ALL));
-        subscriber.put(Subscription.live("paid", "accounts", paid));
+        subscriber.put(Subscription.live("all", "accounts", RowFilter.ALL, true));
+        subscriber.put(Subscription.live("paid", "accounts", paid, true));
         deliver(change(1, 7, "first", "paid"),        // both
                 change(2, 9, "first last", "paid"),   // an interleaved transaction of one change
                 change(3, 7, "last", "open"),         // paid is passed by: its tx 7 ends with a tx_end
@@ -89,6 +89,14 @@ class TransactionFramesTest {
     }
 
     @Test
+    void aSubscriptionThatDidNotAskForTxEndsGetsNone() {
+        subscriber.put(Subscription.live("paid", "accounts", paid)); // a client written before tx_end
+        deliver(change(1, 7, "first", "paid"), change(2, 7, "last", "open"));
+
+        assertEquals(List.of("change 1 tx 7 [paid]"), sent());
+    }
+
+    @Test
     void aTxEndIsMadeOncePerSubscriptionIdAndShared() {
         var fanout = new Fanout(change(3, 7, "last", "open"), STATS);
         assertTrue(fanout.txEnd("paid") == fanout.txEnd("paid"), "the same message for every client");
@@ -97,7 +105,7 @@ class TransactionFramesTest {
 
     @Test
     void aRowLeavingTheFilterOnTheLastChangeCarriesTheMarkItself() {
-        subscriber.put(Subscription.live("paid", "accounts", paid));
+        subscriber.put(Subscription.live("paid", "accounts", paid, true));
         deliver(change(1, 7, "first", "paid"), update(2, 7, "last", "open", "paid"));
 
         assertEquals(List.of("change 1 tx 7 [paid]", "change 2 tx 7 last [paid] leave"), sent());
@@ -105,7 +113,7 @@ class TransactionFramesTest {
 
     @Test
     void aTxEndHeldDuringCatchUpFollowsTheReplayedChangesOfItsTransaction() {
-        var subscription = Subscription.catchingUp("paid", "accounts", paid, 0, 10);
+        var subscription = Subscription.catchingUp("paid", "accounts", paid, 0, 10, true);
         subscriber.put(subscription);
         deliver(change(3, 7, "last", "open"), change(4, 8, "first last", "open")); // live, held: 4 is no end to hold
         // The replay up to the listener's position when the subscription started: the start of tx 7.
@@ -119,7 +127,7 @@ class TransactionFramesTest {
 
     @Test
     void aReplayEndsTheTransactionsItSentPartOf() {
-        var subscription = Subscription.catchingUp("paid", "accounts", paid, 0, 10);
+        var subscription = Subscription.catchingUp("paid", "accounts", paid, 0, 10, true);
         subscriber.put(subscription);
         for (ChangeEvent change : List.of(change(1, 7, "first", "paid"), change(2, 7, "last", "open"), change(3, 8, "first", "open"),
                 change(4, 8, "last", "open"))) {
@@ -133,7 +141,7 @@ class TransactionFramesTest {
 
     @Test
     void aResumeEndsTheTransactionsBegunBeforeItsSinceThatItsFilterDrops() {
-        var subscription = Subscription.catchingUp("paid", "accounts", paid, 2, 10); // the client had seqs 1 and 2
+        var subscription = Subscription.catchingUp("paid", "accounts", paid, 2, 10, true); // the client had seqs 1 and 2
         subscriber.put(subscription);
         for (ChangeEvent change : List.of(change(3, 7, "last", "open"), // tx 7 began at 1: the client may hold part of it
                 new ChangeEvent(4, "accounts", Action.INSERT, "4", row(4, "open"), null, 0, false, new ChangeEvent.Tx(8, 3, true)))) {
@@ -147,7 +155,7 @@ class TransactionFramesTest {
 
     @Test
     void aResetForgetsWhatWasSentBefore() {
-        var subscription = Subscription.catchingUp(null, "accounts", paid, 0, 10);
+        var subscription = Subscription.catchingUp(null, "accounts", paid, 0, 10, true);
         subscriber.put(subscription);
         subscription.replay(Fanout.replayed(change(1, 7, "first", "paid")), subscriber.outbox());
         subscription.restartAt(1, subscriber.outbox()); // the client reloads
