@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,8 @@ class ClientMessageTest {
         assertEquals(2, message.filter().conditions().size());
         assertTrue(message.snapshot());
         assertNull(message.since());
+        assertFalse(message.txEnd(), "tx_end frames only for those who ask");
+        assertTrue(ClientMessage.parse("{\"type\":\"subscribe\",\"table\":\"orders\",\"tx_end\":true}").txEnd());
     }
 
     @Test
@@ -78,6 +81,7 @@ class ClientMessageTest {
             "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":7}                  | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":\"\"}               | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":\"yes\"}       | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"tx_end\":1}             | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":true,\"since\":3} | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":[\"a=eq.1\"]}  | invalid_filter",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":\"a\"}         | invalid_filter",
