@@ -34,7 +34,7 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
      * The subscription of an event stream, from its query parameters (any may be null): checked as a
      * {@code subscribe} message with the same fields is. {@code since} is a number or refused as one.
      */
-    static ClientMessage stream(String table, String filter, String since, String snapshot) throws ProtocolError {
+    static ClientMessage stream(String table, String filter, String since, String snapshot, String txEnd) throws ProtocolError {
         var message = Frames.JSON.createObjectBuilder().add("type", "subscribe").add("table", table);
         if (filter != null) {
             message.add("filter", filter);
@@ -43,13 +43,21 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
             message.add("since", since.matches("[0-9]{1,19}") ? Frames.JSON.createValue(new BigDecimal(since)) : Frames.JSON.createValue(since));
         }
         if (snapshot != null) {
-            message.add("snapshot", switch (snapshot) {
-                case "true" -> JsonValue.TRUE;
-                case "false" -> JsonValue.FALSE;
-                default -> Frames.JSON.createValue(snapshot);
-            });
+            message.add("snapshot", queryFlag(snapshot));
+        }
+        if (txEnd != null) {
+            message.add("tx_end", queryFlag(txEnd));
         }
         return subscribe(message.build());
+    }
+
+    /** A query parameter's {@code true} or {@code false} as JSON; anything else as a string, refused as JSON would be. */
+    private static JsonValue queryFlag(String value) {
+        return switch (value) {
+            case "true" -> JsonValue.TRUE;
+            case "false" -> JsonValue.FALSE;
+            default -> Frames.JSON.createValue(value);
+        };
     }
 
     static ClientMessage parse(String text) throws ProtocolError {
