@@ -120,6 +120,14 @@ public class ChangeListener {
         }
     }
 
+    /** Drops the LISTEN connection; the listener reconnects at once and catches up (JMX's "reconnect now"). */
+    public void reconnect() {
+        var running = loop;
+        if (running != null) {
+            running.reconnect();
+        }
+    }
+
     public ListenerStatus status() {
         var running = loop;
         return running == null ? new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0, 0) : running.status();

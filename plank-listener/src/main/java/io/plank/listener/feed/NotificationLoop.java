@@ -116,6 +116,17 @@ public final class NotificationLoop implements Runnable {
         return connection;
     }
 
+    /**
+     * Drops the current connection (an operator's "reconnect now"): the loop reconnects, catches up on the log and
+     * counts a reconnect, as after any failure.
+     */
+    public void reconnect() {
+        var connection = current;
+        if (connection != null) {
+            connection.close();
+        }
+    }
+
     /** Ends the loop: a wait in progress is woken by closing the connection from the calling thread. */
     public void stop() {
         stopRequested.countDown();

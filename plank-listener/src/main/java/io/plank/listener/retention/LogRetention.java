@@ -46,14 +46,29 @@ public class LogRetention {
 
     @Schedule(hour = "*", minute = "*", persistent = false, info = "plank change-log retention")
     void prune() {
+        pruneNow();
+    }
+
+    public long retentionMinutes() {
+        return retentionMinutes;
+    }
+
+    public long maxRows() {
+        return maxRows;
+    }
+
+    /** Prunes what is due now (the timer's work; JMX's "prune now"); returns how many entries were deleted, -1 if it failed. */
+    public long pruneNow() {
         var pruner = new LogPruner(Duration.ofMinutes(retentionMinutes), maxRows);
         try (var connection = dataSource.getConnection()) {
             long deleted = pruner.prune(connection);
             if (deleted > 0) {
                 LOG.info(() -> "Pruned " + deleted + " change-log entries");
             }
+            return deleted;
         } catch (SQLException | RuntimeException e) {
             LOG.log(Level.WARNING, "Could not prune the change log; will try again in a minute", e);
+            return -1;
         }
     }
 }

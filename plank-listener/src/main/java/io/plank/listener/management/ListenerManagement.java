@@ -1,0 +1,139 @@
+package io.plank.listener.management;
+
+import java.util.logging.Logger;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.annotation.PreDestroy;
+import jakarta.ejb.EJB;
+import jakarta.ejb.Singleton;
+import jakarta.ejb.Startup;
+import jakarta.inject.Inject;
+
+
+import io.plank.health.ListenerStatus;
+import io.plank.health.jmx.PlankMBeans;
+import io.plank.listener.feed.ChangeListener;
+import io.plank.listener.retention.LogRetention;
+import io.plank.persistence.changelog.ChangeLog;
+
+/**
+ * Registers {@code io.plank:type=Listener} and {@code io.plank:type=ChangeLog} in the platform MBean server when the
+ * application starts, and unregisters them when it stops, so a redeployment leaves none behind (and replaces any
+ * that a failed undeployment left).
+ */
+@Singleton
+@Startup
+public class ListenerManagement {
+
+    private static final Logger LOG = Logger.getLogger(ListenerManagement.class.getName());
+
+    @EJB
+    ChangeListener listener;
+
+    @EJB
+    LogRetention retention;
+
+    @Inject
+    ChangeLog changeLog;
+
+    private final PlankMBeans mBeans = new PlankMBeans();
+
+    @PostConstruct
+    void register() {
+        mBeans.register("Listener", new Listener(), ListenerMXBean.class);
+        mBeans.register("ChangeLog", new Log(), ChangeLogMXBean.class);
+    }
+
+    @PreDestroy
+    void unregister() {
+        mBeans.unregisterAll();
+    }
+
+
+    private final class Listener implements ListenerMXBean {
+
+        private ListenerStatus status() {
+            return listener.status();
+        }
+
+        @Override
+        public String getState() {
+            return status().state().name();
+        }
+
+        @Override
+        public long getLastSeq() {
+            return status().lastSeq();
+        }
+
+        @Override
+        public long getLag() {
+            return status().lagBehind(changeLog.stats().newestSeq());
+        }
+
+        @Override
+        public long getReconnects() {
+            return status().reconnects();
+        }
+
+        @Override
+        public long getNotificationsReceived() {
+            return status().notificationsReceived();
+        }
+
+        @Override
+        public String getLastNotificationAt() {
+            var at = status().lastNotificationAt();
+            return at == null ? null : at.toString();
+        }
+
+        @Override
+        public String getLastError() {
+            return status().lastError();
+        }
+
+        @Override
+        public void reconnect() {
+            LOG.info("Reconnecting the listener (asked through JMX)");
+            listener.reconnect();
+        }
+    }
+
+    private final class Log implements ChangeLogMXBean {
+
+        @Override
+        public long getNewestSeq() {
+            return changeLog.stats().newestSeq();
+        }
+
+        @Override
+        public long getPrunedThrough() {
+            return changeLog.stats().prunedThrough();
+        }
+
+        @Override
+        public long getApproximateRows() {
+            return changeLog.stats().approximateRows();
+        }
+
+        @Override
+        public long getBytes() {
+            return changeLog.stats().bytes();
+        }
+
+        @Override
+        public long getRetentionMinutes() {
+            return retention.retentionMinutes();
+        }
+
+        @Override
+        public long getMaxRows() {
+            return retention.maxRows();
+        }
+
+        @Override
+        public long pruneNow() {
+            return retention.pruneNow();
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package io.plank.web.incontainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import javax.management.RuntimeMBeanException;
+import javax.management.openmbean.CompositeData;
+
+import org.jboss.arquillian.container.test.api.Deployment;
+import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.shrinkwrap.api.spec.WebArchive;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.plank.testsupport.wait.Eventually;
+
+/**
+ * Plank's MXBeans as a JMX client sees them in the running server's platform MBean server, by name and open types
+ * only (no Plank class is used to read them): the listener (its state, "reconnect now"), the change log (its figures,
+ * "prune now") and the captured tables (capture and release a table, a refusal with its reason).
+ */
+@ExtendWith(ArquillianExtension.class)
+@Timeout(value = 90, unit = TimeUnit.SECONDS)
+class ManagementIT {
+
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    @Deployment
+    static WebArchive deployment() {
+        return Deployments.plank();
+    }
+
+    private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+    @Test
+    void theListenerReconnectsWhenAsked() throws Exception {
+        ObjectName listener = new ObjectName("io.plank:type=Listener");
+        Eventually.until("the listener LISTENING", WITHIN, () -> attribute(listener, "State"), "LISTENING"::equals);
+        long reconnects = (Long) server.getAttribute(listener, "Reconnects");
+
+        server.invoke(listener, "reconnect", null, null);
+
+        Eventually.until("a reconnect counted", WITHIN, () -> (Long) attribute(listener, "Reconnects"), count -> count > reconnects);
+        Eventually.until("the listener LISTENING again", WITHIN, () -> attribute(listener, "State"), "LISTENING"::equals);
+        assertTrue((Long) server.getAttribute(listener, "Lag") >= 0);
+    }
+
+    @Test
+    void theChangeLogShowsItsFiguresAndPrunesWhenAsked() throws Exception {
+        ObjectName log = new ObjectName("io.plank:type=ChangeLog");
+        try (Connection sql = Sql.connect()) {
+            Sql.insertItem(sql, "logged", 1);
+        }
+        Eventually.until("the newest seq", WITHIN, () -> (Long) attribute(log, "NewestSeq"), seq -> seq > 0);
+        assertEquals(1440L, server.getAttribute(log, "RetentionMinutes"));
+        assertEquals(1_000_000L, server.getAttribute(log, "MaxRows"));
+        assertEquals(0L, server.invoke(log, "pruneNow", null, null), "nothing is a day old: nothing pruned, and no failure");
+    }
+
+    @Test
+    void aTableIsCapturedAndReleasedThroughJmx() throws Exception {
+        ObjectName tables = new ObjectName("io.plank:type=Tables");
+        try (Connection sql = Sql.connect()) {
+            Sql.update(sql, "CREATE TABLE jmx_orders (id int PRIMARY KEY, status text)");
+        }
+        String answer = (String) server.invoke(tables, "capture", new Object[] {"jmx_orders", "ephemeral"},
+                new String[] {String.class.getName(), String.class.getName()});
+        assertTrue(answer.contains("jmx_orders"), answer);
+        Eventually.until("jmx_orders listed as ephemeral", WITHIN, () -> mode(tables, "jmx_orders"), "ephemeral"::equals);
+
+        var refusal = assertThrows(RuntimeMBeanException.class, () -> server.invoke(tables, "capture",
+                new Object[] {"no_such_table", "durable"}, new String[] {String.class.getName(), String.class.getName()}));
+        assertTrue(refusal.getCause() instanceof IllegalArgumentException && refusal.getCause().getMessage().contains("no_such_table"),
+                "refused with the reason, as a JDK exception: " + refusal.getCause());
+
+        server.invoke(tables, "release", new Object[] {"jmx_orders"}, new String[] {String.class.getName()});
+        Eventually.until("jmx_orders no longer listed", WITHIN, () -> mode(tables, "jmx_orders"), mode -> mode == null);
+    }
+
+    private String mode(ObjectName tables, String name) {
+        CompositeData[] listed = (CompositeData[]) attribute(tables, "Tables");
+        return Arrays.stream(listed).filter(table -> name.equals(table.get("name"))).map(table -> (String) table.get("mode"))
+                .findFirst().orElse(null);
+    }
+
+    private Object attribute(ObjectName name, String attribute) {
+        try {
+            return server.getAttribute(name, attribute);
+        } catch (Exception e) {
+            throw new AssertionError("Reading " + name + " " + attribute + ": " + e, e);
+        }
+    }
+}
