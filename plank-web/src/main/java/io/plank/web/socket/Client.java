@@ -1,11 +1,14 @@
 package io.plank.web.socket;
 
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
@@ -20,6 +23,7 @@ final class Client {
     private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
 
     private final String id;
+    private final Instant openedAt = Instant.now();
     private final Session session;
     private final Outbox outbox;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
@@ -41,6 +45,15 @@ final class Client {
 
     Session session() {
         return session;
+    }
+
+    /** What operators see of this connection now. */
+    SessionInfo info() {
+        List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
+                .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
+                .toList();
+        return new SessionInfo(id, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+                TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 
     Outbox outbox() {

@@ -7,7 +7,6 @@ import java.util.TreeMap;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -18,12 +17,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
+import io.plank.web.admin.AdminSwitch;
 import io.plank.web.problems.InvalidRequestException;
 import io.plank.web.socket.Router;
 
@@ -46,8 +44,7 @@ public class TablesResource {
     Router router;
 
     @Inject
-    @ConfigProperty(name = "plank.admin.enabled", defaultValue = "false")
-    boolean enabled;
+    AdminSwitch admin;
 
     /** One captured table in the list. */
     public record CapturedTable(String table, String mode, int subscribers, long changes) {
@@ -59,7 +56,7 @@ public class TablesResource {
 
     @GET
     public List<CapturedTable> list() {
-        requireEnabled();
+        admin.require();
         Map<String, Integer> subscribers = router.subscribers();
         return new TreeMap<>(capturedTables.all()).entrySet().stream()
                 .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
@@ -71,7 +68,7 @@ public class TablesResource {
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response capture(@PathParam("name") String name, CaptureRequest request, @Context UriInfo uri) {
-        requireEnabled();
+        admin.require();
         TableName table = table(name);
         CaptureMode mode = mode(request == null ? null : request.mode());
         boolean created = captures.capture(table, mode);
@@ -82,15 +79,9 @@ public class TablesResource {
     @DELETE
     @Path("{name}")
     public Response release(@PathParam("name") String name) {
-        requireEnabled();
+        admin.require();
         captures.release(table(name));
         return Response.noContent().build();
-    }
-
-    private void requireEnabled() {
-        if (!enabled) {
-            throw new ForbiddenException("The admin API is off: set plank.admin.enabled=true, behind your gateway's authentication");
-        }
     }
 
     private static TableName table(String name) {
