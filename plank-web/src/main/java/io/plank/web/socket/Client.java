@@ -47,6 +47,10 @@ final class Client {
         return session;
     }
 
+    Instant openedAt() {
+        return openedAt;
+    }
+
     /** What operators see of this connection now. */
     SessionInfo info() {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)

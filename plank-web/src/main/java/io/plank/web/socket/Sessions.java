@@ -172,7 +172,7 @@ public class Sessions {
 
     /** The open connections, oldest first, as operators see them. */
     public List<SessionInfo> list() {
-        return clients.values().stream().map(Client::info).sorted(Comparator.comparing(SessionInfo::openedAt)).toList();
+        return clients.values().stream().sorted(Comparator.comparing(Client::openedAt)).map(Client::info).toList();
     }
 
     /**
