@@ -347,9 +347,14 @@
     const connection = $('connection');
 
     function showState(state) {
-        connection.textContent = 'WebSocket ' + state;
+        const stopped = state === 'closed' || state === 'failed';
+        connection.textContent = 'WebSocket ' + state + (stopped ? ' · reconnect' : '');
         connection.className = 'pill ' + state;
+        connection.style.cursor = stopped ? 'pointer' : '';
     }
+
+    // A connection that is not retried by itself (closed, or failed: e.g. disconnected here from the sessions list).
+    connection.onclick = () => { if (plank.state === 'closed' || plank.state === 'failed') plank.connect(); };
 
     showState(plank.state);
     plank.on('state', event => showState(event.state));
