@@ -266,7 +266,8 @@
 
     function createSessionRow(session) {
         return h('tr', {dataset: {session: session.id}},
-            h('td', {className: 'mono id', title: session.id}, session.id.length > 12 ? session.id.substring(0, 12) + '…' : session.id),
+            h('td', {className: 'mono id', title: session.id}, session.id.length > 12 ? session.id.substring(0, 12) + '…' : session.id,
+                session.transport === 'event-stream' ? [' ', h('span', {className: 'badge plain', title: 'Server-Sent Events'}, 'event stream')] : null),
             h('td', {className: 'connected'}), h('td', {className: 'subscriptions'}),
             h('td', {className: 'num queued'}), h('td', {className: 'num backlog'}), h('td', {className: 'num waiting'}),
             h('td', {className: 'actions'},

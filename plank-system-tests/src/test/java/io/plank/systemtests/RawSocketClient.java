@@ -58,6 +58,53 @@ final class RawSocketClient implements AutoCloseable {
         return client;
     }
 
+    /**
+     * Sends a GET for an event stream and sends nothing more; reads nothing, not even the answer's headers (a
+     * runtime may send them only with the first event). {@code uri} is an http URI.
+     */
+    static RawSocketClient requestEventStream(URI uri) throws IOException {
+        var socket = new Socket();
+        socket.setReceiveBufferSize(RECEIVE_BUFFER);
+        socket.connect(new InetSocketAddress(uri.getHost(), uri.getPort()), 10_000);
+        var client = new RawSocketClient(socket);
+        String request = "GET " + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()) + " HTTP/1.1\r\n"
+                + "Host: " + uri.getHost() + ":" + uri.getPort() + "\r\n"
+                + "Accept: text/event-stream\r\n\r\n";
+        client.out.write(request.getBytes(StandardCharsets.US_ASCII));
+        client.out.flush();
+        return client;
+    }
+
+    /**
+     * Reads whatever comes until the server ends the response: true if it ends the connection, or the chunked body
+     * (its last chunk, as a kept-alive HTTP/1.1 connection ends a response), within {@code timeout}.
+     */
+    boolean readUntilEnd(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        byte[] buffer = new byte[64 * 1024];
+        String tail = "";
+        try {
+            while (System.nanoTime() < deadline) {
+                int read = in.read(buffer);
+                if (read < 0) {
+                    return true;
+                }
+                bytesRead += read;
+                tail = tail + new String(buffer, Math.max(0, read - 16), Math.min(read, 16), StandardCharsets.ISO_8859_1);
+                tail = tail.substring(Math.max(0, tail.length() - 16));
+                if (tail.endsWith("\r\n0\r\n\r\n")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
+        }
+    }
+
     /** Sends one text message, masked as clients must. */
     void sendText(String text) throws IOException {
         byte[] payload = text.getBytes(StandardCharsets.UTF_8);

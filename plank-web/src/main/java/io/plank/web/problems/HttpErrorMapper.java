@@ -1,13 +1,15 @@
 package io.plank.web.problems;
 
 import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.ext.ExceptionMapper;
 import jakarta.ws.rs.ext.Provider;
 
 /**
  * Errors the JAX-RS runtime raises itself (unknown path 404, 405, 406, 415, unreadable body 400) and
- * {@code BadRequestException}s from Plank, turned into problem+json with the same status.
+ * {@code WebApplicationException}s from Plank, turned into problem+json with the same status (and Retry-After, if
+ * the exception's response has one).
  */
 @Provider
 public class HttpErrorMapper implements ExceptionMapper<WebApplicationException> {
@@ -15,7 +17,9 @@ public class HttpErrorMapper implements ExceptionMapper<WebApplicationException>
     @Override
     public Response toResponse(WebApplicationException exception) {
         var status = exception.getResponse().getStatusInfo();
-        return Problems.of(status, detail(status, exception));
+        Response problem = Problems.of(status, detail(status, exception));
+        String retryAfter = exception.getResponse().getHeaderString(HttpHeaders.RETRY_AFTER);
+        return retryAfter == null ? problem : Response.fromResponse(problem).header(HttpHeaders.RETRY_AFTER, retryAfter).build();
     }
 
     private static String detail(Response.StatusType status, WebApplicationException exception) {

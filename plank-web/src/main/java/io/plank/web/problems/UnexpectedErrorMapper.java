@@ -19,7 +19,7 @@ import io.plank.persistence.db.ConnectionFailures;
 @Provider
 public class UnexpectedErrorMapper implements ExceptionMapper<RuntimeException> {
 
-    static final int RETRY_AFTER_SECONDS = 5;
+    public static final int RETRY_AFTER_SECONDS = 5;
 
     private static final Logger LOG = Logger.getLogger(UnexpectedErrorMapper.class.getName());
 

@@ -89,7 +89,7 @@ public class ChangeSocket {
 
     @OnClose
     public void close(Session session) {
-        sessions.close(session);
+        sessions.close(session.getId());
     }
 
     /**
@@ -99,7 +99,7 @@ public class ChangeSocket {
     @OnError
     public void error(Session session, Throwable error) {
         LOG.log(Level.FINE, "WebSocket session " + session.getId() + " failed", error);
-        sessions.close(session);
+        sessions.close(session.getId());
         if (session.isOpen()) {
             try {
                 session.close(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Plank failed on this connection; reconnect"));

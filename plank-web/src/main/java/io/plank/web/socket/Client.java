@@ -1,7 +1,7 @@
 package io.plank.web.socket;
 
-import java.util.ArrayDeque;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -11,10 +11,9 @@ import java.util.Queue;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.Session;
 
 /**
- * One connected client: its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
+ * One connected client, over a WebSocket or an event stream ({@link Transport}): its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
  * run one at a time so that a client asking for many gets them in turn and holds at most one in memory.
  */
 final class Client {
@@ -22,9 +21,7 @@ final class Client {
     /** The kinds of news a change can be to a subscription, each sent as its own frame. */
     private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
 
-    private final String id;
     private final Instant openedAt = Instant.now();
-    private final Session session;
     private final Outbox outbox;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
@@ -32,19 +29,16 @@ final class Client {
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
 
-    /** {@code session} may be null where only delivery matters (tests, benchmarks). */
-    Client(String id, Session session, Outbox outbox) {
-        this.id = id;
-        this.session = session;
+    Client(Outbox outbox) {
         this.outbox = outbox;
     }
 
     String id() {
-        return id;
+        return outbox.transport().id();
     }
 
-    Session session() {
-        return session;
+    Transport transport() {
+        return outbox.transport();
     }
 
     Instant openedAt() {
@@ -56,7 +50,8 @@ final class Client {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
                 .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
                 .toList();
-        return new SessionInfo(id, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+        String kind = transport() instanceof EventStreamTransport ? "event-stream" : "websocket";
+        return new SessionInfo(id(), kind, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
                 TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 

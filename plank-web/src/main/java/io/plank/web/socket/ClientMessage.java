@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import java.io.StringReader;
+import java.math.BigDecimal;
 
 import jakarta.json.JsonNumber;
 import jakarta.json.JsonObject;
@@ -27,6 +28,28 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
     /** A plain subscription to {@code table}, as {@code ?tables=} asks for. */
     static ClientMessage subscribe(String table) {
         return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false);
+    }
+
+    /**
+     * The subscription of an event stream, from its query parameters (any may be null): checked as a
+     * {@code subscribe} message with the same fields is. {@code since} is a number or refused as one.
+     */
+    static ClientMessage stream(String table, String filter, String since, String snapshot) throws ProtocolError {
+        var message = Frames.JSON.createObjectBuilder().add("type", "subscribe").add("table", table);
+        if (filter != null) {
+            message.add("filter", filter);
+        }
+        if (since != null) {
+            message.add("since", since.matches("[0-9]{1,19}") ? Frames.JSON.createValue(new BigDecimal(since)) : Frames.JSON.createValue(since));
+        }
+        if (snapshot != null) {
+            message.add("snapshot", switch (snapshot) {
+                case "true" -> JsonValue.TRUE;
+                case "false" -> JsonValue.FALSE;
+                default -> Frames.JSON.createValue(snapshot);
+            });
+        }
+        return subscribe(message.build());
     }
 
     static ClientMessage parse(String text) throws ProtocolError {

@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import java.io.StringReader;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -7,6 +8,7 @@ import java.util.List;
 
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.spi.JsonProvider;
+import jakarta.json.stream.JsonParser;
 
 import io.plank.domain.change.ChangeEvent;
 
@@ -123,6 +125,43 @@ final class Frames {
             annotated.append("\"enter\":true,");
         }
         return annotated.append(frame, 1, frame.length()).toString();
+    }
+
+    /** What an event stream needs of a frame: its type, its {@code seq} (-1 if none), and for a snapshot page whether it is the last. */
+    record Head(String type, long seq, boolean last) {
+    }
+
+    /**
+     * Reads a frame's {@link Head} from its first fields: every frame above writes them before its row data
+     * ({@code data}, {@code rows}), where reading stops, so a large row is never parsed for it.
+     */
+    static Head head(String frame) {
+        String type = null;
+        long seq = -1;
+        boolean last = false;
+        try (JsonParser parser = JSON.createParser(new StringReader(frame))) {
+            parser.next();
+            while (parser.next() == JsonParser.Event.KEY_NAME) {
+                String key = parser.getString();
+                if (key.equals("data") || key.equals("rows")) {
+                    break;
+                }
+                JsonParser.Event value = parser.next();
+                switch (key) {
+                    case "type" -> type = parser.getString();
+                    case "seq" -> seq = parser.getLong();
+                    case "last" -> last = value == JsonParser.Event.VALUE_TRUE;
+                    default -> {
+                        if (value == JsonParser.Event.START_ARRAY) {
+                            parser.skipArray();
+                        } else if (value == JsonParser.Event.START_OBJECT) {
+                            parser.skipObject();
+                        }
+                    }
+                }
+            }
+        }
+        return new Head(type, seq, last);
     }
 
     private static JsonObjectBuilder base(String type, String table, String sub) {

@@ -10,6 +10,9 @@ import java.time.Instant;
  */
 final class Message {
 
+    /** Nothing for the client, for a connection that must show it is alive ({@link Transport#keepsAlive}). */
+    static final Message KEEP_ALIVE = new Message("", null, 0);
+
     private final String text;
     private final TableStats table;
     private final long changedAtMicros;

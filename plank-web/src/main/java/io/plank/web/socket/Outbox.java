@@ -11,9 +11,6 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 import jakarta.websocket.CloseReason;
-import jakarta.websocket.RemoteEndpoint;
-import jakarta.websocket.SendHandler;
-import jakarta.websocket.SendResult;
 
 /**
  * One client's outgoing messages: a queue bounded in messages and in characters, and the loop that sends them.
@@ -51,7 +48,7 @@ final class Outbox {
     private static final int RETURNED = 2;
     private static final int COMPLETED_INLINE = 3;
 
-    private final RemoteEndpoint.Async remote;
+    private final Transport transport;
     private final Limits limits;
     private final Backlog backlog;
     private final Executor senders;
@@ -67,25 +64,28 @@ final class Outbox {
     private final AtomicBoolean draining = new AtomicBoolean();
     private final AtomicInteger phase = new AtomicInteger();
     private final AtomicReference<Waiting> waiting = new AtomicReference<>();
-    private final SendHandler onSent = this::sent;
+    private final Consumer<Throwable> onSent = this::sent;
     private final Runnable pump = this::pump;
     private volatile boolean closed;
     private volatile long lastProgressNanos = System.nanoTime();
 
     /**
+     * @param transport the client's connection; it says whether the client takes several messages as one JSON array
      * @param senders   the threads that start and continue sending; never the caller's
-     * @param batches   whether the client takes several messages as one JSON array
      * @param onTrouble told once, on whatever thread found it, why the outbox gave up (full, or a send failed); it
      *                  closes the connection
      */
-    Outbox(RemoteEndpoint.Async remote, Limits limits, Backlog backlog, Executor senders, boolean batches,
-           Consumer<CloseReason> onTrouble) {
-        this.remote = remote;
+    Outbox(Transport transport, Limits limits, Backlog backlog, Executor senders, Consumer<CloseReason> onTrouble) {
+        this.transport = transport;
         this.limits = limits;
         this.backlog = backlog;
         this.senders = senders;
-        this.batches = batches;
+        this.batches = transport.batches();
         this.onTrouble = onTrouble;
+    }
+
+    Transport transport() {
+        return transport;
     }
 
     /** Queues a message without sending it (see {@link #flush}); false if the outbox is closed or, now, full. */
@@ -265,7 +265,11 @@ final class Outbox {
             phase.set(SENDING);
             ClassLoader loader = PlatformLoader.enter();
             try {
-                remote.sendText(next instanceof Message message ? message.text() : batchText((Message[]) next), onSent);
+                if (next instanceof Message message) {
+                    transport.send(message.text(), message, onSent);
+                } else {
+                    transport.send(batchText((Message[]) next), null, onSent);
+                }
             } catch (RuntimeException e) {
                 giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Send failed"));
                 return;
@@ -308,10 +312,10 @@ final class Outbox {
         return text.append(']').toString();
     }
 
-    private void sent(SendResult result) {
+    private void sent(Throwable failure) {
         Object sent = inFlight.getAndSet(null);
         release(sent);
-        if (!result.isOK()) {
+        if (failure != null) {
             giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Send failed"));
             return;
         }

@@ -63,6 +63,18 @@ public class Requests {
                 .forEach(table -> answer(client, null, () -> subscribe(client, ClientMessage.subscribe(table))));
     }
 
+    /**
+     * The one subscription of an event stream: refused by throwing, before anything is sent, so the stream can
+     * answer with an HTTP error instead.
+     */
+    void subscribeStream(Client client, ClientMessage request) throws ProtocolError {
+        try {
+            subscribe(client, request);
+        } catch (RuntimeException e) {
+            throw failure(e, request);
+        }
+    }
+
     void receive(Client client, String text) {
         ClientMessage[] message = {null};
         answer(client, message, () -> {

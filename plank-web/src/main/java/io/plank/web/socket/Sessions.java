@@ -1,8 +1,8 @@
 package io.plank.web.socket;
 
-import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
@@ -10,7 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.annotation.PostConstruct;
@@ -25,9 +24,11 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.Session;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
 
 /**
- * The open connections. Opens a {@link Client} per WebSocket session and closes it: when the client leaves, when
+ * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
  * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
  * all clients together hold more than {@code plank.ws.total-queue-chars} and it holds the most. Every close for
  * being too slow uses 1013 (try again later), so the client reconnects and resumes.
@@ -37,6 +38,8 @@ public class Sessions {
 
     private static final Logger LOG = Logger.getLogger(Sessions.class.getName());
     private static final long STALL_CHECK_SECONDS = 1;
+    /** An event stream with nothing to send gets a comment this often, so proxies keep it and a gone client is noticed. */
+    private static final long KEEP_ALIVE_SECONDS = 15;
 
     @Inject
     Router router;
@@ -58,7 +61,9 @@ public class Sessions {
     private final LongAdder closedAsTooSlow = new LongAdder();
     private Backlog backlog;
     private ExecutorService senders;
+    private ExecutorService streamWriters;
     private ScheduledFuture<?> stallChecks;
+    private ScheduledFuture<?> keepAlives;
 
     @PostConstruct
     void init() {
@@ -68,9 +73,16 @@ public class Sessions {
             thread.setName("plank-sender-" + thread.getId());
             return thread;
         });
+        // An event stream's write may block until its client reads: each stream writes on a thread of its own while it does.
+        streamWriters = Executors.newCachedThreadPool(runnable -> {
+            Thread thread = threads.newThread(runnable);
+            thread.setName("plank-stream-writer-" + thread.getId());
+            return thread;
+        });
         backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
         stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalled(stallNanos), STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
+        keepAlives = scheduler.scheduleWithFixedDelay(this::keepAlive, KEEP_ALIVE_SECONDS, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Created with the application, in the web module's context, not lazily by the first connection. */
@@ -81,35 +93,41 @@ public class Sessions {
     /** On undeploy or shutdown clients are told to go and come back (and resume), not left hanging. */
     @PreDestroy
     void closeAll() {
-        if (stallChecks != null) {
-            stallChecks.cancel(false);
+        for (ScheduledFuture<?> task : new ScheduledFuture<?>[] {stallChecks, keepAlives}) {
+            if (task != null) {
+                task.cancel(false);
+            }
         }
         var goingAway = new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Plank is stopping; reconnect and resume");
         for (Client client : clients.values()) {
-            close(client.session());
-            closeSocket(client.session(), goingAway);
+            close(client.id());
+            client.transport().close(goingAway);
         }
         senders.shutdownNow();
+        streamWriters.shutdown(); // lets the closes just queued run
     }
 
-    /** A client that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
+    /** A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
     Client open(Session session) {
-        boolean batches = session.getRequestParameterMap().getOrDefault("batch", List.of()).contains("true");
+        return open(new WebSocketTransport(session));
+    }
+
+    /** An event stream's client, whose one subscription starts as {@code start} says. */
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start) {
+        return open(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start));
+    }
+
+    private Client open(Transport transport) {
         var client = new Client[1];
-        var outbox = new Outbox(session.getAsyncRemote(), settings.outboxLimits(), backlog, senders, batches,
-                reason -> closeLater(client[0], reason));
-        client[0] = new Client(session.getId(), session, outbox);
-        clients.put(session.getId(), client[0]);
+        var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
+        client[0] = new Client(outbox);
+        clients.put(transport.id(), client[0]);
         return client[0];
     }
 
-    Client get(Session session) {
-        return clients.get(session.getId());
-    }
-
     /** Forgets the client: its outbox closes and its subscriptions end. */
-    void close(Session session) {
-        Client client = clients.remove(session.getId());
+    void close(String id) {
+        Client client = clients.remove(id);
         if (client != null) {
             client.close();
             for (Subscription subscription : client.all()) {
@@ -130,22 +148,22 @@ public class Sessions {
         } else {
             LOG.fine(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
         }
-        close(client.session());
-        executor.execute(() -> closeSocket(client.session(), reason));
-    }
-
-    private static void closeSocket(Session session, CloseReason reason) {
-        try {
-            session.close(reason);
-        } catch (IOException | RuntimeException e) {
-            LOG.log(Level.FINE, "Closing session " + session.getId() + " failed", e);
-        }
+        close(client.id());
+        executor.execute(() -> client.transport().close(reason));
     }
 
     private void closeStalled(long stallNanos) {
         for (Client client : clients.values()) {
             if (client.outbox().stalledFor(stallNanos)) {
                 closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
+            }
+        }
+    }
+
+    private void keepAlive() {
+        for (Client client : clients.values()) {
+            if (client.transport().keepsAlive() && client.outbox().queued() == 0) {
+                client.outbox().send(Message.KEEP_ALIVE);
             }
         }
     }

@@ -67,7 +67,7 @@ class CatchUpTest {
         settings.snapshotMaxRows = 10_000;
         settings.snapshotPageRows = 100;
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
-        var client = new Client("c", null, new Outbox(remote, settings.outboxLimits(), backlog, Runnable::run, false, reason -> {
+        var client = new Client(new Outbox(new WebSocketTransport("t", remote, null, false), settings.outboxLimits(), backlog, Runnable::run, reason -> {
             throw new AssertionError("closed: " + reason.getReasonPhrase());
         }));
         var catchUp = new CatchUp();

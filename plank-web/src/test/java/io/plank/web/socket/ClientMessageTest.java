@@ -105,4 +105,24 @@ class ClientMessageTest {
         assertEquals("unknown_type", error.code());
         assertTrue(error.getMessage().length() < 300, error.getMessage());
     }
+
+    @Test
+    void anEventStreamsQueryIsCheckedAsASubscribeMessageIs() throws ProtocolError {
+        var plain = ClientMessage.stream("items", null, null, null);
+        assertEquals("items", plain.table());
+        assertNull(plain.since());
+        var resumed = ClientMessage.stream("items", "value=gte.3", "42", "false");
+        assertEquals(42L, resumed.since());
+        assertEquals(1, resumed.filter().conditions().size());
+        assertTrue(ClientMessage.stream("items", null, null, "true").snapshot());
+
+        for (String since : new String[] {"abc", "-1", "1.5", "99999999999999999999", ""}) {
+            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, since, null), since);
+            assertEquals(ProtocolError.INVALID_MESSAGE, refused.code(), since);
+        }
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, "yes")).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, "1", "true")).code());
+        assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", "value=zz.1", null, null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null)).code());
+    }
 }

@@ -67,10 +67,10 @@ public final class FanoutBench {
         var limits = new Outbox.Limits(1_000, Long.MAX_VALUE);
         List<Client> subscribers = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
-            var outbox = new Outbox(remote, limits, backlog, Runnable::run, false, reason -> {
+            var outbox = new Outbox(new WebSocketTransport("c" + i, remote, null, false), limits, backlog, Runnable::run, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
-            var subscriber = new Client("c" + i, null, outbox);
+            var subscriber = new Client(outbox);
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }

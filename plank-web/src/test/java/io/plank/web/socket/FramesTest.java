@@ -65,4 +65,17 @@ class FramesTest {
             return reader.readObject();
         }
     }
+
+    @Test
+    void anEventStreamReadsAFramesTypeSeqAndLastFromItsFirstFields() {
+        String change = Frames.change(new ChangeEvent(77, "items", Action.INSERT, "1", "{\"id\": 1, \"seq\": 5, \"type\": \"x\"}", null, AT, false));
+        assertEquals(new Frames.Head("change", 77, false), Frames.head(change));
+        assertEquals(new Frames.Head("change", 77, false), Frames.head(Frames.annotated(change, Relation.LEAVE, java.util.List.of("a", "b"))),
+                "ids and leave in front are skipped");
+        assertEquals(new Frames.Head("subscribed", 9, false), Frames.head(Frames.subscribed("items", "s", 9)));
+        assertEquals(new Frames.Head("subscribed", -1, false), Frames.head(Frames.subscribed("items", null)), "no seq: -1");
+        assertEquals(new Frames.Head("snapshot", -1, true), Frames.head(Frames.snapshot("items", null, java.util.List.of("{\"last\": false}"), true)),
+                "a row's own fields are never read");
+        assertEquals(new Frames.Head("error", -1, false), Frames.head(Frames.error("invalid_filter", "no", "items", null)));
+    }
 }

@@ -127,7 +127,7 @@ class OutboxTest {
     @Test
     void aClientFallsBehindByCharactersTooButAMessageAloneMayBeLarger() {
         var remote = new ScriptedRemote(handler -> { });
-        var outbox = new Outbox(remote, new Outbox.Limits(1_000, 100), owner.backlog, Runnable::run, false, reason -> owner.overflows.incrementAndGet());
+        var outbox = new Outbox(new WebSocketTransport("t", remote, null, false), new Outbox.Limits(1_000, 100), owner.backlog, Runnable::run, reason -> owner.overflows.incrementAndGet());
         assertTrue(outbox.send(m("x".repeat(500))), "one message larger than the limit goes, alone");
         assertFalse(outbox.send(m("y")));
         assertEquals(1, owner.overflows.get());
@@ -226,7 +226,7 @@ class OutboxTest {
             return thread;
         });
         try {
-            var outbox = new Outbox(remote, new Outbox.Limits(10, Long.MAX_VALUE), owner.backlog, senders, false, reason -> { });
+            var outbox = new Outbox(new WebSocketTransport("t", remote, null, false), new Outbox.Limits(10, Long.MAX_VALUE), owner.backlog, senders, reason -> { });
             ClassLoader mine = Thread.currentThread().getContextClassLoader();
             assertTrue(outbox.send(m("hello")));
             owner.awaitDelivered(1);
@@ -242,7 +242,7 @@ class OutboxTest {
     void aClientTakingBatchesGetsWhatPiledUpAsOneArrayInOrder() throws Exception {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var remote = new ScriptedRemote(pending::add);
-        var outbox = new Outbox(remote, new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, true, reason -> { });
+        var outbox = new Outbox(new WebSocketTransport("t", remote, null, true), new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, reason -> { });
         outbox.send(m("{\"n\":0}"));
         for (int i = 1; i <= 5; i++) {
             outbox.send(m("{\"n\":" + i + "}"));
@@ -260,7 +260,7 @@ class OutboxTest {
     void aBatchStopsBeforeItWouldGrowTooLargeAndALargeMessageGoesAlone() {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var remote = new ScriptedRemote(pending::add);
-        var outbox = new Outbox(remote, new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, true, reason -> { });
+        var outbox = new Outbox(new WebSocketTransport("t", remote, null, true), new Outbox.Limits(1_000, Long.MAX_VALUE), owner.backlog, Runnable::run, reason -> { });
         String big = "\"" + "x".repeat(Outbox.BATCH_CHARS / 2) + "\"";
         outbox.send(m("0"));
         outbox.send(m(big));
@@ -294,7 +294,7 @@ class OutboxTest {
         final AtomicInteger failures = new AtomicInteger();
 
         Outbox outbox(TextRemote remote, int messages) {
-            return new Outbox(remote, new Outbox.Limits(messages, Long.MAX_VALUE), backlog, Runnable::run, false, reason -> {
+            return new Outbox(new WebSocketTransport("t", remote, null, false), new Outbox.Limits(messages, Long.MAX_VALUE), backlog, Runnable::run, reason -> {
                 if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
                     overflows.incrementAndGet();
                 } else {

@@ -19,7 +19,7 @@ class SessionInfoTest {
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     /** Never completes a send: what is queued stays queued. */
     private final OutboxTest.ScriptedRemote stuck = new OutboxTest.ScriptedRemote(handler -> { });
-    private final Client client = new Client("session-1", null, trouble.outbox(stuck, 1_000));
+    private final Client client = new Client(trouble.outbox(stuck, 1_000));
 
     @Test
     void listsSubscriptionsByTableWithTheirStateAndWhatWaits() {
@@ -31,7 +31,8 @@ class SessionInfoTest {
 
         SessionInfo info = client.info();
 
-        assertEquals("session-1", info.id());
+        assertEquals("t", info.id());
+        assertEquals("websocket", info.transport());
         assertTrue(!Instant.parse(info.openedAt()).isAfter(Instant.now()), info.openedAt());
         assertEquals(List.of(
                 new SessionInfo.Sub(null, "items", "", true, 0),

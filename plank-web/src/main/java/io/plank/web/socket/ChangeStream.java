@@ -1,0 +1,77 @@
+package io.plank.web.socket;
+
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.sse.Sse;
+import jakarta.ws.rs.sse.SseEventSink;
+
+import io.plank.web.problems.UnexpectedErrorMapper;
+
+/**
+ * {@code GET /api/changes/{table}?filter=&since=&snapshot=}: one subscription's frames as Server-Sent Events, for
+ * clients without WebSocket (services, {@code curl}, proxies that refuse upgrades). The same subscription as a
+ * WebSocket {@code subscribe} with those fields, with the same checks and the same guarantees: each event is
+ * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
+ * Last-Event-ID, which, when sent, stands for {@code since} (and a snapshot is then not sent again). See
+ * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event.
+ */
+@Path("changes")
+public class ChangeStream {
+
+    /** The header an EventSource sends when it reconnects: the id of the last event it received. */
+    static final String LAST_EVENT_ID = "Last-Event-ID";
+
+    @Inject
+    Sessions sessions;
+
+    @Inject
+    Requests requests;
+
+    @GET
+    @Path("{table}")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    public void stream(@PathParam("table") String table, @QueryParam("filter") String filter, @QueryParam("since") String since,
+                       @QueryParam("snapshot") String snapshot, @HeaderParam(LAST_EVENT_ID) String lastEventId,
+                       @Context SseEventSink sink, @Context Sse sse) {
+        boolean resuming = lastEventId != null && !lastEventId.isBlank();
+        ClientMessage request;
+        try {
+            request = ClientMessage.stream(table, filter, resuming ? lastEventId.strip() : since, resuming ? null : snapshot);
+        } catch (ProtocolError refused) {
+            throw refusal(refused);
+        }
+        var start = request.snapshot() ? EventStreamTransport.Start.SNAPSHOT
+                : request.since() != null ? EventStreamTransport.Start.REPLAY : EventStreamTransport.Start.LIVE;
+        Client client = sessions.openStream(sink, sse, start);
+        try {
+            requests.subscribeStream(client, request);
+        } catch (ProtocolError refused) {
+            sessions.close(client.id());
+            throw refusal(refused);
+        }
+    }
+
+    private static WebApplicationException refusal(ProtocolError error) {
+        Response.Status status = switch (error.code()) {
+            case ProtocolError.UNKNOWN_TABLE -> Response.Status.NOT_FOUND;
+            case ProtocolError.UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
+            case ProtocolError.INTERNAL_ERROR -> Response.Status.INTERNAL_SERVER_ERROR;
+            default -> Response.Status.BAD_REQUEST;
+        };
+        var response = Response.status(status);
+        if (status == Response.Status.SERVICE_UNAVAILABLE) {
+            response.header(HttpHeaders.RETRY_AFTER, UnexpectedErrorMapper.RETRY_AFTER_SECONDS);
+        }
+        return new WebApplicationException(error.getMessage(), response.build());
+    }
+}

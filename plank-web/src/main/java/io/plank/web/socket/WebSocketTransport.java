@@ -1,0 +1,75 @@
+package io.plank.web.socket;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jakarta.websocket.CloseReason;
+import jakarta.websocket.RemoteEndpoint;
+import jakarta.websocket.SendHandler;
+import jakarta.websocket.Session;
+
+/** A WebSocket session: text messages through its asynchronous remote; batches if it connected with ?batch=true. */
+final class WebSocketTransport implements Transport {
+
+    private static final Logger LOG = Logger.getLogger(WebSocketTransport.class.getName());
+
+    private final String id;
+    private final RemoteEndpoint.Async remote;
+    private final Session session;
+    private final boolean batches;
+    /** The outbox's callback, adapted once: only the outbox's drain sends, so this is never raced. */
+    private Consumer<Throwable> adapted;
+    private SendHandler handler;
+
+    WebSocketTransport(Session session) {
+        this(session.getId(), session.getAsyncRemote(), session,
+                session.getRequestParameterMap().getOrDefault("batch", List.of()).contains("true"));
+    }
+
+    /** {@code session} may be null where only sending matters (tests, benchmarks). */
+    WebSocketTransport(String id, RemoteEndpoint.Async remote, Session session, boolean batches) {
+        this.id = id;
+        this.remote = remote;
+        this.session = session;
+        this.batches = batches;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void send(String text, Message message, Consumer<Throwable> done) {
+        if (done != adapted) {
+            adapted = done;
+            handler = result -> done.accept(result.isOK() ? null : result.getException());
+        }
+        remote.sendText(text, handler);
+    }
+
+    @Override
+    public boolean batches() {
+        return batches;
+    }
+
+    @Override
+    public boolean keepsAlive() {
+        return false;
+    }
+
+    @Override
+    public void close(CloseReason reason) {
+        if (session == null) {
+            return;
+        }
+        try {
+            session.close(reason);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.FINE, "Closing session " + id + " failed", e);
+        }
+    }
+}
