@@ -5,15 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
@@ -25,8 +32,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * What the admin page reads besides {@code /api/tables}: {@code /api/sessions} (the open connections, their
- * subscriptions and backlog; disconnecting one) and the change log's reach and retention in {@code /api/status}.
+ * What the admin page reads besides {@code /api/tables}: {@code /api/sessions} (the open connections, WebSocket and
+ * event stream, their subscriptions and backlog; disconnecting one) and the change log's reach and retention in {@code /api/status}.
  * The admin API turned off is {@link AdminOffIT}.
  */
 @ExtendWith(PlankExtension.class)
@@ -70,6 +77,27 @@ class AdminApiIT {
     }
 
     @Test
+    void anEventStreamIsListedAsOneAndADisconnectEndsIt(RunningPlank plank) throws Exception {
+        var api = new Api(plank);
+        String filter = "name=eq.stream " + ThreadLocalRandom.current().nextInt(1_000_000);
+        var request = HttpRequest.newBuilder(plank.api("/changes/items?filter=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)))
+                .header("Accept", "text/event-stream").GET().build();
+        CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(request, HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> response = stream.get(30, TimeUnit.SECONDS);
+        assertEquals(200, response.statusCode());
+        CompletableFuture<Long> ended = CompletableFuture.supplyAsync(() -> response.body().count());
+
+        Predicate<JsonObject> byFilter = subscription -> filter.equals(subscription.getString("filter", null));
+        JsonObject session = awaitSession(api, "the event stream with filter " + filter, byFilter, s -> true);
+        assertEquals("event-stream", session.getString("transport"), session.toString());
+        assertEquals("items", session.getJsonArray("subscriptions").getJsonObject(0).getString("table"));
+
+        assertEquals(204, api.delete("/sessions/" + URLEncoder.encode(session.getString("id"), StandardCharsets.UTF_8)).statusCode());
+        ended.get(20, TimeUnit.SECONDS); // the server ended the stream
+        Poll.until("the stream gone from /api/sessions", Duration.ofSeconds(10), () -> findSession(api, byFilter).isEmpty(), true);
+    }
+
+    @Test
     void statusShowsTheChangeLogsReachAndRetention(RunningPlank plank) throws SQLException {
         try (Connection db = plank.connect()) {
             Changes.insertWithJdbc(db, "admin api: the log is not empty", 1);
@@ -85,24 +113,37 @@ class AdminApiIT {
 
     /** Waits for the session holding subscription {@code sub} with {@code subscriptions} subscriptions in all. */
     private static JsonObject awaitSession(Api api, String sub, int subscriptions) {
+        return awaitSession(api, "a session with subscription " + sub + " and " + subscriptions + " in all", bySub(sub),
+                session -> session.getJsonArray("subscriptions").size() == subscriptions);
+    }
+
+    private static JsonObject awaitSession(Api api, String what, Predicate<JsonObject> subscription, Predicate<JsonObject> session) {
         JsonObject[] found = {null};
-        Poll.until("a session with subscription " + sub + " and " + subscriptions + " in all", Duration.ofSeconds(10), () -> {
-            found[0] = findSession(api, sub).orElse(null);
-            return found[0] != null && found[0].getJsonArray("subscriptions").size() == subscriptions;
+        Poll.until(what, Duration.ofSeconds(10), () -> {
+            found[0] = findSession(api, subscription).orElse(null);
+            return found[0] != null && session.test(found[0]);
         }, true, () -> api.get("/sessions").body());
         return found[0];
     }
 
+    private static Predicate<JsonObject> bySub(String sub) {
+        return subscription -> sub.equals(subscription.getString("sub", null));
+    }
+
     private static Optional<JsonObject> findSession(Api api, String sub) {
+        return findSession(api, bySub(sub));
+    }
+
+    /** The one session with a subscription that {@code subscription} accepts. */
+    private static Optional<JsonObject> findSession(Api api, Predicate<JsonObject> subscription) {
         HttpResponse<String> response = api.get("/sessions");
         assertEquals(200, response.statusCode(), response.body());
         assertEquals(Api.JSON, response.headers().firstValue("Content-Type").orElse("").split(";")[0]);
         JsonArray sessions = Json.createReader(new StringReader(response.body())).readArray();
         List<JsonObject> matching = sessions.stream().map(JsonValue::asJsonObject)
-                .filter(session -> session.getJsonArray("subscriptions").stream().map(JsonValue::asJsonObject)
-                        .anyMatch(s -> sub.equals(s.getString("sub", null))))
+                .filter(session -> session.getJsonArray("subscriptions").stream().map(JsonValue::asJsonObject).anyMatch(subscription))
                 .toList();
-        assertFalse(matching.size() > 1, "one session holds " + sub + ": " + sessions);
+        assertFalse(matching.size() > 1, "one session at most: " + sessions);
         return matching.stream().findFirst();
     }
 
