@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -121,9 +122,11 @@ class ChangeStreamIT {
 
     @Test
     void aSnapshotStreamHasItsFirstIdAtTheSnapshotsEndAndIsNotSentAgainOnResume(RunningPlank plank) throws SQLException {
+        // A value no other test writes: the snapshot must hold exactly these five rows, whichever tests ran before.
+        int seven = ThreadLocalRandom.current().nextInt(1_000_000, 2_000_000);
         try (Connection db = plank.connect()) {
-            Sql.execute(db, "INSERT INTO items (name, value) SELECT 'snap ' || n, 7 FROM generate_series(1, 5) n");
-            URI sevens = plank.api("/changes/items?snapshot=true&filter=" + encode("value=eq.7"));
+            Sql.execute(db, "INSERT INTO items (name, value) SELECT 'snap ' || n, " + seven + " FROM generate_series(1, 5) n");
+            URI sevens = plank.api("/changes/items?snapshot=true&filter=" + encode("value=eq." + seven));
             String resumeFrom;
             try (var stream = EventStreamClient.open(sevens, null)) {
                 Event subscribed = stream.nextEvent();
@@ -139,7 +142,7 @@ class ChangeStreamIT {
                 assertEquals(Long.toString(seq(subscribed.data())), pages.get(pages.size() - 1).id(),
                         "the snapshot's last page carries where the stream resumes from");
 
-                Sql.execute(db, "INSERT INTO items (name, value) VALUES ('not seven', 8), ('seven', 7)");
+                Sql.execute(db, "INSERT INTO items (name, value) VALUES ('not seven', " + (seven + 1) + "), ('seven', " + seven + ")");
                 Event change = stream.nextEvent();
                 assertEquals("change", change.name());
                 assertEquals("seven", change.data().getJsonObject("data").getString("name"), "only the row that matches");
@@ -147,7 +150,7 @@ class ChangeStreamIT {
                 assertEquals(Long.toString(seq(change.data())), resumeFrom);
             }
 
-            Sql.execute(db, "INSERT INTO items (name, value) VALUES ('seven while away', 7)");
+            Sql.execute(db, "INSERT INTO items (name, value) VALUES ('seven while away', " + seven + ")");
             try (var again = EventStreamClient.open(sevens, resumeFrom)) {
                 List<Event> events = again.takeUntil(event -> "change".equals(event.name()));
                 assertEquals(List.of("subscribed", "change"), events.stream().map(Event::name).toList(), "resumed, no snapshot again");
