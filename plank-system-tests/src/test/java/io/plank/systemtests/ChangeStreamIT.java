@@ -13,7 +13,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -122,11 +121,13 @@ class ChangeStreamIT {
 
     @Test
     void aSnapshotStreamHasItsFirstIdAtTheSnapshotsEndAndIsNotSentAgainOnResume(RunningPlank plank) throws SQLException {
-        // A value no other test writes: the snapshot must hold exactly these five rows, whichever tests ran before.
-        int seven = ThreadLocalRandom.current().nextInt(1_000_000, 2_000_000);
         try (Connection db = plank.connect()) {
-            Sql.execute(db, "INSERT INTO items (name, value) SELECT 'snap ' || n, " + seven + " FROM generate_series(1, 5) n");
-            URI sevens = plank.api("/changes/items?snapshot=true&filter=" + encode("value=eq." + seven));
+            // A table of its own: other tests' writers write to items.
+            Sql.createTable(db, "stream_snap", "(id serial PRIMARY KEY, name text, value int)");
+            Sql.capture(plank, "stream_snap", "durable");
+            Sql.execute(db, "INSERT INTO stream_snap (name, value) SELECT 'snap ' || n, 7 FROM generate_series(1, 5) n");
+            Sql.execute(db, "INSERT INTO stream_snap (name, value) VALUES ('eight', 8)");
+            URI sevens = plank.api("/changes/stream_snap?snapshot=true&filter=" + encode("value=eq.7"));
             String resumeFrom;
             try (var stream = EventStreamClient.open(sevens, null)) {
                 Event subscribed = stream.nextEvent();
@@ -142,7 +143,7 @@ class ChangeStreamIT {
                 assertEquals(Long.toString(seq(subscribed.data())), pages.get(pages.size() - 1).id(),
                         "the snapshot's last page carries where the stream resumes from");
 
-                Sql.execute(db, "INSERT INTO items (name, value) VALUES ('not seven', " + (seven + 1) + "), ('seven', " + seven + ")");
+                Sql.execute(db, "INSERT INTO stream_snap (name, value) VALUES ('not seven', 8), ('seven', 7)");
                 Event change = stream.nextEvent();
                 assertEquals("change", change.name());
                 assertEquals("seven", change.data().getJsonObject("data").getString("name"), "only the row that matches");
@@ -150,7 +151,7 @@ class ChangeStreamIT {
                 assertEquals(Long.toString(seq(change.data())), resumeFrom);
             }
 
-            Sql.execute(db, "INSERT INTO items (name, value) VALUES ('seven while away', " + seven + ")");
+            Sql.execute(db, "INSERT INTO stream_snap (name, value) VALUES ('seven while away', 7)");
             try (var again = EventStreamClient.open(sevens, resumeFrom)) {
                 List<Event> events = again.takeUntil(event -> "change".equals(event.name()));
                 assertEquals(List.of("subscribed", "change"), events.stream().map(Event::name).toList(), "resumed, no snapshot again");

@@ -4,6 +4,9 @@ import jakarta.annotation.sql.DataSourceDefinition;
 import jakarta.ws.rs.ApplicationPath;
 import jakarta.ws.rs.core.Application;
 
+import org.eclipse.microprofile.openapi.annotations.OpenAPIDefinition;
+import org.eclipse.microprofile.openapi.annotations.info.Info;
+
 /**
  * The REST API under {@code /api}. It also defines {@code java:app/jdbc/plank}, the pooled data source
  * behind JPA; its class reads plank.db.* from MicroProfile Config, so the same EAR needs no
@@ -15,6 +18,8 @@ import jakarta.ws.rs.core.Application;
  * attributes for this kind of data source and ignores them, with a warning each.
  */
 @ApplicationPath("/api")
+@OpenAPIDefinition(info = @Info(title = "Plank", version = "0.1.0",
+        description = "Plank's REST API. Changes stream over the WebSocket at /plank/ws (the AsyncAPI document: /plank/asyncapi.json) or as Server-Sent Events (/plank/api/changes/{table})."))
 @DataSourceDefinition(
         name = "java:app/jdbc/plank",
         className = "io.plank.persistence.db.PlankDataSource",

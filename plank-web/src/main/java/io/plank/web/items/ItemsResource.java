@@ -17,6 +17,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.plank.domain.items.NoSuchItemException;
 import io.plank.persistence.items.Items;
 
@@ -29,6 +32,7 @@ public class ItemsResource {
     @Inject
     Items items;
 
+    @Operation(summary = "A page of items, by id")
     @GET
     public ItemPage list(@QueryParam("offset") String offset, @QueryParam("limit") String limit) {
         Paging paging = Paging.of(offset, limit);
@@ -36,24 +40,28 @@ public class ItemsResource {
         return new ItemPage(page, paging.offset(), paging.limit(), items.count());
     }
 
+    @Operation(summary = "One item")
     @GET
     @Path("{id:[0-9]+}")
     public ItemView get(@PathParam("id") long id) {
         return items.find(id).map(ItemView::of).orElseThrow(() -> new NoSuchItemException(id));
     }
 
+    @Operation(summary = "Creates an item; 201 with its Location")
     @POST
     public Response create(@NotNull @Valid ItemRequest request, @Context UriInfo uri) {
         var item = ItemView.of(items.create(request.name(), request.valueAsInt()));
         return Response.created(uri.getAbsolutePathBuilder().path(Long.toString(item.id())).build()).entity(item).build();
     }
 
+    @Operation(summary = "Replaces an item; with version, 409 if it changed meanwhile")
     @PUT
     @Path("{id:[0-9]+}")
     public ItemView update(@PathParam("id") long id, @NotNull @Valid ItemRequest request) {
         return ItemView.of(items.update(id, request.name(), request.valueAsInt(), request.versionAsInt()));
     }
 
+    @Operation(summary = "Deletes an item")
     @DELETE
     @Path("{id:[0-9]+}")
     public Response delete(@PathParam("id") long id) {

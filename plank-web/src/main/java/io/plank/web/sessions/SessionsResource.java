@@ -12,6 +12,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.plank.domain.text.Excerpt;
 import io.plank.web.admin.AdminSwitch;
 import io.plank.web.socket.SessionInfo;
@@ -24,6 +27,7 @@ import io.plank.web.socket.Sessions;
  */
 @Path("sessions")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "admin")
 public class SessionsResource {
 
     @Inject
@@ -32,12 +36,14 @@ public class SessionsResource {
     @Inject
     AdminSwitch admin;
 
+    @Operation(summary = "The open WebSocket sessions and event streams, with their subscriptions and backlog")
     @GET
     public List<SessionInfo> list() {
         admin.require();
         return sessions.list();
     }
 
+    @Operation(summary = "Disconnects a session (a WebSocket is closed with 1008)")
     @DELETE
     @Path("{id}")
     public Response disconnect(@PathParam("id") String id) {

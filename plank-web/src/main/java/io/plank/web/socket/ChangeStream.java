@@ -15,6 +15,9 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.plank.web.problems.UnexpectedErrorMapper;
 
 /**
@@ -26,6 +29,7 @@ import io.plank.web.problems.UnexpectedErrorMapper;
  * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event.
  */
 @Path("changes")
+@Tag(name = "changes", description = "A table's changes as Server-Sent Events, for clients without WebSocket")
 public class ChangeStream {
 
     /** The header an EventSource sends when it reconnects: the id of the last event it received. */
@@ -37,6 +41,7 @@ public class ChangeStream {
     @Inject
     Requests requests;
 
+    @Operation(summary = "One subscription's frames as events; the change's seq is the event id (Last-Event-ID resumes)")
     @GET
     @Path("{table}")
     @Produces(MediaType.SERVER_SENT_EVENTS)

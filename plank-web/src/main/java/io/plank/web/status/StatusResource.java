@@ -9,6 +9,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerStatus;
 import io.plank.persistence.capture.CapturedTables;
@@ -25,6 +28,7 @@ import io.plank.web.socket.TableStats;
  * snake_case.
  */
 @Path("status")
+@Tag(name = "status", description = "This instance's sessions, tables, listener, change log and backlog")
 public class StatusResource {
 
     @Inject
@@ -82,6 +86,7 @@ public class StatusResource {
     public record Backlog(long chars, long limitChars) {
     }
 
+    @Operation(summary = "What this instance is doing now")
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public Status status() {

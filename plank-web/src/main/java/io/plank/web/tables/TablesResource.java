@@ -17,6 +17,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.CapturedTables;
@@ -32,6 +35,7 @@ import io.plank.web.socket.Router;
  */
 @Path("tables")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "admin", description = "Which tables are captured, and the open sessions; off unless plank.admin.enabled")
 public class TablesResource {
 
     @Inject
@@ -54,6 +58,7 @@ public class TablesResource {
     public record Captured(String table, String mode) {
     }
 
+    @Operation(summary = "The captured tables with their mode, subscribers and changes")
     @GET
     public List<CapturedTable> list() {
         admin.require();
@@ -64,6 +69,7 @@ public class TablesResource {
                 .toList();
     }
 
+    @Operation(summary = "Captures a table (durable or ephemeral)")
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
@@ -76,6 +82,7 @@ public class TablesResource {
         return (created ? Response.created(uri.getAbsolutePath()) : Response.ok()).entity(body).build();
     }
 
+    @Operation(summary = "Stops capturing a table; its subscriptions end")
     @DELETE
     @Path("{name}")
     public Response release(@PathParam("name") String name) {
