@@ -30,9 +30,18 @@ public final class TableStats {
     private record Slice(long start, Histogram latencies, long changes) {
     }
 
+    /**
+     * Every latency recorded since this instance started: how many took at most each of the bounds asked for, how
+     * many in all, and their sum, in microseconds (HdrHistogram's 3 significant digits).
+     */
+    public record Cumulative(long[] atMost, long count, double sumMicros) {
+    }
+
     private final LongAdder changes = new LongAdder();
     private final LongAdder deliveries = new LongAdder();
     private final Recorder latencies = new Recorder(MAX_LATENCY_MICROS, 3);
+    /** Every slice's latencies added up, as they leave the recorder: the cumulative figures cost the sends nothing. */
+    private final Histogram total = new Histogram(MAX_LATENCY_MICROS, 3);
     private final LongAdder sliceChanges = new LongAdder();
     private final Deque<Slice> slices = new ArrayDeque<>();
     private volatile long sliceStart = System.currentTimeMillis();
@@ -80,6 +89,17 @@ public final class TableStats {
                 count == 0 ? 0 : merged.getMaxValue() / 1000.0);
     }
 
+    /** Since this instance started, as of now; {@code boundsMicros} ascending. */
+    public synchronized Cumulative cumulative(long[] boundsMicros) {
+        rotate(System.currentTimeMillis(), true);
+        long[] atMost = new long[boundsMicros.length];
+        for (int i = 0; i < boundsMicros.length; i++) {
+            atMost[i] = total.getCountBetweenValues(0, boundsMicros[i]);
+        }
+        long count = total.getTotalCount();
+        return new Cumulative(atMost, count, count == 0 ? 0 : total.getMean() * count);
+    }
+
     private void rotateIfDue(long now) {
         if (now - sliceStart >= SLICE_MILLIS) {
             rotate(now, false);
@@ -90,7 +110,9 @@ public final class TableStats {
         if (!evenIfEarly && now - sliceStart < SLICE_MILLIS) {
             return; // another thread rotated first
         }
-        slices.addLast(new Slice(sliceStart, latencies.getIntervalHistogram(), sliceChanges.sumThenReset()));
+        Histogram interval = latencies.getIntervalHistogram();
+        total.add(interval);
+        slices.addLast(new Slice(sliceStart, interval, sliceChanges.sumThenReset()));
         sliceStart = now;
         while (!slices.isEmpty() && now - slices.peekFirst().start() > WINDOW_MILLIS) {
             slices.removeFirst();
