@@ -12,6 +12,7 @@ import type {
   SubscribeOptions,
   SubscriptionErrorEvent,
   SubscriptionEvent,
+  TxEndEvent,
 } from './types.js';
 
 export interface SubscriptionEvents extends Record<string, unknown> {
@@ -20,6 +21,7 @@ export interface SubscriptionEvents extends Record<string, unknown> {
   change: ChangeEvent;
   leave: ChangeEvent;
   enter: ChangeEvent;
+  txEnd: TxEndEvent;
   reset: ResetEvent;
   error: SubscriptionErrorEvent;
   end: EndEvent;
@@ -47,7 +49,7 @@ type Request = 'plain' | 'since' | 'snapshot';
  *
  * Events: `subscribed`; `snapshot` (pages, the last with `last: true`); one of `change`, `leave` (the row left the
  * filter: drop it) or `enter` (it entered: add it) per change; `reset` (reload, or a new snapshot follows);
- * `error`; `end`.
+ * `txEnd` (a transaction this subscription had changes of has no more for it, see `ChangeEvent.txLast`); `error`; `end`.
  */
 export class Subscription extends Emitter<SubscriptionEvents> {
   readonly id: string;
@@ -129,7 +131,8 @@ export class Subscription extends Emitter<SubscriptionEvents> {
     this.link.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const message: Record<string, unknown> = { type: 'subscribe', table: this.table, sub: this.id };
-    if (this.filter) message.filter = this.filter;
+    // Only a filter can drop a transaction's last change: then the server ends the transaction with `tx_end`.
+    if (this.filter) Object.assign(message, { filter: this.filter, tx_end: true });
     if (this.resumeSeq !== undefined && !this.ephemeral) {
       this.request = 'since';
       message.since = this.resumeSeq;
@@ -167,6 +170,8 @@ export class Subscription extends Emitter<SubscriptionEvents> {
     switch (frame.type) {
       case 'change':
         return this.onChange(frame as ChangeFrame);
+      case 'tx_end':
+        return this.onTxEnd(frame);
       case 'subscribed':
         return this.onSubscribed(frame);
       case 'snapshot':
@@ -247,8 +252,15 @@ export class Subscription extends Emitter<SubscriptionEvents> {
       seq,
       at: frame.at,
       truncated: frame.truncated === true,
+      tx: typeof frame.tx === 'number' ? frame.tx : undefined,
+      txLast: typeof frame.tx !== 'number' || frame.tx_last === true,
       frame,
     });
+  }
+
+  private onTxEnd(frame: Frame): void {
+    if (this.dropUntilSubscribed || typeof frame.tx !== 'number') return;
+    this.emitEvent('txEnd', { type: 'txEnd', tx: frame.tx, frame });
   }
 
   private onReset(frame: Frame): void {

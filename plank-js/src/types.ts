@@ -22,6 +22,10 @@ export interface ChangeFrame extends Frame {
   leave?: boolean;
   enter?: boolean;
   truncated?: boolean;
+  /** The writing transaction (durably captured tables). */
+  tx?: number;
+  /** The transaction's last change to the table. */
+  tx_last?: boolean;
 }
 
 /** The WebSocket constructor to use: the browser's, or e.g. the `ws` package's in Node. */
@@ -164,7 +168,24 @@ export interface ChangeEvent {
   at?: string;
   /** The row was too large for a notification (ephemeral tables): fetch it by `id`. */
   truncated: boolean;
+  /**
+   * The transaction that wrote the change (durably captured tables): changes with the same `tx` were committed
+   * together. Absent for ephemerally captured tables; such a change stands alone.
+   */
+  tx?: number;
+  /**
+   * The transaction's last change to the table: nothing more of `tx` follows. A subscription whose filter dropped
+   * that last change gets a `txEnd` event instead. Always true for a change without `tx`.
+   */
+  txLast: boolean;
   frame: ChangeFrame;
+}
+
+export interface TxEndEvent {
+  type: 'txEnd';
+  /** A transaction this subscription received changes of has no more for it (its last change did not pass the filter). */
+  tx: number;
+  frame: Frame;
 }
 
 export interface ResetEvent {
@@ -190,6 +211,7 @@ export type SubscriptionEvent =
   | SubscribedEvent
   | SnapshotEvent
   | ChangeEvent
+  | TxEndEvent
   | ResetEvent
   | SubscriptionErrorEvent
   | EndEvent;

@@ -1,7 +1,7 @@
 import { Emitter } from './emitter.js';
 import { canonicalKey, keyOfRow, type KeySpec } from './keys.js';
 import type { Subscription } from './subscription.js';
-import type { ChangeEvent, EndEvent, ErrorEvent, ResetEvent, Row, RowId, SubscribeOptions } from './types.js';
+import type { ChangeEvent, EndEvent, ErrorEvent, ResetEvent, Row, RowId, SubscribeOptions, TxEndEvent } from './types.js';
 
 export interface ViewOptions<R extends Row = Row> {
   /** Only the rows passing this filter (docs/PROTOCOL.md). */
@@ -16,7 +16,10 @@ export interface ViewOptions<R extends Row = Row> {
 export interface ViewChange<R extends Row = Row> {
   /** The rows now, in the order they arrived (a snapshot in key order, then new rows at the end). */
   rows: R[];
-  /** `snapshot`: the whole content was (re)loaded; `changes`: the changes listed were applied. */
+  /**
+   * `snapshot`: the whole content was (re)loaded; `changes`: the changes listed were applied (whole transactions:
+   * every change of a transaction is applied in the same notification as its last).
+   */
   cause: 'snapshot' | 'changes';
   changes: ChangeEvent[];
 }
@@ -38,6 +41,11 @@ interface Subscriber {
  * every change (a DELETE or a row leaving the filter removes it, anything else puts it), and, when the client
  * cannot resume (a `reset`) or a snapshot was cut short, loaded again from a new snapshot, which replaces the old
  * rows in one step. Listeners hear `change` once per message from the server, however many rows it changed.
+ *
+ * A transaction is applied whole: its changes are held until its last one (`txLast`, or the subscription's `txEnd`
+ * when the filter dropped the last) and then applied together, so no listener ever sees half of it (one account of a
+ * transfer debited, the other not yet credited). Held changes survive a reconnect (the resume brings the rest) and
+ * are dropped by a reset, whose new snapshot contains them. Transactions end separately in each table's view.
  */
 export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
   readonly table: string;
@@ -51,6 +59,8 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
   private incoming: Map<string, R> | null = null;
   private cached: R[] | null = null;
   private pending: ChangeEvent[] = [];
+  /** Changes of transactions whose end has not arrived yet, by transaction. */
+  private readonly openTx = new Map<number, ChangeEvent[]>();
   private reloaded = false;
   private notifyQueued = false;
   private mismatchReported = false;
@@ -84,11 +94,13 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
         resolve(this);
       }
     });
-    s.on('change', (change) => this.apply(change));
-    s.on('enter', (change) => this.apply(change));
-    s.on('leave', (change) => this.apply(change));
+    s.on('change', (change) => this.receive(change));
+    s.on('enter', (change) => this.receive(change));
+    s.on('leave', (change) => this.receive(change));
+    s.on('txEnd', (end) => this.endTx(end));
     s.on('reset', (reset) => {
       this.incoming = null; // a new snapshot follows; the rows shown stay until it is complete
+      this.openTx.clear(); // it contains these transactions whole
       this.emit('reset', reset);
     });
     s.on('error', (error) => this.emit('error', error));
@@ -125,6 +137,30 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
   /** Stops following the table. */
   close(): void {
     this.subscription.unsubscribe();
+  }
+
+  /** Applies a change, or holds it until its transaction ends. */
+  private receive(change: ChangeEvent): void {
+    if (change.tx === undefined) {
+      this.apply(change);
+      return;
+    }
+    const held = this.openTx.get(change.tx);
+    if (!change.txLast) {
+      if (held) held.push(change);
+      else this.openTx.set(change.tx, [change]);
+      return;
+    }
+    this.openTx.delete(change.tx);
+    if (held) for (const earlier of held) this.apply(earlier);
+    this.apply(change);
+  }
+
+  private endTx(end: TxEndEvent): void {
+    const held = this.openTx.get(end.tx);
+    if (!held) return; // nothing of it reached this view
+    this.openTx.delete(end.tx);
+    for (const change of held) this.apply(change);
   }
 
   private apply(change: ChangeEvent): void {

@@ -22,6 +22,12 @@ void orders.get({ region: 'eu', number: 1 });
 
 const paid = plank.subscribe({ table: 'orders', filter: 'status=eq.paid', snapshot: true });
 paid.on('leave', (change: ChangeEvent) => void change.id);
+paid.on('change', (change: ChangeEvent) => {
+  const tx: number | undefined = change.tx;
+  const last: boolean = change.txLast;
+  void [tx, last];
+});
+paid.on('txEnd', (end) => void end.tx);
 const state: ConnectionState = plank.state;
 void state;
 

@@ -32,7 +32,7 @@ describe('connecting and subscribing', () => {
     await settle();
     assert.equal(resolved, false, 'not before the answer');
     const request = socket.sentOf('subscribe')[0];
-    assert.deepEqual(request, { type: 'subscribe', table: 'items', sub: sub.id, filter: 'value=gt.1' });
+    assert.deepEqual(request, { type: 'subscribe', table: 'items', sub: sub.id, filter: 'value=gt.1', tx_end: true });
     answer(socket, 7);
     assert.equal((await sub.ready).seq, 7);
     assert.equal(sub.lastSeq, 7);
@@ -75,6 +75,22 @@ describe('connecting and subscribing', () => {
 });
 
 describe('resuming', () => {
+  it('passes on each change with its transaction, and the end of one whose last change the filter dropped', async () => {
+    const { ws, plank } = setup();
+    await settle();
+    const socket = ws.last();
+    socket.open();
+    const sub = plank.subscribe({ table: 'items', filter: 'value=gte.10' });
+    answer(socket, 10);
+    const seen = [];
+    for (const type of ['change', 'txEnd']) sub.on(type, (event) => seen.push([event.type, event.tx, event.txLast]));
+    socket.frame({ ...change(sub.id, 11, 1), tx: 70 });
+    socket.frame({ ...change(sub.id, 12, 2), tx: 71, tx_last: true });
+    socket.frame({ type: 'tx_end', table: 'items', sub: sub.id, tx: 70 });
+    socket.frame(change(sub.id, 13, 3)); // from a server or table without transactions
+    assert.deepEqual(seen, [['change', 70, false], ['change', 71, true], ['txEnd', 70, undefined], ['change', undefined, true]]);
+  });
+
   it('resumes with since after a drop and drops what it already delivered', async () => {
     const { ws, plank, clock } = setup();
     await settle();

@@ -82,6 +82,81 @@ describe('a live view', () => {
     assert.deepEqual(errors, ['key_mismatch']);
   });
 
+  it('applies a transaction whole: no observer sees half a transfer', async () => {
+    const { ws, view, sub, notes } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1, b: 100 }, { id: 2, b: 0 }, { id: 3, b: 5 }] });
+    await settle();
+    const sums = [];
+    view.on('change', ({ rows }) => sums.push(rows.reduce((sum, row) => sum + row.b, 0)));
+    const seen = [];
+    view.subscription.on('change', (change) => seen.push(change.seq));
+
+    socket.frame(frame(sub, 11, 'UPDATE', 1, { id: 1, b: 40 }, { tx: 900 })); // the debit, in a message of its own
+    await settle();
+    assert.deepEqual(view.get(1), { id: 1, b: 100 }, 'held until the transaction ends');
+    socket.frame(frame(sub, 12, 'UPDATE', 3, { id: 3, b: 6 }, { tx: 901, tx_last: true })); // another, interleaved
+    await settle();
+    assert.deepEqual(view.get(3), { id: 3, b: 6 }, 'a whole transaction is applied at once');
+    assert.deepEqual(view.get(1), { id: 1, b: 100 });
+    socket.frame(frame(sub, 13, 'UPDATE', 2, { id: 2, b: 60 }, { tx: 900, tx_last: true })); // the credit
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1, b: 40 }, { id: 2, b: 60 }, { id: 3, b: 6 }]);
+    assert.deepEqual(sums, [106, 106], 'every notification shows whole transfers');
+    assert.deepEqual(notes.at(-1).changes.map((change) => change.seq), [11, 13], 'the transaction in one notification');
+    assert.deepEqual(seen, [11, 12, 13], 'the subscription still hears each change as it comes');
+  });
+
+  it('ends a transaction on tx_end when the filter dropped its last change', async () => {
+    const { ws, view, sub } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1, s: 'paid' }] });
+    socket.frame(frame(sub, 11, 'UPDATE', 1, { id: 1, s: 'open' }, { tx: 7, leave: true }));
+    socket.frame(frame(sub, 12, 'INSERT', 2, { id: 2, s: 'paid' }, { tx: 7 }));
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1, s: 'paid' }]);
+    socket.frame({ type: 'tx_end', table: 'orders', sub, tx: 8 }); // of a transaction the view has nothing of
+    socket.frame({ type: 'tx_end', table: 'orders', sub, tx: 7 });
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 2, s: 'paid' }]);
+  });
+
+  it('keeps a transaction begun before a disconnect and completes it from the resume', async () => {
+    const { ws, clock, view, sub } = await setup();
+    let socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1, b: 10 }, { id: 2, b: 0 }] });
+    socket.frame(frame(sub, 11, 'UPDATE', 1, { id: 1, b: 0 }, { tx: 5 }));
+    socket.serverClose(1006);
+    clock.advance(clock.nextDelay());
+    await settle();
+    socket = ws.last();
+    socket.open();
+    assert.equal(socket.sentOf('subscribe')[0].since, 11);
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 20 });
+    await settle();
+    assert.deepEqual(view.get(1), { id: 1, b: 10 });
+    socket.frame(frame(sub, 12, 'UPDATE', 2, { id: 2, b: 10 }, { tx: 5, tx_last: true }));
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1, b: 0 }, { id: 2, b: 10 }]);
+  });
+
+  it('drops held changes on a reset: the new snapshot has their transaction', async () => {
+    const { ws, view, sub } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 1 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1, b: 10 }] });
+    socket.frame(frame(sub, 2, 'UPDATE', 1, { id: 1, b: 0 }, { tx: 5 }));
+    socket.frame({ type: 'reset', table: 'orders', sub, reason: 'no longer retained' });
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 40 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1, b: 0 }, { id: 2, b: 10 }] });
+    socket.frame({ type: 'tx_end', table: 'orders', sub, tx: 5 });
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1, b: 0 }, { id: 2, b: 10 }]);
+  });
+
   it('rejects ready when the snapshot is refused', async () => {
     const { ws, view, sub } = await setup();
     ws.last().frame({ type: 'error', code: 'snapshot_too_large', message: 'narrow the filter', table: 'orders', sub });

@@ -49,8 +49,13 @@ final class Api {
     }
 
     static HttpResponse<String> send(HttpRequest.Builder request) {
+        return send(request, HTTP);
+    }
+
+    /** Sends through {@code http}: a client with settings of its own (TLS, say). */
+    static HttpResponse<String> send(HttpRequest.Builder request, HttpClient http) {
         try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new AssertionError("Request failed: " + e, e);
         } catch (InterruptedException e) {

@@ -33,15 +33,27 @@ final class SocketClient implements AutoCloseable {
     private final WebSocket socket;
 
     private SocketClient(URI uri) {
+        this(HTTP, uri, null);
+    }
+
+    private SocketClient(HttpClient http, URI uri, String origin) {
         try {
-            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10))
-                    .buildAsync(uri, new Receiver()).get(30, TimeUnit.SECONDS);
+            var builder = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
+            if (origin != null) {
+                builder.header("Origin", origin);
+            }
+            socket = builder.buildAsync(uri, new Receiver()).get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("Interrupted while connecting to " + uri, e);
         } catch (ExecutionException | TimeoutException e) {
             throw new AssertionError("Could not connect to " + uri + ": " + e, e);
         }
+    }
+
+    /** Connects to {@code uri} through {@code http} (TLS settings, say) as a page at {@code origin} would (null: a program). */
+    static SocketClient connect(HttpClient http, URI uri, String origin) {
+        return new SocketClient(http, uri, origin);
     }
 
     static SocketClient connect(RunningPlank plank) {
@@ -198,6 +210,19 @@ final class SocketClient implements AutoCloseable {
     }
 
     /** The close code the server sent; fails if the connection is still open after {@link #WAIT}. */
+    /** Waits for the connection to end, by a close frame or not, and says how ({@link #describeEnd}). */
+    String awaitEnd() {
+        try {
+            closeCode.handle((code, failure) -> null).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted while waiting for the end", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("Connection still open after " + WAIT.toSeconds() + " s");
+        }
+        return describeEnd();
+    }
+
     int awaitClose() {
         try {
             return closeCode.get(WAIT.toSeconds(), TimeUnit.SECONDS);

@@ -62,7 +62,8 @@ final class FrameRelay implements ChangeSource, AutoCloseable {
     /** Sends change {@code k} of run {@code run} to every subscribed client and returns when it was handed over. */
     @Override
     public long write(int run, int k) {
-        String frame = "{\"type\":\"change\",\"seq\":" + (1_000_000 + k) + ",\"table\":\"items\",\"action\":\"INSERT\",\"id\":"
+        String frame = "{\"type\":\"change\",\"seq\":" + (1_000_000 + k) + ",\"tx\":" + (2_000_000 + k)
+                + ",\"tx_last\":true,\"table\":\"items\",\"action\":\"INSERT\",\"id\":"
                 + (1_000_000 + k) + ",\"data\":{\"id\":" + (1_000_000 + k) + ",\"name\":\"b" + run + "-" + k
                 + "\",\"value\":1,\"version\":0,\"created_at\":\"2026-11-25T15:00:00.123456+00:00\","
                 + "\"updated_at\":\"2026-11-25T15:00:00.123456+00:00\"},\"at\":\"2026-11-25T15:00:00.123456Z\"}";

@@ -37,6 +37,24 @@ class ChangeEventTest {
     }
 
     @Test
+    void aChangeWithoutATransactionStandsAlone() {
+        var event = new ChangeEvent(42, "items", Action.INSERT, "1", "{\"id\":1}", null, AT, false);
+        assertFalse(event.tx().known());
+        assertTrue(event.txFirst() && event.txLast(), "nothing more of its transaction will come");
+        assertFalse(event.inSharedTx());
+        assertFalse(ChangeEvent.ephemeral("items", Action.INSERT, "1", "{}", AT, false).tx().known());
+        var middle = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 40, false));
+        assertTrue(middle.tx().known());
+        assertFalse(middle.txFirst());
+        assertTrue(middle.inSharedTx());
+        var last = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 40, true));
+        assertTrue(last.inSharedTx(), "the last of several");
+        var single = new ChangeEvent(43, "items", Action.INSERT, "2", "{}", null, AT, false, new ChangeEvent.Tx(7, 43, true));
+        assertTrue(single.txFirst() && single.txLast());
+        assertFalse(single.inSharedTx());
+    }
+
+    @Test
     void actionsAreNamedAsPostgresReportsThem() {
         assertEquals(Action.INSERT, Action.valueOf("INSERT"));
         assertEquals(3, Action.values().length);

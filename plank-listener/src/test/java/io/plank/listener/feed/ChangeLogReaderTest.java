@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,7 @@ import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
 
 /** The commit-order rule of the log reader, played out with real transactions that commit out of seq order. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -86,7 +88,7 @@ class ChangeLogReaderTest {
         assertEquals(later, reader.newest(), "the waiting change counts as lag");
 
         early.commit();
-        assertEquals(2, reader.read(reading, delivered::add));
+        assertEquals(2, readAfterGap(reader, 2));
         assertEquals(List.of(earlier, later), delivered.stream().map(ChangeEvent::seq).toList());
         assertFalse(reader.waitingForGap());
     }
@@ -107,7 +109,7 @@ class ChangeLogReaderTest {
         assertEquals(0, reader.read(reading, delivered::add), "and keeps waiting while it runs");
 
         early.commit();
-        assertEquals(2, reader.read(reading, delivered::add));
+        assertEquals(2, readAfterGap(reader, 2));
         assertEquals(List.of(lower, higher), delivered.stream().map(ChangeEvent::seq).toList());
     }
 
@@ -121,7 +123,7 @@ class ChangeLogReaderTest {
         assertEquals(0, reader.read(reading, delivered::add));
         early.rollback();
 
-        assertEquals(1, reader.read(reading, delivered::add));
+        assertEquals(1, readAfterGap(reader, 1));
         assertEquals(later, delivered.get(0).seq());
         assertEquals(later, reader.cursor());
     }
@@ -136,8 +138,55 @@ class ChangeLogReaderTest {
         long committed = insert(late, "after the hole");
         assertTrue(committed > start + 1, "the rolled-back insert left a hole in seq");
 
-        assertEquals(1, reader.read(reading, delivered::add), "no transaction was running, so the hole is final");
+        assertEquals(1, readAfterGap(reader, 1), "no transaction of this test was running, so the hole is final");
         assertEquals(committed, delivered.get(0).seq());
+    }
+
+    @Test
+    void marksTheLastChangeOfATransactionThoughItsRowsSpanPagesAndAGap() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        late.setAutoCommit(false);
+        early.setAutoCommit(false);
+        execute(late, "INSERT INTO items (name) SELECT 'a' || i FROM generate_series(1, 300) i");
+        long gap = insert(early, "a lower seq committed later");
+        execute(late, "INSERT INTO items (name) SELECT 'b' || i FROM generate_series(1, 900) i");
+        late.commit();
+
+        assertEquals(300, reader.read(reading, delivered::add), "up to the open transaction's seq");
+        assertTrue(delivered.stream().noneMatch(ChangeEvent::txLast),
+                "the transaction goes on beyond what could be delivered: " + delivered.get(299));
+
+        early.commit();
+        assertEquals(901, readAfterGap(reader, 901), "the rest, over two pages of " + ChangeLogReader.PAGE_SIZE);
+        ChangeEvent alone = delivered.get(300);
+        assertEquals(gap, alone.seq());
+        assertTrue(alone.txFirst() && alone.txLast(), "a transaction of one change: " + alone);
+        List<ChangeEvent> big = new ArrayList<>(delivered);
+        big.remove(alone);
+        assertEquals(1, big.stream().map(change -> change.tx().id()).distinct().count(), "one transaction");
+        assertEquals(List.of(big.get(big.size() - 1)), big.stream().filter(ChangeEvent::txLast).toList(),
+                "exactly one last change, the transaction's highest seq");
+        assertEquals(List.of(big.get(0)), big.stream().filter(ChangeEvent::txFirst).toList());
+        assertTrue(big.stream().allMatch(change -> change.tx().firstSeq() == big.get(0).seq()), "each knows where its transaction began");
+        assertTrue(alone.tx().id() != big.get(0).tx().id());
+    }
+
+    /**
+     * Reads until {@code expected} changes have been handed on; returns how many were. Past a gap the reader waits out
+     * every transaction that was running on the server, in any database, and other test runs share this PostgreSQL.
+     */
+    private int readAfterGap(ChangeLogReader reader, int expected) {
+        int[] handedOn = {0};
+        return Eventually.until(expected + " changes handed on", Duration.ofSeconds(20), () -> handedOn[0] += read(reader),
+                count -> count >= expected);
+    }
+
+    private int read(ChangeLogReader reader) {
+        try {
+            return reader.read(reading, delivered::add);
+        } catch (SQLException e) {
+            throw new AssertionError("Reading the log failed", e);
+        }
     }
 
     private long insert(Connection connection, String name) throws SQLException {

@@ -144,16 +144,96 @@ class DurableCaptureTest {
         assertEquals("A-7", json(change.key()).getString("sku"));
     }
 
+    @Test
+    void eachChangeCarriesItsTransactionAndWhetherItIsItsFirstAndLastToTheTable() throws SQLException {
+        execute("CREATE TABLE ledger (id int PRIMARY KEY, amount int)");
+        execute("SELECT plank.capture('ledger')");
+        long before = newestSeq();
+        long alone = Long.parseLong(single("INSERT INTO items (name) VALUES ('alone') RETURNING id"));
+        writer.setAutoCommit(false);
+        long writing = Long.parseLong(single("SELECT pg_current_xact_id()::text"));
+        execute("UPDATE items SET value = value - 10 WHERE id = " + alone);
+        execute("INSERT INTO ledger VALUES (1, -10)");
+        execute("INSERT INTO items (name, value) VALUES ('credited', 10)");
+        execute("SAVEPOINT s");
+        execute("INSERT INTO ledger VALUES (2, 10)"); // a savepoint's changes are the transaction's own
+        execute("RELEASE SAVEPOINT s");
+        writer.commit();
+        writer.setAutoCommit(true);
+
+        List<ChangeEvent> changes = changesAfter(before);
+        assertEquals(5, changes.size());
+        ChangeEvent.Tx single = changes.get(0).tx();
+        assertTrue(single.known() && changes.get(0).txFirst() && single.last(), "an autocommit write is a transaction of one: " + single);
+        List<ChangeEvent> transfer = changes.subList(1, 5);
+        for (ChangeEvent change : transfer) {
+            assertEquals(writing, change.tx().id(), "the writer's own transaction id: " + change);
+        }
+        assertEquals(List.of("items first", "ledger first", "items last", "ledger last"),
+                transfer.stream().map(DurableCaptureTest::place).toList(), "first and last per table");
+        assertTrue(single.id() != writing);
+    }
+
+    @Test
+    void theLastChangeOfATransactionIsKnownThoughConcurrentTransactionsInterleaveInTheLog() throws SQLException {
+        long before = newestSeq();
+        try (Connection other = database.connect()) {
+            writer.setAutoCommit(false);
+            other.setAutoCommit(false);
+            for (int i = 0; i < 3; i++) { // seq alternates between the two transactions
+                execute("INSERT INTO items (name) VALUES ('a" + i + "')");
+                try (var statement = other.createStatement()) {
+                    statement.execute("INSERT INTO items (name) VALUES ('b" + i + "')");
+                }
+            }
+            other.commit();
+            writer.commit();
+            writer.setAutoCommit(true);
+        }
+
+        List<ChangeEvent> changes = changesAfter(before);
+        assertEquals(6, changes.size());
+        assertEquals(List.of("items first", "items first", "items", "items", "items last", "items last"),
+                changes.stream().map(DurableCaptureTest::place).toList());
+        assertTrue(changes.get(0).tx().id() != changes.get(1).tx().id());
+        for (int i = 2; i < 6; i++) {
+            assertEquals(changes.get(i % 2).tx().id(), changes.get(i).tx().id(), "alternating: " + changes);
+        }
+        // Read up to the middle only, as a listener's page may end: still only the true last rows are marked.
+        List<ChangeEvent> firstPage = changesAfter(before, 3);
+        assertEquals(List.of("items first", "items first", "items"), firstPage.stream().map(DurableCaptureTest::place).toList());
+    }
+
+    @Test
+    void rowsLoggedBeforeTransactionsWereRecordedStandAlone() throws SQLException {
+        long before = newestSeq();
+        execute("INSERT INTO plank.change_log (seq, table_name, action, key, new_row, tx)"
+                + " VALUES (nextval('plank.change_seq'), 'items', 'INSERT', '1', '{\"id\":1}', NULL)");
+
+        ChangeEvent.Tx tx = changesAfter(before).get(0).tx();
+        assertFalse(tx.known());
+        assertTrue(tx.last());
+    }
+
+    private static String place(ChangeEvent change) {
+        return change.table() + (change.txFirst() ? " first" : "") + (change.txLast() ? " last" : "");
+    }
+
     private long newestSeq() throws SQLException {
         return Long.parseLong(single("SELECT COALESCE(max(seq), 0) FROM plank.change_log"));
     }
 
     /** The logged changes after {@code seq}, as the listener and replay read them. */
     private List<ChangeEvent> changesAfter(long seq) throws SQLException {
+        return changesAfter(seq, Integer.MAX_VALUE);
+    }
+
+    private List<ChangeEvent> changesAfter(long seq, int limit) throws SQLException {
         List<ChangeEvent> changes = new ArrayList<>();
         try (var statement = writer.prepareStatement(
-                "SELECT " + ChangeLogRows.COLUMNS + " FROM plank.change_log l WHERE seq > ? ORDER BY seq")) {
+                "SELECT " + ChangeLogRows.COLUMNS + " FROM plank.change_log l WHERE seq > ? ORDER BY seq LIMIT ?")) {
             statement.setLong(1, seq);
+            statement.setInt(2, limit);
             try (var result = statement.executeQuery()) {
                 while (result.next()) {
                     changes.add(ChangeLogRows.event(result));

@@ -21,7 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.plank.web.problems.UnexpectedErrorMapper;
 
 /**
- * {@code GET /api/changes/{table}?filter=&since=&snapshot=}: one subscription's frames as Server-Sent Events, for
+ * {@code GET /api/changes/{table}?filter=&since=&snapshot=&tx_end=}: one subscription's frames as Server-Sent Events, for
  * clients without WebSocket (services, {@code curl}, proxies that refuse upgrades). The same subscription as a
  * WebSocket {@code subscribe} with those fields, with the same checks and the same guarantees: each event is
  * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
@@ -46,12 +46,13 @@ public class ChangeStream {
     @Path("{table}")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public void stream(@PathParam("table") String table, @QueryParam("filter") String filter, @QueryParam("since") String since,
-                       @QueryParam("snapshot") String snapshot, @HeaderParam(LAST_EVENT_ID) String lastEventId,
+                       @QueryParam("snapshot") String snapshot, @QueryParam("tx_end") String txEnd,
+                       @HeaderParam(LAST_EVENT_ID) String lastEventId,
                        @Context SseEventSink sink, @Context Sse sse) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         ClientMessage request;
         try {
-            request = ClientMessage.stream(table, filter, resuming ? lastEventId.strip() : since, resuming ? null : snapshot);
+            request = ClientMessage.stream(table, filter, resuming ? lastEventId.strip() : since, resuming ? null : snapshot, txEnd);
         } catch (ProtocolError refused) {
             throw refusal(refused);
         }

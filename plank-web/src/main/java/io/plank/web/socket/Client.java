@@ -127,7 +127,8 @@ final class Client {
     /**
      * Passes a change to this client's subscriptions of its table. Subscriptions it reaches the same way share one
      * frame that names their ids, so a client gets each change once per kind of news (a change, a row leaving a
-     * filter, a row entering one). Returns how many frames were queued.
+     * filter, a row entering one). A subscription it does not reach may be owed a {@code tx_end} (see
+     * {@link Subscription}). Returns how many change frames were queued.
      */
     int deliver(Fanout change) {
         Subscription[] watching = byTable.get(change.change().table());
@@ -157,6 +158,13 @@ final class Client {
                 }
                 queued += any ? send(change, relation, ids) : 0;
             }
+            if (Subscription.mayEndTx(change)) {
+                for (int i = 0; i < watching.length; i++) {
+                    if (relations[i] == Relation.NONE) {
+                        offer(watching[i], change, Relation.NONE);
+                    }
+                }
+            }
         }
         outbox.flush();
         return queued;
@@ -166,6 +174,10 @@ final class Client {
         return switch (subscription.offer(change, relation)) {
             case SEND -> true;
             case SKIP, HELD -> false;
+            case END -> {
+                outbox.offer(subscription.txEnd(change));
+                yield false;
+            }
             case OVERFLOW -> {
                 outbox.giveUp(new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: too many changes held while catching up"));
                 yield false;

@@ -14,11 +14,11 @@ import io.plank.domain.filter.InvalidFilterException;
 import io.plank.domain.text.Excerpt;
 
 /**
- * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, and either
- * {@code since}, the last {@code seq} the client has, or {@code snapshot}), {@code unsubscribe} (by {@code sub},
- * or every subscription of a {@code table}) or {@code ping}.
+ * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, either
+ * {@code since}, the last {@code seq} the client has, or {@code snapshot}, and {@code tx_end}, whether it takes
+ * {@code tx_end} frames), {@code unsubscribe} (by {@code sub}, or every subscription of a {@code table}) or {@code ping}.
  */
-record ClientMessage(Type type, String table, String sub, Long since, Filter filter, boolean snapshot) {
+record ClientMessage(Type type, String table, String sub, Long since, Filter filter, boolean snapshot, boolean txEnd) {
 
     enum Type { SUBSCRIBE, UNSUBSCRIBE, PING }
 
@@ -27,14 +27,14 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
 
     /** A plain subscription to {@code table}, as {@code ?tables=} asks for. */
     static ClientMessage subscribe(String table) {
-        return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false);
+        return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false, false);
     }
 
     /**
      * The subscription of an event stream, from its query parameters (any may be null): checked as a
      * {@code subscribe} message with the same fields is. {@code since} is a number or refused as one.
      */
-    static ClientMessage stream(String table, String filter, String since, String snapshot) throws ProtocolError {
+    static ClientMessage stream(String table, String filter, String since, String snapshot, String txEnd) throws ProtocolError {
         var message = Frames.JSON.createObjectBuilder().add("type", "subscribe").add("table", table);
         if (filter != null) {
             message.add("filter", filter);
@@ -43,13 +43,21 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
             message.add("since", since.matches("[0-9]{1,19}") ? Frames.JSON.createValue(new BigDecimal(since)) : Frames.JSON.createValue(since));
         }
         if (snapshot != null) {
-            message.add("snapshot", switch (snapshot) {
-                case "true" -> JsonValue.TRUE;
-                case "false" -> JsonValue.FALSE;
-                default -> Frames.JSON.createValue(snapshot);
-            });
+            message.add("snapshot", queryFlag(snapshot));
+        }
+        if (txEnd != null) {
+            message.add("tx_end", queryFlag(txEnd));
         }
         return subscribe(message.build());
+    }
+
+    /** A query parameter's {@code true} or {@code false} as JSON; anything else as a string, refused as JSON would be. */
+    private static JsonValue queryFlag(String value) {
+        return switch (value) {
+            case "true" -> JsonValue.TRUE;
+            case "false" -> JsonValue.FALSE;
+            default -> Frames.JSON.createValue(value);
+        };
     }
 
     static ClientMessage parse(String text) throws ProtocolError {
@@ -58,7 +66,7 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         return switch (type) {
             case "subscribe" -> subscribe(message);
             case "unsubscribe" -> unsubscribe(message);
-            case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false);
+            case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false, false);
             default -> throw new ProtocolError(ProtocolError.UNKNOWN_TYPE,
                     "Unknown message type '" + Excerpt.of(type) + "'; expected subscribe, unsubscribe or ping");
         };
@@ -68,20 +76,20 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         String sub = sub(message);
         String table = table(message, sub);
         Long since = since(message, table, sub);
-        boolean snapshot = snapshot(message, table, sub);
+        boolean snapshot = flag(message, "snapshot", table, sub);
         if (since != null && snapshot) {
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
                     "\"since\" and \"snapshot\" exclude each other: resume from a seq, or start again from a snapshot", table, sub);
         }
-        return new ClientMessage(Type.SUBSCRIBE, table, sub, since, filter(message, table, sub), snapshot);
+        return new ClientMessage(Type.SUBSCRIBE, table, sub, since, filter(message, table, sub), snapshot, flag(message, "tx_end", table, sub));
     }
 
     private static ClientMessage unsubscribe(JsonObject message) throws ProtocolError {
         String sub = sub(message);
         if (sub != null) {
-            return new ClientMessage(Type.UNSUBSCRIBE, null, sub, null, null, false);
+            return new ClientMessage(Type.UNSUBSCRIBE, null, sub, null, null, false, false);
         }
-        return new ClientMessage(Type.UNSUBSCRIBE, table(message, null), null, null, null, false);
+        return new ClientMessage(Type.UNSUBSCRIBE, table(message, null), null, null, null, false, false);
     }
 
     private static JsonObject object(String text) throws ProtocolError {
@@ -141,15 +149,15 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"since\" must be a seq: a whole number, 0 or more", table, sub);
     }
 
-    private static boolean snapshot(JsonObject message, String table, String sub) throws ProtocolError {
-        JsonValue value = message.get("snapshot");
+    private static boolean flag(JsonObject message, String name, String table, String sub) throws ProtocolError {
+        JsonValue value = message.get(name);
         if (value == null || value == JsonValue.NULL || value == JsonValue.FALSE) {
             return false;
         }
         if (value == JsonValue.TRUE) {
             return true;
         }
-        throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"snapshot\" must be true or false", table, sub);
+        throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "\"" + name + "\" must be true or false", table, sub);
     }
 
     private static Filter filter(JsonObject message, String table, String sub) throws ProtocolError {

@@ -32,6 +32,7 @@ final class Fanout {
     private Relation lastRelation;
     private List<String> lastSubs;
     private Message lastFrame;
+    private Map<String, Message> txEnds;
 
     /** A live change: its frames are timed in {@code stats}. */
     Fanout(ChangeEvent change, TableStats stats) {
@@ -98,6 +99,17 @@ final class Fanout {
             frames = new HashMap<>(4);
         }
         return frames.computeIfAbsent(new FrameKey(relation, subs), key -> message(Frames.annotated(frame.text(), relation, subs)));
+    }
+
+    /**
+     * The {@code tx_end} this change sends a subscription named {@code sub} (null for the plain form) that its filter
+     * passes by (see {@link Subscription}), made once per id like the frames.
+     */
+    synchronized Message txEnd(String sub) {
+        if (txEnds == null) {
+            txEnds = new HashMap<>(4);
+        }
+        return txEnds.computeIfAbsent(sub, id -> Message.of(Frames.txEnd(change.table(), id, change.tx().id())));
     }
 
     private Message message(String text) {

@@ -32,17 +32,24 @@ final class Frames {
     private static final DateTimeFormatter AT = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSS'Z'").withZone(ZoneOffset.UTC);
 
     /**
-     * {@code {"type":"change","seq":..,"table":..,"action":..,"id":..,"data":..,"at":..}}: {@code seq} only for a
-     * durably captured table, {@code "truncated":true} for a row too large for a notification (then {@code data} is
-     * null, and {@code id} may be).
+     * {@code {"type":"change","seq":..,"tx":..,"tx_last":true,"table":..,"action":..,"id":..,"data":..,"at":..}}:
+     * {@code seq} only for a durably captured table, {@code tx} for a change whose transaction is known (logged since
+     * V4) with {@code "tx_last":true} on its transaction's last change to the table, {@code "truncated":true} for a
+     * row too large for a notification (then {@code data} is null, and {@code id} may be).
      */
     static String change(ChangeEvent change) {
         String key = change.key() == null ? "null" : change.key();
         String row = change.row() == null ? "null" : change.row();
-        var frame = new StringBuilder(96 + change.table().length() + key.length() + row.length());
+        var frame = new StringBuilder(128 + change.table().length() + key.length() + row.length());
         frame.append("{\"type\":\"change\"");
         if (change.durable()) {
             frame.append(",\"seq\":").append(change.seq());
+        }
+        if (change.tx().known()) {
+            frame.append(",\"tx\":").append(change.tx().id());
+            if (change.tx().last()) {
+                frame.append(",\"tx_last\":true");
+            }
         }
         frame.append(",\"table\":").append(JSON.createValue(change.table()))
                 .append(",\"action\":\"").append(change.action().name())
@@ -63,6 +70,14 @@ final class Frames {
     /** The answer for a durable table: {@code seq} is where the live stream starts (the log's position now). */
     static String subscribed(String table, String sub, long seq) {
         return base("subscribed", table, sub).add("seq", seq).build().toString();
+    }
+
+    /**
+     * Transaction {@code tx} has no more changes for this subscription: its last change to the table did not pass the
+     * subscription's filter, so the subscription's last frame of it carried no {@code tx_last}.
+     */
+    static String txEnd(String table, String sub, long tx) {
+        return base("tx_end", table, sub).add("tx", tx).build().toString();
     }
 
     /** The client cannot resume from where it asked; it must reload the table and carry on from here. */

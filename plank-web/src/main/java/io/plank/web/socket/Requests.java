@@ -135,7 +135,7 @@ public class Requests {
         RowFilter filter = request.filter() == null ? RowFilter.ALL : filter(shape, request, table, sub);
 
         if (mode.get() == CaptureMode.EPHEMERAL) {
-            watch(client, Subscription.live(sub, table, filter));
+            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end
             client.send(Frames.subscribed(table, sub));
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
@@ -143,13 +143,13 @@ public class Requests {
             return;
         }
         if (request.since() == null && !request.snapshot()) {
-            watch(client, Subscription.live(sub, table, filter));
+            watch(client, Subscription.live(sub, table, filter, request.txEnd()));
             client.send(Frames.subscribed(table, sub, listener.status().lastSeq()));
             return;
         }
         long since = request.since() == null ? 0 : request.since();
         // Held changes are released into an outbox with room for at least half its limit.
-        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2);
+        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd());
         watch(client, subscription);
         // Read after the subscription is in place: every change the listener hands on after this point is held.
         long upTo = listener.status().lastSeq();

@@ -16,6 +16,15 @@ import io.plank.persistence.rows.RowFilter;
  * seam exact: a change already sent is never sent again, and nothing between is skipped, since every live
  * change after the catch-up's start was held. After a snapshot, the changes the snapshot already contains
  * ({@code contained}, read in the snapshot's own transaction) are skipped as well.
+ *
+ * <p>Transactions: a change frame marks its transaction's last change to the table ({@code tx_last}), which is how a
+ * client knows it may apply the transaction. A subscription whose filter drops that last change would never see the
+ * mark, so one that asked for {@code tx_end} frames ({@code txEnds}: a new frame type, which clients written before it
+ * may not expect) remembers the transactions it was sent part of ({@code openTx}) and, when one's last change passes
+ * it by, queues a {@code tx_end} for it instead, in the same order as its frames, live, held or replayed. A transaction
+ * of one change to the table needs nothing of this. A resumed subscription cannot know what the client's earlier
+ * connection was sent, so a transaction that began at or before {@code since} and whose last change its filter drops
+ * gets a {@code tx_end} as well (one the client may have nothing of, which it ignores).
  */
 final class Subscription {
 
@@ -34,29 +43,46 @@ final class Subscription {
     private final String table;
     private final RowFilter filter;
     private final int holdLimit;
+    private final boolean txEnds;
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
     private long[] contained = new long[0];
     private List<Held> held = new ArrayList<>();
+    /** The transactions this subscription was sent some changes of, not their last; few at a time (concurrent writers). */
+    private long[] openTx = new long[0];
+    private int openTxCount;
+    /** The {@code since} of a resume: the client may hold changes of transactions begun up to here. */
+    private long resumedAfter;
 
-    private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit) {
+    private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit, boolean txEnds) {
         this.sub = sub;
         this.ids = sub == null ? List.of() : List.of(sub);
         this.table = table;
         this.filter = filter;
         this.live = live;
         this.lastSeq = lastSeq;
+        this.resumedAfter = lastSeq;
         this.holdLimit = holdLimit;
+        this.txEnds = txEnds;
     }
 
     static Subscription live(String sub, String table, RowFilter filter) {
-        return new Subscription(sub, table, filter, true, 0, 0);
+        return live(sub, table, filter, false);
+    }
+
+    /** {@code txEnds}: the client asked for {@code tx_end} frames. */
+    static Subscription live(String sub, String table, RowFilter filter, boolean txEnds) {
+        return new Subscription(sub, table, filter, true, 0, 0, txEnds);
     }
 
     /** A subscription that first catches up (replays the log after {@code since}, or sends a snapshot), holding up to {@code holdLimit} live changes meanwhile. */
     static Subscription catchingUp(String sub, String table, RowFilter filter, long since, int holdLimit) {
-        return new Subscription(sub, table, filter, false, since, holdLimit);
+        return catchingUp(sub, table, filter, since, holdLimit, false);
+    }
+
+    static Subscription catchingUp(String sub, String table, RowFilter filter, long since, int holdLimit, boolean txEnds) {
+        return new Subscription(sub, table, filter, false, since, holdLimit, txEnds);
     }
 
     Key key() {
@@ -75,19 +101,42 @@ final class Subscription {
         return filter;
     }
 
-    /** The outcome of offering a live change. */
-    enum Offer { SEND, SKIP, HELD, OVERFLOW }
+    /** The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now. */
+    enum Offer { SEND, SKIP, HELD, OVERFLOW, END }
 
-    /** Takes a live change the filter relates to as {@code relation}: send it now, skip it, or hold it while catching up. */
+    /**
+     * Takes a live change the filter relates to as {@code relation}: send it now, skip it, or hold it while catching
+     * up. A change of relation {@link Relation#NONE} needs offering only if it {@link #mayEndTx may end a transaction}.
+     */
     synchronized Offer offer(Fanout change, Relation relation) {
-        if (cancelled || relation == Relation.NONE) {
+        if (cancelled) {
             return Offer.SKIP;
         }
         if (!live) {
+            if (relation == Relation.NONE && !(txEnds && mayEndTx(change))) {
+                return Offer.SKIP;
+            }
             held.add(new Held(change, relation));
             return held.size() <= holdLimit ? Offer.HELD : Offer.OVERFLOW;
         }
-        return admit(change.change().seq()) ? Offer.SEND : Offer.SKIP;
+        if (relation == Relation.NONE) {
+            return endsOpenTx(change) ? Offer.END : Offer.SKIP;
+        }
+        return admitted(change) ? Offer.SEND : Offer.SKIP;
+    }
+
+    /**
+     * True if {@code change} is the last of several changes of its transaction to the table: a subscription that its
+     * filter passes by may still have been sent earlier ones, and then needs a {@link #txEnd}.
+     */
+    static boolean mayEndTx(Fanout change) {
+        ChangeEvent event = change.change();
+        return event.tx().known() && event.txLast() && !event.txFirst();
+    }
+
+    /** The frame that ends, for this subscription, the transaction of {@code change} (see {@link Offer#END}). */
+    Message txEnd(Fanout change) {
+        return change.txEnd(sub);
     }
 
     /**
@@ -99,11 +148,22 @@ final class Subscription {
         return !cancelled && outbox.offer(frame);
     }
 
-    /** Queues a change read from the log during catch-up; true if it was for this subscription and new. */
+    /**
+     * Queues a change read from the log during catch-up; true if it was for this subscription and new. One that is not
+     * may end a transaction the replay sent part of: then its {@code tx_end} is queued.
+     */
     synchronized boolean replay(Fanout change, Outbox outbox) {
+        if (cancelled) {
+            return false;
+        }
         Relation relation = change.relationTo(filter);
-        return !cancelled && relation != Relation.NONE && admit(change.change().seq())
-                && outbox.offer(change.frame(relation, ids()));
+        if (relation == Relation.NONE) {
+            if (mayEndTx(change) && endsOpenTx(change)) {
+                outbox.offer(txEnd(change));
+            }
+            return false;
+        }
+        return admitted(change) && outbox.offer(change.frame(relation, ids()));
     }
 
     /**
@@ -117,7 +177,11 @@ final class Subscription {
         live = true;
         int released = 0;
         for (Held change : held) {
-            if (admit(change.change().change().seq()) && outbox.offer(change.change().frame(change.relation(), ids()))) {
+            if (change.relation() == Relation.NONE) {
+                if (endsOpenTx(change.change())) {
+                    outbox.offer(txEnd(change.change()));
+                }
+            } else if (admitted(change.change()) && outbox.offer(change.change().frame(change.relation(), ids()))) {
                 released++;
             }
         }
@@ -140,6 +204,8 @@ final class Subscription {
      */
     synchronized int restartAt(long seq, Outbox outbox) {
         lastSeq = seq;
+        openTxCount = 0; // the client reloads: what it was sent of them no longer matters
+        resumedAfter = 0;
         return goLive(outbox);
     }
 
@@ -160,6 +226,57 @@ final class Subscription {
     /** The ids a frame for this subscription alone names: its own, or none for the plain form. */
     List<String> ids() {
         return ids;
+    }
+
+    /** {@link #admit}s the change and notes what it means for its transaction. */
+    private boolean admitted(Fanout change) {
+        ChangeEvent event = change.change();
+        if (!admit(event.seq())) {
+            return false;
+        }
+        if (txEnds && event.inSharedTx()) {
+            if (event.txLast()) {
+                closeTx(event.tx().id());
+            } else {
+                openTx(event.tx().id());
+            }
+        }
+        return true;
+    }
+
+    /**
+     * True if the change, not sent to this subscription, ends a transaction it was sent part of (which it now
+     * forgets), or one the client may have had part of before resuming. Counts the change as handled, so the same
+     * change held and replayed ends its transaction once.
+     */
+    private boolean endsOpenTx(Fanout change) {
+        ChangeEvent event = change.change();
+        if (!txEnds || !event.tx().known() || !event.txLast() || !admit(event.seq())) {
+            return false;
+        }
+        return closeTx(event.tx().id()) || !event.txFirst() && event.tx().firstSeq() <= resumedAfter;
+    }
+
+    private void openTx(long tx) {
+        for (int i = 0; i < openTxCount; i++) {
+            if (openTx[i] == tx) {
+                return;
+            }
+        }
+        if (openTxCount == openTx.length) {
+            openTx = Arrays.copyOf(openTx, Math.max(4, openTx.length * 2));
+        }
+        openTx[openTxCount++] = tx;
+    }
+
+    private boolean closeTx(long tx) {
+        for (int i = 0; i < openTxCount; i++) {
+            if (openTx[i] == tx) {
+                openTx[i] = openTx[--openTxCount];
+                return true;
+            }
+        }
+        return false;
     }
 
     private boolean admit(long seq) {

@@ -44,6 +44,8 @@ class AsyncApiTest {
         List<String> frames = List.of(
                 change,
                 Frames.change(new ChangeEvent(0, "items", Action.INSERT, "1", null, null, AT, true)),
+                Frames.change(new ChangeEvent(10, "items", Action.INSERT, "2", "{\"id\": 2}", null, AT, false, new ChangeEvent.Tx(77, 9, true))),
+                Frames.txEnd("items", "s", 77),
                 Frames.annotated(change, Relation.LEAVE, List.of("a", "b")),
                 Frames.annotated(change, Relation.ENTER, List.of("a")),
                 Frames.subscribed("items", "s", 9),
@@ -65,7 +67,7 @@ class AsyncApiTest {
                 assertTrue(frame.containsKey(required.getString()), type + " has " + required.getString() + ": " + text);
             }
         }
-        assertEquals(Set.of("subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "snapshot", "reset", "unsubscribed", "error"),
+        assertEquals(Set.of("subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "snapshot", "reset", "unsubscribed", "error"),
                 messages.keySet(), "no message the code does not know");
     }
 

@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -40,6 +41,8 @@ class ClientMessageTest {
         assertEquals(2, message.filter().conditions().size());
         assertTrue(message.snapshot());
         assertNull(message.since());
+        assertFalse(message.txEnd(), "tx_end frames only for those who ask");
+        assertTrue(ClientMessage.parse("{\"type\":\"subscribe\",\"table\":\"orders\",\"tx_end\":true}").txEnd());
     }
 
     @Test
@@ -78,6 +81,7 @@ class ClientMessageTest {
             "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":7}                  | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"sub\":\"\"}               | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":\"yes\"}       | invalid_message",
+            "{\"type\":\"subscribe\",\"table\":\"t\",\"tx_end\":1}             | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"snapshot\":true,\"since\":3} | invalid_message",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":[\"a=eq.1\"]}  | invalid_filter",
             "{\"type\":\"subscribe\",\"table\":\"t\",\"filter\":\"a\"}         | invalid_filter",
@@ -108,21 +112,23 @@ class ClientMessageTest {
 
     @Test
     void anEventStreamsQueryIsCheckedAsASubscribeMessageIs() throws ProtocolError {
-        var plain = ClientMessage.stream("items", null, null, null);
+        var plain = ClientMessage.stream("items", null, null, null, null);
         assertEquals("items", plain.table());
         assertNull(plain.since());
-        var resumed = ClientMessage.stream("items", "value=gte.3", "42", "false");
+        var resumed = ClientMessage.stream("items", "value=gte.3", "42", "false", null);
         assertEquals(42L, resumed.since());
         assertEquals(1, resumed.filter().conditions().size());
-        assertTrue(ClientMessage.stream("items", null, null, "true").snapshot());
+        assertTrue(ClientMessage.stream("items", null, null, "true", null).snapshot());
+        assertTrue(ClientMessage.stream("items", "value=gte.3", null, null, "true").txEnd());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, null, "1")).code());
 
         for (String since : new String[] {"abc", "-1", "1.5", "99999999999999999999", ""}) {
-            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, since, null), since);
+            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, since, null, null), since);
             assertEquals(ProtocolError.INVALID_MESSAGE, refused.code(), since);
         }
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, "yes")).code());
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, "1", "true")).code());
-        assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", "value=zz.1", null, null)).code());
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, "yes", null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, "1", "true", null)).code());
+        assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", "value=zz.1", null, null, null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null, null)).code());
     }
 }

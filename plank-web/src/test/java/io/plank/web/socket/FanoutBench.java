@@ -51,13 +51,14 @@ public final class FanoutBench {
             var rows = new TableRows(database.dataSource());
             paid = rows.filter(rows.shape("orders").orElseThrow(), Filter.parse("status=eq.paid"));
         }
-        OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs, half of them 'paid')%n", CLIENTS, CHANGES);
+        OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs in transactions of three, half of them 'paid')%n", CLIENTS, CHANGES);
         OUT.println("case                          busy per change p50 / p99     deliveries/s");
         run("plain (no id, no filter)", () -> List.of(Subscription.live(null, "orders", RowFilter.ALL)));
         run("with an id", () -> List.of(Subscription.live("feed", "orders", RowFilter.ALL)));
-        run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid)));
-        run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL),
-                Subscription.live("paid", "orders", paid)));
+        // Filtered subscriptions as the JavaScript client makes them: with tx_end frames.
+        run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid, true)));
+        run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL, true),
+                Subscription.live("paid", "orders", paid, true)));
     }
 
     private static void run(String name, Supplier<List<Subscription>> subscriptions) {
@@ -105,8 +106,11 @@ public final class FanoutBench {
         String status = seq % 2 == 0 ? "paid" : "open";
         var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120));
         var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
+        // Transactions of three: a filtered subscription is sent the middle of one and owed its end (tx_end), the
+        // start and end of the next.
+        var tx = new ChangeEvent.Tx((seq + 2) / 3, seq - (seq - 1) % 3, seq % 3 == 0);
         return new ChangeEvent(seq, "orders", Action.UPDATE, Long.toString(seq), row.build().toString(), old.build().toString(),
-                1_795_000_000_000_000L + seq, false);
+                1_795_000_000_000_000L + seq, false, tx);
     }
 
     /** Completes every send at once and counts it. One instance serves all subscribers; the bench is single-threaded. */
