@@ -430,6 +430,8 @@
         const row = h('tr', {className: 'fresh', dataset: {seq: change.seq ?? '', action: change.action}},
             h('td', {className: 'mono', title: change.at ? 'changed at ' + change.at : ''}, clock(new Date())),
             h('td', {className: 'num seq'}, change.seq === undefined ? '–' : count(change.seq)),
+            h('td', {className: 'num tx', title: change.tx === undefined ? '' : change.txLast ? 'its last change to the table' : 'more of it follows'},
+                change.tx === undefined ? '–' : String(change.tx) + (change.txLast ? ' ▪' : '')),
             h('td', {className: 'action'}, h('span', {className: 'badge ' + change.action}, change.action),
                 change.type === 'change' ? null : [' ', h('span', {className: 'badge plain'}, change.type)]),
             h('td', {className: 'mono key'}, JSON.stringify(change.id)),
