@@ -60,6 +60,7 @@ public final class PlankRun {
                 "",
                 "Plank is running on " + kind.id() + " against " + database.url(),
                 "  Test page:  " + local + "/",
+                "  Admin page: " + local + "/admin/   (capturing, releasing and sessions need PLANK_ADMIN_ENABLED=true)",
                 "  WebSocket:  ws://localhost:" + server.httpPort() + AppServer.CONTEXT_ROOT + "/ws",
                 "  REST:       " + local + "/api/items   (status: " + local + "/api/status)",
                 "  Readiness:  " + server.readinessUrl().toString().replace("127.0.0.1", "localhost"),

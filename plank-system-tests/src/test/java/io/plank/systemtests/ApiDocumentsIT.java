@@ -26,7 +26,7 @@ class ApiDocumentsIT {
     /** Every REST operation Plank has, as {@code METHOD /path} under /api. */
     private static final Set<String> OPERATIONS = Set.of(
             "get /items", "post /items", "get /items/{id}", "put /items/{id}", "delete /items/{id}",
-            "get /tables", "put /tables/{name}", "delete /tables/{name}",
+            "get /tables", "put /tables/{name}", "delete /tables/{name}", "get /sessions", "delete /sessions/{id}",
             "get /status", "get /changes/{table}", "get /metrics");
 
     @Test

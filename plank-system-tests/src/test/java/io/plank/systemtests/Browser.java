@@ -13,6 +13,8 @@ import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
@@ -42,6 +44,7 @@ final class Browser implements AutoCloseable {
         CDP_VERSION_FINDER.setLevel(Level.SEVERE);
     }
 
+    private static final Logger LOG = Logger.getLogger(Browser.class.getName());
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(100);
 
@@ -60,6 +63,43 @@ final class Browser implements AutoCloseable {
         Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
                 () -> "Browser tests need Chromium at " + CHROMIUM + " and chromedriver at " + CHROMEDRIVER
                         + " (on Debian/Ubuntu: apt-get install chromium chromium-driver)");
+    }
+
+    /**
+     * Registered before {@link PlankExtension}, whose before-each starts the server: a test skipped here for want of a
+     * browser (reported as skipped, with the reason) costs no server start.
+     */
+    static final class Installed implements BeforeEachCallback {
+
+        @Override
+        public void beforeEach(ExtensionContext context) {
+            assumeInstalled();
+        }
+    }
+
+    /** What a test does with the page. */
+    interface Scenario {
+        void run(Browser browser) throws Exception;
+    }
+
+    /**
+     * Runs {@code scenario} in a fresh browser. If it fails, the page as it was is left at {@code target/NAME.png} (and
+     * its DOM at {@code .html}) and the log says so.
+     */
+    static void run(String name, Scenario scenario) throws Exception {
+        try (Browser browser = start()) {
+            try {
+                scenario.run(browser);
+            } catch (Exception | Error failure) {
+                try {
+                    Path png = browser.saveScreenshot(Path.of("target", name));
+                    LOG.warning(() -> "The page at the failure: " + png.toAbsolutePath() + " (and .html beside it)");
+                } catch (Exception screenshotFailed) {
+                    failure.addSuppressed(screenshotFailed);
+                }
+                throw failure;
+            }
+        }
     }
 
     static Browser start() {

@@ -3,7 +3,6 @@ package io.plank.systemtests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,12 +14,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.logging.Logger;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -31,42 +27,17 @@ import org.openqa.selenium.WebElement;
  * it connects and subscribes by itself, shows changes written by anyone in its log and its live view of the items, writes through the REST API with its form and buttons, resumes after a reconnect without
  * losing what was written meanwhile, and shows the API's problems. Skipped where Chromium is not installed.
  */
-@ExtendWith({BuiltInPageIT.Prerequisites.class, PlankExtension.class})
+@ExtendWith({Browser.Installed.class, PlankExtension.class})
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 // First: the page lists only the first 100 items by id, so it must run before the tests that write many rows.
 class BuiltInPageIT {
 
     private static final Logger LOG = Logger.getLogger(BuiltInPageIT.class.getName());
 
-    /**
-     * Registered before {@link PlankExtension}, whose before-each starts the server: a test skipped here (reported as
-     * skipped, with the reason) costs no server start.
-     */
-    static final class Prerequisites implements BeforeEachCallback {
-
-        @Override
-        public void beforeEach(ExtensionContext context) {
-            Browser.assumeInstalled();
-        }
-    }
-
     @Test
     void showsChangesWritesItemsResumesAndShowsProblems(RunningPlank plank) throws Exception {
         String token = Integer.toString(ThreadLocalRandom.current().nextInt(100_000, 1_000_000));
-        try (Browser browser = Browser.start()) {
-            var page = new Page(browser);
-            try {
-                scenario(plank, page, token);
-            } catch (Throwable failure) {
-                try {
-                    Path png = browser.saveScreenshot(Path.of("target", "BuiltInPageIT-" + plank.kind().id()));
-                    LOG.warning(() -> "Test page at the failure: " + png.toAbsolutePath() + " (and .html beside it)");
-                } catch (Exception screenshotFailed) {
-                    failure.addSuppressed(screenshotFailed);
-                }
-                throw failure;
-            }
-        }
+        Browser.run("BuiltInPageIT-" + plank.kind().id(), browser -> scenario(plank, new Page(browser), token));
     }
 
     private static void scenario(RunningPlank plank, Page page, String token) throws SQLException {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
@@ -42,11 +43,19 @@ public final class RunningPlank implements AutoCloseable {
     }
 
     static RunningPlank start() {
+        return start(Map.of());
+    }
+
+    /**
+     * As {@link #start()}, with {@code environment} added over the tests' usual settings: for a second server that
+     * a test runs beside the shared one, e.g. with the admin API off. The caller closes it.
+     */
+    static RunningPlank start(Map<String, String> overrides) {
         ServerKind kind = ServerKind.parse(property("plank.server"));
         Path ear = Path.of(property("plank.ear"));
         Path home = Path.of(property("plank." + kind.id() + ".home"));
         Path workDir = Path.of(property("plank.work.dir"))
-                .resolve(kind.id() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                .resolve(kind.id() + (overrides.isEmpty() ? "" : "-second") + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
         Instant begin = Instant.now();
         AppServer server = kind.install(home, workDir);
@@ -58,6 +67,7 @@ public final class RunningPlank implements AutoCloseable {
             // Low enough that CatchUpIsolationIT's clients that stop reading meet both limits within its time.
             environment.put("PLANK_WS_STALL_TIMEOUT_MS", Long.toString(CatchUpIsolationIT.STALL_TIMEOUT.toMillis()));
             environment.put("PLANK_WS_TOTAL_QUEUE_CHARS", Long.toString(CatchUpIsolationIT.TOTAL_QUEUE_CHARS));
+            environment.putAll(overrides);
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();
             server.deploy(ear);

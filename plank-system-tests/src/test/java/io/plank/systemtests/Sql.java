@@ -1,6 +1,7 @@
 package io.plank.systemtests;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 
 /** Plain SQL from the tests, as another program sharing the database would send it. */
@@ -30,9 +31,22 @@ final class Sql {
     }
 
     static long queryLong(Connection db, String sql) throws SQLException {
+        return queryValue(db, sql, result -> result.getLong(1));
+    }
+
+    static String queryString(Connection db, String sql) throws SQLException {
+        return queryValue(db, sql, result -> result.getString(1));
+    }
+
+    private interface Column<T> {
+        T read(ResultSet result) throws SQLException;
+    }
+
+    /** The first column of the first row. */
+    private static <T> T queryValue(Connection db, String sql, Column<T> column) throws SQLException {
         try (var statement = db.createStatement(); var result = statement.executeQuery(sql)) {
             result.next();
-            return result.getLong(1);
+            return column.read(result);
         }
     }
 }

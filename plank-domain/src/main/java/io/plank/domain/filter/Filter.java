@@ -3,6 +3,7 @@ package io.plank.domain.filter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import io.plank.domain.text.Excerpt;
 
@@ -40,6 +41,29 @@ public record Filter(List<Condition> conditions) {
             conditions.add(condition(part));
         }
         return new Filter(conditions);
+    }
+
+    /**
+     * The filter written out as a client would write it, quoting values where needed: {@code parse(text())} gives
+     * this filter back.
+     */
+    public String text() {
+        return conditions.stream().map(Filter::text).collect(Collectors.joining("&"));
+    }
+
+    private static String text(Condition condition) {
+        String values = condition.operator() == Operator.IN
+                ? condition.values().stream().map(Filter::quoted).collect(Collectors.joining(",", "(", ")"))
+                : quoted(condition.value());
+        return condition.column() + "=" + condition.operator().wireName() + "." + values;
+    }
+
+    /** A value as {@link #parse} reads it back: in double quotes when it holds a character that would end or split it. */
+    private static String quoted(String value) {
+        if (value.chars().noneMatch(c -> c == '&' || c == ',' || c == '(' || c == ')' || c == '"')) {
+            return value;
+        }
+        return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
     }
 
     private static Condition condition(String text) {

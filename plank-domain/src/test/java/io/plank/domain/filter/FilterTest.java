@@ -40,6 +40,19 @@ class FilterTest {
         assertEquals(List.of("a,b", "c)", "say \"hi\"", "plain"), filter.conditions().get(1).values());
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"a=eq.1&h=is.null&g=in.(x,y,z)", "name=eq.\"Smith & Sons\"&tag=in.(\"a,b\",\"c)\",plain)",
+            "say=eq.\"\\\"hi\\\" \\\\ (or not)\"", "note=eq.&path=eq.C:\\tmp", "name=eq.<img src=x onerror=alert(1)>"})
+    void writesItselfOutAsItIsRead(String text) {
+        Filter filter = Filter.parse(text);
+        assertEquals(filter, Filter.parse(filter.text()), filter.text());
+    }
+
+    @Test
+    void writesPlainValuesBareAndQuotesOnlyWhatNeedsIt() {
+        assertEquals("a=eq.1&g=in.(x,\"y,z\")", Filter.parse("a=eq.1&g=in.(x,\"y,z\")").text());
+    }
+
     @Test
     void keepsUnicodeAndEmptyValues() {
         var filter = Filter.parse("name=eq.Zoë 🚀&note=eq.");

@@ -15,6 +15,7 @@ import io.plank.health.jmx.PlankMBeans;
 import io.plank.listener.feed.ChangeListener;
 import io.plank.listener.retention.LogRetention;
 import io.plank.persistence.changelog.ChangeLog;
+import io.plank.persistence.changelog.Retention;
 
 /**
  * Registers {@code io.plank:type=Listener} and {@code io.plank:type=ChangeLog} in the platform MBean server when the
@@ -31,7 +32,10 @@ public class ListenerManagement {
     ChangeListener listener;
 
     @EJB
-    LogRetention retention;
+    LogRetention pruner;
+
+    @Inject
+    Retention retention;
 
     @Inject
     ChangeLog changeLog;
@@ -133,7 +137,7 @@ public class ListenerManagement {
 
         @Override
         public long pruneNow() {
-            return retention.pruneNow();
+            return pruner.pruneNow();
         }
     }
 }

@@ -1,7 +1,6 @@
 package io.plank.listener.retention;
 
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -16,7 +15,7 @@ import jakarta.ejb.TransactionManagement;
 import jakarta.ejb.TransactionManagementType;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.plank.persistence.changelog.Retention;
 
 /**
  * Prunes the change log once a minute: entries older than {@code plank.log.retention-minutes} (default a day)
@@ -34,12 +33,7 @@ public class LogRetention {
     private static final Logger LOG = Logger.getLogger(LogRetention.class.getName());
 
     @Inject
-    @ConfigProperty(name = "plank.log.retention-minutes", defaultValue = "1440")
-    long retentionMinutes;
-
-    @Inject
-    @ConfigProperty(name = "plank.log.max-rows", defaultValue = "1000000")
-    long maxRows;
+    Retention retention;
 
     @Resource(lookup = "java:app/jdbc/plank")
     DataSource dataSource;
@@ -49,17 +43,9 @@ public class LogRetention {
         pruneNow();
     }
 
-    public long retentionMinutes() {
-        return retentionMinutes;
-    }
-
-    public long maxRows() {
-        return maxRows;
-    }
-
     /** Prunes what is due now (the timer's work; JMX's "prune now"); returns how many entries were deleted, -1 if it failed. */
     public long pruneNow() {
-        var pruner = new LogPruner(Duration.ofMinutes(retentionMinutes), maxRows);
+        var pruner = new LogPruner(retention.maxAge(), retention.maxRows());
         try (var connection = dataSource.getConnection()) {
             long deleted = pruner.prune(connection);
             if (deleted > 0) {

@@ -3,6 +3,8 @@ package io.plank.persistence.changelog;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,16 +33,21 @@ public class ChangeLog {
             SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
                    (SELECT pruned_through FROM plank.log_retention),
                    (SELECT GREATEST(n_live_tup, 0) FROM pg_stat_all_tables WHERE relid = 'plank.change_log'::regclass),
-                   pg_total_relation_size('plank.change_log')""";
+                   pg_total_relation_size('plank.change_log'),
+                   oldest.seq, oldest.changed_at
+            FROM (SELECT 1) one
+            LEFT JOIN LATERAL (SELECT seq, changed_at FROM plank.change_log ORDER BY seq LIMIT 1) oldest ON true""";
 
     @Resource(lookup = "java:app/jdbc/plank")
     DataSource dataSource;
 
     /**
      * How big the log is and how far it reaches. The row count is PostgreSQL's running estimate of live rows, kept
-     * by its statistics as transactions end, not a count (which would read the whole log).
+     * by its statistics as transactions end, not a count (which would read the whole log). {@code oldestSeq} and
+     * {@code oldestAt} are the oldest entry still kept (0 and null when the log is empty): how far back a client can
+     * resume.
      */
-    public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
+    public record Stats(long newestSeq, long prunedThrough, long approximateRows, long bytes, long oldestSeq, Instant oldestAt) {
     }
 
     /**
@@ -97,7 +104,9 @@ public class ChangeLog {
             statement.setQueryTimeout(STATS_TIMEOUT_SECONDS);
             try (var result = statement.executeQuery()) {
                 result.next();
-                return new Stats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4));
+                OffsetDateTime oldestAt = result.getObject(6, OffsetDateTime.class);
+                return new Stats(result.getLong(1), result.getLong(2), result.getLong(3), result.getLong(4), result.getLong(5),
+                        oldestAt == null ? null : oldestAt.toInstant());
             }
         } catch (SQLException e) {
             throw new DatabaseException("Could not read the change log's size", e);

@@ -39,7 +39,7 @@ final class FilterTyping {
                 tests.add(test(connection, shape, condition));
             }
         }
-        return new RowFilter(tests);
+        return new RowFilter(tests, filter.text());
     }
 
     private static RowFilter.Test test(Connection connection, TableShape shape, Condition condition) throws SQLException {

@@ -18,16 +18,23 @@ import io.plank.domain.filter.Operator;
 public final class RowFilter {
 
     /** Passes every row. */
-    public static final RowFilter ALL = new RowFilter(List.of());
+    public static final RowFilter ALL = new RowFilter(List.of(), "");
 
     record Test(String column, ColumnKind kind, String type, Operator operator, String isValue,
                 List<Comparable<?>> values, List<String> texts) {
     }
 
     private final List<Test> tests;
+    private final String text;
 
-    RowFilter(List<Test> tests) {
+    RowFilter(List<Test> tests, String text) {
         this.tests = List.copyOf(tests);
+        this.text = text;
+    }
+
+    /** The filter as a client writes it ({@code status=eq.paid&total=gte.100}); empty for {@link #ALL}. */
+    public String text() {
+        return text;
     }
 
     public boolean all() {

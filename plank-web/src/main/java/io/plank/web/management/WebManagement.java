@@ -20,10 +20,12 @@ import io.plank.health.jmx.PlankMBeans;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
 import io.plank.web.socket.Router;
+import io.plank.web.socket.SessionInfo;
+import io.plank.web.socket.Sessions;
 import io.plank.web.socket.TableStats;
 
 /**
- * Registers {@code io.plank:type=Tables} in the platform MBean server when the web application starts and
+ * Registers {@code io.plank:type=Tables} and {@code io.plank:type=Sessions} in the platform MBean server when the web application starts and
  * unregisters it when it stops (replacing one a failed undeployment left). JMX is the server operator's own
  * channel, so these operations do not depend on {@code plank.admin.enabled}, which guards the HTTP admin API.
  */
@@ -41,10 +43,14 @@ public class WebManagement {
     @Inject
     Captures captures;
 
+    @Inject
+    Sessions sessions;
+
     private final PlankMBeans mBeans = new PlankMBeans();
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
         mBeans.register("Tables", new Tables(), TablesMXBean.class);
+        mBeans.register("Sessions", new Connections(), SessionsMXBean.class);
     }
 
     @PreDestroy
@@ -88,6 +94,32 @@ public class WebManagement {
                 throw refused(e);
             }
         }
+    }
+
+    private final class Connections implements SessionsMXBean {
+
+        @Override
+        public int getCount() {
+            return sessions.count();
+        }
+
+        @Override
+        public Session[] getSessions() {
+            return sessions.list().stream().map(session -> new Session(session.id(), session.transport(), session.openedAt(),
+                    session.subscriptions().stream().map(WebManagement::describe).toArray(String[]::new),
+                    session.queued(), session.backlogChars(), session.waitingMs())).toArray(Session[]::new);
+        }
+
+        @Override
+        public boolean disconnect(String id) {
+            return sessions.disconnect(id);
+        }
+    }
+
+    private static String describe(SessionInfo.Sub subscription) {
+        return subscription.table() + (subscription.sub() == null ? "" : " [" + subscription.sub() + "]")
+                + (subscription.filter().isEmpty() ? "" : " ?" + subscription.filter())
+                + (subscription.live() ? " (live" : " (catching up") + ", seq " + subscription.lastSeq() + ")";
     }
 
     /** A JMX client has none of Plank's classes: it is told why with a JDK exception and the message alone. */

@@ -1,11 +1,14 @@
 package io.plank.web.socket;
 
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.websocket.CloseReason;
 
@@ -18,6 +21,7 @@ final class Client {
     /** The kinds of news a change can be to a subscription, each sent as its own frame. */
     private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
 
+    private final Instant openedAt = Instant.now();
     private final Outbox outbox;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
@@ -35,6 +39,20 @@ final class Client {
 
     Transport transport() {
         return outbox.transport();
+    }
+
+    Instant openedAt() {
+        return openedAt;
+    }
+
+    /** What operators see of this connection now. */
+    SessionInfo info() {
+        List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
+                .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
+                .toList();
+        String kind = transport() instanceof EventStreamTransport ? "event-stream" : "websocket";
+        return new SessionInfo(id(), kind, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+                TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 
     Outbox outbox() {

@@ -185,7 +185,16 @@ final class Outbox {
 
     /** Whether the client has had something to read for longer than {@code nanos} without taking any of it. */
     boolean stalledFor(long nanos) {
-        return queued.get() > 0 && System.nanoTime() - lastProgressNanos > nanos;
+        return waitingNanos() > nanos;
+    }
+
+    /** How long the client has had something to read without taking any of it; 0 with nothing queued. */
+    long waitingNanos() {
+        return queued.get() > 0 ? System.nanoTime() - lastProgressNanos : 0;
+    }
+
+    boolean batches() {
+        return batches;
     }
 
     /** Drops what is queued; nothing more is sent. Safe to call more than once, from any thread. */

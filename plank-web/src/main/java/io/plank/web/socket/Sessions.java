@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import java.util.Comparator;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -185,6 +186,25 @@ public class Sessions {
 
     Backlog backlog() {
         return backlog;
+    }
+
+    /** The open connections, oldest first, as operators see them. */
+    public List<SessionInfo> list() {
+        return clients.values().stream().sorted(Comparator.comparing(Client::openedAt)).map(Client::info).toList();
+    }
+
+    /**
+     * Closes connection {@code id} with 1008 (policy violation), which Plank's JavaScript client takes as final and does
+     * not retry: an operator who disconnects a client wants it gone, not back in a second. False if no such connection.
+     */
+    public boolean disconnect(String id) {
+        Client client = clients.get(id);
+        if (client == null) {
+            return false;
+        }
+        LOG.info(() -> "Session " + id + " disconnected by an operator");
+        closeLater(client, new CloseReason(CloseReason.CloseCodes.VIOLATED_POLICY, "Disconnected by an operator"));
+        return true;
     }
 
     public int count() {

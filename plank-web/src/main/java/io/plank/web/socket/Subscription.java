@@ -218,6 +218,11 @@ final class Subscription {
         return cancelled;
     }
 
+    /** What operators see of it (a copy, taken under the subscription's monitor). */
+    synchronized SessionInfo.Sub info() {
+        return new SessionInfo.Sub(sub, table, filter.text(), live, lastSeq);
+    }
+
     /** The ids a frame for this subscription alone names: its own, or none for the plain form. */
     List<String> ids() {
         return ids;

@@ -16,6 +16,7 @@ import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerStatus;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
+import io.plank.persistence.changelog.Retention;
 import io.plank.web.socket.Router;
 import io.plank.web.socket.Sessions;
 import io.plank.web.socket.TableStats;
@@ -23,7 +24,7 @@ import io.plank.web.socket.TableStats;
 /**
  * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes
  * received and change frames delivered, the listener's state, the last {@code seq} it handed on and its lag
- * behind the newest logged change, the log's size, event counts, clients' backlogs. Records, serialised by JSON-B in
+ * behind the newest logged change, the log's size, reach and retention, event counts, clients' backlogs. Records, serialised by JSON-B in
  * snake_case.
  */
 @Path("status")
@@ -45,6 +46,9 @@ public class StatusResource {
     @Inject
     ChangeLog changeLog;
 
+    @Inject
+    Retention retention;
+
     /** The whole answer; absent values (no notification yet, no error) are left out. */
     public record Status(int sessions, Map<String, Integer> subscriptions, Map<String, Table> tables, Listener listener,
                          Log changeLog, Events events, Backlog backlog) {
@@ -65,7 +69,13 @@ public class StatusResource {
                            String lastError, long lastSeq, long lag) {
     }
 
-    public record Log(long newestSeq, long prunedThrough, long approximateRows, long bytes) {
+    /**
+     * The change log: its newest and oldest kept entry (how far back clients can resume; 0 and absent when empty), the
+     * prune watermark, its size, and the retention that prunes it ({@code plank.log.retention-minutes},
+     * {@code plank.log.max-rows}).
+     */
+    public record Log(long newestSeq, long oldestSeq, String oldestAt, long prunedThrough, long approximateRows, long bytes,
+                      long retentionMinutes, long maxRows) {
     }
 
     /** {@code sessionsClosedForOverflow} counts every close for being too slow (1013), whichever limit it met. */
@@ -94,7 +104,8 @@ public class StatusResource {
                 new Listener(status.state().name(), status.notificationsReceived(), status.reconnects(),
                         status.lastNotificationAt() == null ? null : status.lastNotificationAt().toString(),
                         status.lastError(), status.lastSeq(), status.lagBehind(log.newestSeq())),
-                new Log(log.newestSeq(), log.prunedThrough(), log.approximateRows(), log.bytes()),
+                new Log(log.newestSeq(), log.oldestSeq(), log.oldestAt() == null ? null : log.oldestAt().toString(),
+                        log.prunedThrough(), log.approximateRows(), log.bytes(), retention.retentionMinutes(), retention.maxRows()),
                 new Events(router.changesReceived(), sessions.messagesDelivered(), sessions.closedAsTooSlow()),
                 new Backlog(sessions.backlogChars(), sessions.backlogLimit()));
     }

@@ -7,7 +7,6 @@ import java.util.TreeMap;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.ForbiddenException;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -18,7 +17,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
@@ -26,6 +24,7 @@ import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
+import io.plank.web.admin.AdminSwitch;
 import io.plank.web.problems.InvalidRequestException;
 import io.plank.web.socket.Router;
 
@@ -36,6 +35,7 @@ import io.plank.web.socket.Router;
  */
 @Path("tables")
 @Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "admin", description = "Which tables are captured, and the open sessions; off unless plank.admin.enabled")
 public class TablesResource {
 
     @Inject
@@ -48,8 +48,7 @@ public class TablesResource {
     Router router;
 
     @Inject
-    @ConfigProperty(name = "plank.admin.enabled", defaultValue = "false")
-    boolean enabled;
+    AdminSwitch admin;
 
     /** One captured table in the list. */
     public record CapturedTable(String table, String mode, int subscribers, long changes) {
@@ -62,7 +61,7 @@ public class TablesResource {
     @Operation(summary = "The captured tables with their mode, subscribers and changes")
     @GET
     public List<CapturedTable> list() {
-        requireEnabled();
+        admin.require();
         Map<String, Integer> subscribers = router.subscribers();
         return new TreeMap<>(capturedTables.all()).entrySet().stream()
                 .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
@@ -75,7 +74,7 @@ public class TablesResource {
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response capture(@PathParam("name") String name, CaptureRequest request, @Context UriInfo uri) {
-        requireEnabled();
+        admin.require();
         TableName table = table(name);
         CaptureMode mode = mode(request == null ? null : request.mode());
         boolean created = captures.capture(table, mode);
@@ -87,15 +86,9 @@ public class TablesResource {
     @DELETE
     @Path("{name}")
     public Response release(@PathParam("name") String name) {
-        requireEnabled();
+        admin.require();
         captures.release(table(name));
         return Response.noContent().build();
-    }
-
-    private void requireEnabled() {
-        if (!enabled) {
-            throw new ForbiddenException("The admin API is off: set plank.admin.enabled=true, behind your gateway's authentication");
-        }
     }
 
     private static TableName table(String name) {

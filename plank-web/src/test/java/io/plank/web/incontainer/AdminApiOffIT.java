@@ -50,7 +50,9 @@ class AdminApiOffIT {
             for (var request : new HttpRequest.Builder[] {
                     request("tables").GET(),
                     request("tables/orders").header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString("{}")),
-                    request("tables/items").DELETE()}) {
+                    request("tables/items").DELETE(),
+                    request("sessions").GET(),
+                    request("sessions/anything").DELETE()}) {
                 HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 String call = response.request().method() + " " + response.request().uri();
 

@@ -5,9 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
 import java.sql.Connection;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 import javax.management.MBeanServer;
@@ -17,6 +23,7 @@ import javax.management.openmbean.CompositeData;
 
 import org.jboss.arquillian.container.test.api.Deployment;
 import org.jboss.arquillian.junit5.ArquillianExtension;
+import org.jboss.arquillian.test.api.ArquillianResource;
 import org.jboss.shrinkwrap.api.spec.WebArchive;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -27,7 +34,8 @@ import io.plank.testsupport.wait.Eventually;
 /**
  * Plank's MXBeans as a JMX client sees them in the running server's platform MBean server, by name and open types
  * only (no Plank class is used to read them): the listener (its state, "reconnect now"), the change log (its figures,
- * "prune now") and the captured tables (capture and release a table, a refusal with its reason).
+ * "prune now"), the captured tables (capture and release a table, a refusal with its reason) and the sessions (a
+ * WebSocket client listed with its subscription, then disconnected).
  */
 @ExtendWith(ArquillianExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
@@ -41,6 +49,9 @@ class ManagementIT {
     }
 
     private final MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+
+    @ArquillianResource
+    URL base;
 
     @Test
     void theListenerReconnectsWhenAsked() throws Exception {
@@ -85,6 +96,32 @@ class ManagementIT {
 
         server.invoke(tables, "release", new Object[] {"jmx_orders"}, new String[] {String.class.getName()});
         Eventually.until("jmx_orders no longer listed", WITHIN, () -> mode(tables, "jmx_orders"), mode -> mode == null);
+    }
+
+    @Test
+    void theSessionsAreListedAndOneIsDisconnected() throws Exception {
+        ObjectName sessions = new ObjectName("io.plank:type=Sessions");
+        assertEquals(false, server.invoke(sessions, "disconnect", new Object[] {"no-such-session"}, new String[] {String.class.getName()}));
+
+        var closed = new CompletableFuture<Integer>();
+        WebSocket client = HttpClient.newHttpClient().newWebSocketBuilder()
+                .buildAsync(URI.create(base.toString().replaceFirst("^http", "ws") + "ws"), new WebSocket.Listener() {
+                    @Override
+                    public CompletionStage<?> onClose(WebSocket socket, int code, String reason) {
+                        closed.complete(code);
+                        return null;
+                    }
+                }).get(20, TimeUnit.SECONDS);
+        client.sendText("{\"type\":\"subscribe\",\"table\":\"items\",\"sub\":\"jmx\"}", true).get(10, TimeUnit.SECONDS);
+        CompositeData session = Eventually.until("the session listed with its subscription", WITHIN,
+                () -> Arrays.stream((CompositeData[]) attribute(sessions, "Sessions"))
+                        .filter(listed -> Arrays.stream((String[]) listed.get("subscriptions")).anyMatch(sub -> sub.startsWith("items [jmx]")))
+                        .findFirst().orElse(null),
+                listed -> listed != null);
+        assertEquals("websocket", session.get("transport"));
+
+        assertEquals(true, server.invoke(sessions, "disconnect", new Object[] {session.get("id")}, new String[] {String.class.getName()}));
+        assertEquals(1008, closed.get(20, TimeUnit.SECONDS), "closed as a policy violation: not retried at once");
     }
 
     private String mode(ObjectName tables, String name) {

@@ -1,0 +1,2 @@
+/** The admin API over the open WebSocket connections: list them, disconnect one. */
+package io.plank.web.sessions;
