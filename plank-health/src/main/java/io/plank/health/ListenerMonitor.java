@@ -11,10 +11,21 @@ public class ListenerMonitor {
     private static final ListenerStatus NOT_STARTED = new ListenerStatus(ListenerState.STARTING, 0, 0, null, null, 0, 0);
 
     private volatile Supplier<ListenerStatus> source = () -> NOT_STARTED;
+    private volatile String instance = "";
 
     /** Called by the listener when it starts; {@code status} must be cheap and thread-safe. */
     public void reportFrom(Supplier<ListenerStatus> status) {
         source = status;
+    }
+
+    /** Called by the listener when it starts: the name its position in the change log is saved under. */
+    public void named(String instance) {
+        this.instance = instance;
+    }
+
+    /** This instance's name in {@code plank.listener_cursor}; empty before the listener started. */
+    public String instance() {
+        return instance;
     }
 
     public ListenerStatus status() {

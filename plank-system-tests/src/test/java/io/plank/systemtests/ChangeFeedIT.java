@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -112,6 +113,23 @@ class ChangeFeedIT {
             assertTrue(status.getJsonObject("subscriptions").getInt("items") >= 1, "subscriptions.items: " + status);
             assertEquals("LISTENING", status.getJsonObject("listener").getString("state"), "listener: " + status);
         }
+    }
+
+    /**
+     * The instance names itself after its host and server (no plank.instance is set here), saves its position under
+     * that name, and status lists the instances the database knows of with their positions, this one marked.
+     */
+    @Test
+    void statusNamesThisInstanceAndListsTheInstancesOfTheDatabase(RunningPlank plank) {
+        JsonObject status = JsonText.object(new Api(plank).get("/status").body());
+        String name = status.getJsonObject("listener").getString("instance");
+        assertTrue(!name.isBlank() && !name.equals("default"), "a name of its own: " + name);
+        Poll.until("this instance listed with its saved position", Duration.ofSeconds(20),
+                () -> JsonText.object(new Api(plank).get("/status").body()).getJsonArray("instances").stream()
+                        .map(JsonValue::asJsonObject)
+                        .anyMatch(instance -> instance.getString("name").equals(name) && instance.getBoolean("self")
+                                && instance.getJsonNumber("seq").longValue() >= 0),
+                true);
     }
 
     /** The log's row count is PostgreSQL's running estimate, which follows writes within seconds, not the last ANALYZE. */

@@ -68,16 +68,15 @@ public class ChangeListener {
     @Inject
     Config config;
 
-    /** Names this instance's saved position in the change log; give each instance its own. */
-    @Inject
-    @ConfigProperty(name = "plank.instance", defaultValue = NotificationLoop.DEFAULT_INSTANCE)
-    String instance;
+    private String instance;
 
     private volatile NotificationLoop loop;
     private Thread thread;
 
     @PostConstruct
     void start() {
+        // Asked through Config, not injected as Optional<String>: see plank.capture.tables above.
+        instance = InstanceName.of(config.getOptionalValue("plank.instance", String.class).orElse(null));
         var database = DatabaseSettings.fromConfig();
         // Flyway must have created the trigger before anyone relies on the feed. An unreachable database must
         // not fail the deployment, though: the loop then migrates before its first LISTEN, retrying with backoff.
@@ -98,6 +97,7 @@ public class ChangeListener {
         // in commit order. The price is that observers run on this thread, so they must only enqueue, never block.
         loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending, instance);
         monitor.reportFrom(loop::status);
+        monitor.named(instance);
         thread = threads.newThread(loop);
         thread.setName("plank-listener");
         thread.start();
@@ -126,6 +126,11 @@ public class ChangeListener {
         if (running != null) {
             running.reconnect();
         }
+    }
+
+    /** The name this instance's position is saved under ({@link InstanceName}). */
+    public String instance() {
+        return instance;
     }
 
     public ListenerStatus status() {

@@ -20,12 +20,20 @@ final class ListenerCursor {
         this.instance = instance;
     }
 
-    /** The saved position, or 0 (the whole retained log) for an instance that never ran. */
+    /**
+     * The saved position. An instance that never ran starts where the furthest instance on this database got to (a
+     * point below which every change was committed and handed on: starting at the log's newest {@code seq} instead
+     * could pass a lower one that a transaction still open commits later), or at 0, the whole retained log, on a
+     * database no instance has used.
+     */
     long load(Connection connection) throws SQLException {
-        try (var statement = connection.prepareStatement("SELECT seq FROM plank.listener_cursor WHERE instance = ?")) {
+        try (var statement = connection.prepareStatement("""
+                SELECT COALESCE((SELECT seq FROM plank.listener_cursor WHERE instance = ?),
+                                (SELECT max(seq) FROM plank.listener_cursor), 0)""")) {
             statement.setString(1, instance);
             try (var result = statement.executeQuery()) {
-                saved = result.next() ? result.getLong(1) : 0;
+                result.next();
+                saved = result.getLong(1);
                 savedAt = System.nanoTime();
                 return saved;
             }

@@ -3,6 +3,12 @@ package io.plank.listener.management;
 /** {@code io.plank:type=Listener}: the LISTEN connection's state, and "reconnect now". */
 public interface ListenerMXBean {
 
+    /** The name this instance's position in the change log is saved under. */
+    String getInstance();
+
+    /** The instances the database knows of, furthest first: {@code name seq saved-at}. */
+    String[] getInstances();
+
     /** STARTING, LISTENING, RECONNECTING or STOPPED. */
     String getState();
 

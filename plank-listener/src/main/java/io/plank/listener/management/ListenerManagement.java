@@ -61,6 +61,17 @@ public class ListenerManagement {
         }
 
         @Override
+        public String getInstance() {
+            return listener.instance();
+        }
+
+        @Override
+        public String[] getInstances() {
+            return changeLog.instances().stream().map(instance -> instance.name() + " " + instance.seq() + " " + instance.savedAt())
+                    .toArray(String[]::new);
+        }
+
+        @Override
         public String getState() {
             return status().state().name();
         }

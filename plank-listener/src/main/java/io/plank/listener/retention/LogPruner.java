@@ -25,6 +25,34 @@ public final class LogPruner {
         this.maxRows = maxRows;
     }
 
+    /** The advisory lock that makes one instance at a time prune a database's log ("plank" and 1). */
+    static final long LOCK = 0x706c616e6b01L;
+
+    /**
+     * Prunes unless another instance is pruning this database now (holding {@link #LOCK}), in which case it returns 0
+     * at once: retention runs once per database however many instances run it.
+     */
+    public long pruneUnlessRunning(Connection connection) throws SQLException {
+        connection.setAutoCommit(true);
+        if (!advisory(connection, "pg_try_advisory_lock")) {
+            return 0;
+        }
+        try {
+            return prune(connection);
+        } finally {
+            advisory(connection, "pg_advisory_unlock");
+        }
+    }
+
+    private static boolean advisory(Connection connection, String function) throws SQLException {
+        try (var statement = connection.prepareStatement("SELECT " + function + "(?)")) {
+            statement.setLong(1, LOCK);
+            try (var result = statement.executeQuery()) {
+                return result.next() && result.getBoolean(1);
+            }
+        }
+    }
+
     /** Prunes until nothing is due; returns the number of entries deleted. */
     public long prune(Connection connection) throws SQLException {
         connection.setAutoCommit(true);

@@ -20,7 +20,7 @@ import io.plank.persistence.changelog.Retention;
 /**
  * Prunes the change log once a minute: entries older than {@code plank.log.retention-minutes} (default a day)
  * and beyond the newest {@code plank.log.max-rows} (default a million), on a connection of the application's pool.
- * Several instances may prune at once; the deletes do not conflict in any way that matters.
+ * With several instances on one database, one prunes at a time (an advisory lock); the others skip that minute.
  */
 @Singleton
 @ConcurrencyManagement(ConcurrencyManagementType.BEAN)
@@ -47,7 +47,7 @@ public class LogRetention {
     public long pruneNow() {
         var pruner = new LogPruner(retention.maxAge(), retention.maxRows());
         try (var connection = dataSource.getConnection()) {
-            long deleted = pruner.prune(connection);
+            long deleted = pruner.pruneUnlessRunning(connection);
             if (deleted > 0) {
                 LOG.info(() -> "Pruned " + deleted + " change-log entries");
             }

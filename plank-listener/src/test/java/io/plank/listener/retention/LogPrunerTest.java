@@ -1,6 +1,7 @@
 package io.plank.listener.retention;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.sql.Connection;
@@ -47,6 +48,31 @@ class LogPrunerTest {
         assertEquals(4, single("SELECT pruned_through FROM plank.log_retention"));
         assertEquals(5, single("SELECT min(seq) FROM plank.change_log"));
         assertEquals(10, single("SELECT count(*) FROM items"), "pruning the log never touches the captured tables");
+    }
+
+    @Test
+    void oneInstanceAtATimePrunesADatabase() throws SQLException {
+        insertItems(10);
+        execute("UPDATE plank.change_log SET changed_at = now() - interval '2 hours' WHERE seq <= 4");
+        var pruner = new LogPruner(Duration.ofHours(1), 1_000_000);
+        try (Connection other = database.connect()) {
+            try (var lock = other.prepareStatement("SELECT pg_advisory_lock(?)")) {
+                lock.setLong(1, LogPruner.LOCK);
+                lock.execute();
+            }
+            assertEquals(0, pruner.pruneUnlessRunning(connection), "another instance is pruning: this one skips");
+            assertEquals(10, single("SELECT count(*) FROM plank.change_log"));
+        } // the other instance's session ends, and its lock with it
+
+        assertEquals(4, pruner.pruneUnlessRunning(connection));
+        assertEquals(6, single("SELECT count(*) FROM plank.change_log"));
+        try (Connection other = database.connect(); var lock = other.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            lock.setLong(1, LogPruner.LOCK);
+            try (var result = lock.executeQuery()) {
+                result.next();
+                assertTrue(result.getBoolean(1), "the lock is let go after pruning");
+            }
+        }
     }
 
     @Test

@@ -99,6 +99,26 @@ public class ChangeLog {
         }
     }
 
+    /** An instance that has read this log: its name and where it got to (saved at most once a second). */
+    public record Instance(String name, long seq, Instant savedAt) {
+    }
+
+    /** The instances that have used this database, furthest first. */
+    public List<Instance> instances() {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT instance, seq, updated_at FROM plank.listener_cursor ORDER BY seq DESC, instance")) {
+            List<Instance> instances = new ArrayList<>();
+            try (var result = statement.executeQuery()) {
+                while (result.next()) {
+                    instances.add(new Instance(result.getString(1), result.getLong(2), result.getObject(3, OffsetDateTime.class).toInstant()));
+                }
+            }
+            return instances;
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the instances' positions", e);
+        }
+    }
+
     public Stats stats() {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(STATS)) {
             statement.setQueryTimeout(STATS_TIMEOUT_SECONDS);

@@ -1,5 +1,6 @@
 package io.plank.web.status;
 
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -51,7 +52,14 @@ public class StatusResource {
 
     /** The whole answer; absent values (no notification yet, no error) are left out. */
     public record Status(int sessions, Map<String, Integer> subscriptions, Map<String, Table> tables, Listener listener,
-                         Log changeLog, Events events, Backlog backlog) {
+                         Log changeLog, Events events, Backlog backlog, List<Instance> instances) {
+    }
+
+    /**
+     * An instance the database knows of (one that has read this change log, this one included): its name
+     * ({@code plank.instance}, or its host and server) and the last seq it saved, at most a second behind.
+     */
+    public record Instance(String name, long seq, String savedAt, boolean self) {
     }
 
     public record Table(String mode, int subscribers, long changes, long delivered, double changesPerS, Latency latencyMs) {
@@ -65,7 +73,8 @@ public class StatusResource {
     public record Latency(long windowS, long frames, double p50, double p99, double max) {
     }
 
-    public record Listener(String state, long notificationsReceived, long reconnects, String lastNotificationAt,
+    /** {@code instance}: the name this instance's position in the change log is saved under. */
+    public record Listener(String instance, String state, long notificationsReceived, long reconnects, String lastNotificationAt,
                            String lastError, long lastSeq, long lag) {
     }
 
@@ -101,12 +110,14 @@ public class StatusResource {
         ListenerStatus status = listener.status();
         ChangeLog.Stats log = changeLog.stats();
         return new Status(sessions.count(), subscribers, tables,
-                new Listener(status.state().name(), status.notificationsReceived(), status.reconnects(),
+                new Listener(listener.instance(), status.state().name(), status.notificationsReceived(), status.reconnects(),
                         status.lastNotificationAt() == null ? null : status.lastNotificationAt().toString(),
                         status.lastError(), status.lastSeq(), status.lagBehind(log.newestSeq())),
                 new Log(log.newestSeq(), log.oldestSeq(), log.oldestAt() == null ? null : log.oldestAt().toString(),
                         log.prunedThrough(), log.approximateRows(), log.bytes(), retention.retentionMinutes(), retention.maxRows()),
                 new Events(router.changesReceived(), sessions.messagesDelivered(), sessions.closedAsTooSlow()),
-                new Backlog(sessions.backlogChars(), sessions.backlogLimit()));
+                new Backlog(sessions.backlogChars(), sessions.backlogLimit()),
+                changeLog.instances().stream().map(instance -> new Instance(instance.name(), instance.seq(), instance.savedAt().toString(),
+                        instance.name().equals(listener.instance()))).toList());
     }
 }

@@ -64,6 +64,10 @@ class ManagementIT {
         Eventually.until("a reconnect counted", WITHIN, () -> (Long) attribute(listener, "Reconnects"), count -> count > reconnects);
         Eventually.until("the listener LISTENING again", WITHIN, () -> attribute(listener, "State"), "LISTENING"::equals);
         assertTrue((Long) server.getAttribute(listener, "Lag") >= 0);
+        String instance = (String) server.getAttribute(listener, "Instance");
+        assertTrue(!instance.isBlank(), "the instance's name");
+        Eventually.until("this instance among the database's instances", WITHIN,
+                () -> Arrays.asList((String[]) attribute(listener, "Instances")), listed -> listed.stream().anyMatch(line -> line.startsWith(instance + " ")));
     }
 
     @Test
