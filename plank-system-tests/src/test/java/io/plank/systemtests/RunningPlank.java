@@ -28,14 +28,17 @@ public final class RunningPlank implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(RunningPlank.class.getName());
 
     private final TestDatabase database;
+    /** False for a server started {@link #beside} another: the database is the other's to drop. */
+    private final boolean ownsDatabase;
     private final AppServer server;
     private final Path ear;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** A test JVM ended by a signal closes no JUnit store; the server stops by its own hook, the database by this. */
     private final Thread dropOnExit;
 
-    private RunningPlank(TestDatabase database, AppServer server, Path ear) {
+    private RunningPlank(TestDatabase database, boolean ownsDatabase, AppServer server, Path ear) {
         this.database = database;
+        this.ownsDatabase = ownsDatabase;
         this.server = server;
         this.ear = ear;
         this.dropOnExit = new Thread(this::close, "plank-test-database-dropper");
@@ -51,15 +54,27 @@ public final class RunningPlank implements AutoCloseable {
      * a test runs beside the shared one, e.g. with the admin API off. The caller closes it.
      */
     static RunningPlank start(Map<String, String> overrides) {
-        ServerKind kind = ServerKind.parse(property("plank.server"));
+        return launch(ServerKind.parse(property("plank.server")), null, overrides, overrides.isEmpty() ? "" : "-second");
+    }
+
+    /**
+     * A server of {@code kind} on this one's database, as a second instance behind the same load balancer would be.
+     * The caller closes it; the database stays this one's.
+     */
+    RunningPlank beside(ServerKind kind) {
+        return launch(kind, database, Map.of(), "-beside");
+    }
+
+    /** Starts a server of {@code kind} with the EAR deployed, on {@code shared} or (if null) a new database. */
+    private static RunningPlank launch(ServerKind kind, TestDatabase shared, Map<String, String> overrides, String suffix) {
         Path ear = Path.of(property("plank.ear"));
         Path home = Path.of(property("plank." + kind.id() + ".home"));
         Path workDir = Path.of(property("plank.work.dir"))
-                .resolve(kind.id() + (overrides.isEmpty() ? "" : "-second") + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+                .resolve(kind.id() + suffix + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
         Instant begin = Instant.now();
         AppServer server = kind.install(home, workDir);
-        var plank = new RunningPlank(TestDatabase.create(), server, ear);
+        var plank = new RunningPlank(shared != null ? shared : TestDatabase.create(), shared == null, server, ear);
         try {
             var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
             environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
@@ -168,7 +183,9 @@ public final class RunningPlank implements AutoCloseable {
         try {
             server.stop();
         } finally {
-            database.close();
+            if (ownsDatabase) {
+                database.close();
+            }
         }
         if (Thread.currentThread() != dropOnExit) {
             try {

@@ -24,18 +24,25 @@ final class ListenerCursor {
      * The saved position. An instance that never ran starts where the furthest instance on this database got to (a
      * point below which every change was committed and handed on: starting at the log's newest {@code seq} instead
      * could pass a lower one that a transaction still open commits later), or at 0, the whole retained log, on a
-     * database no instance has used.
+     * database no instance has used; and saves it at once, so that the database lists the instance from its start.
      */
     long load(Connection connection) throws SQLException {
         try (var statement = connection.prepareStatement("""
-                SELECT COALESCE((SELECT seq FROM plank.listener_cursor WHERE instance = ?),
-                                (SELECT max(seq) FROM plank.listener_cursor), 0)""")) {
+                SELECT (SELECT seq FROM plank.listener_cursor WHERE instance = ?),
+                       COALESCE((SELECT max(seq) FROM plank.listener_cursor), 0)""")) {
             statement.setString(1, instance);
             try (var result = statement.executeQuery()) {
                 result.next();
-                saved = result.getLong(1);
-                savedAt = System.nanoTime();
-                return saved;
+                long own = result.getLong(1);
+                boolean known = !result.wasNull();
+                long position = known ? own : result.getLong(2);
+                if (known) {
+                    saved = position;
+                    savedAt = System.nanoTime();
+                } else {
+                    save(connection, position);
+                }
+                return position;
             }
         }
     }

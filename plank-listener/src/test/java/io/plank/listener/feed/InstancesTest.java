@@ -60,6 +60,10 @@ class InstancesTest {
             assertEquals(40, new ListenerCursor("first").load(connection), "each instance keeps its own position");
             assertEquals(55, new ListenerCursor("second").load(connection));
             assertEquals(55, new ListenerCursor("third").load(connection));
+            try (var listed = connection.createStatement().executeQuery("SELECT count(*) FROM plank.listener_cursor WHERE instance = 'third'")) {
+                listed.next();
+                assertEquals(1, listed.getInt(1), "a new instance is listed from its start, before it hands anything on");
+            }
         }
     }
 }
