@@ -135,16 +135,23 @@ public class Requests {
         RowFilter filter = request.filter() == null ? RowFilter.ALL : filter(shape, request, table, sub);
 
         if (mode.get() == CaptureMode.EPHEMERAL) {
-            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end
+            // The answer first, then the changes: ephemeral changes carry no seq to order them by.
             client.send(Frames.subscribed(table, sub));
+            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
             return;
         }
         if (request.since() == null && !request.snapshot()) {
-            watch(client, Subscription.live(sub, table, filter, request.txEnd()));
-            client.send(Frames.subscribed(table, sub, listener.status().lastSeq()));
+            // Held from the moment it is routed until its answer is queued, so no change can reach the client before
+            // `subscribed`; the held changes after the answer's seq then follow it (those before, it never promised).
+            var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd());
+            watch(client, subscription);
+            long from = listener.status().lastSeq();
+            client.send(Frames.subscribed(table, sub, from));
+            router.delivered(table, subscription.restartAt(from, client.outbox()));
+            client.outbox().flush();
             return;
         }
         long since = request.since() == null ? 0 : request.since();
