@@ -10,11 +10,14 @@ import org.postgresql.ds.PGSimpleDataSource;
 /** The database the run command uses: PLANK_DB_* if set, else {@code plank} on the local PostgreSQL. */
 record PlankDatabase(String url, String user, String password) {
 
+    /** Where the local PostgreSQL is looked for, and started if none answers. */
+    static final int DEFAULT_PORT = 5432;
+
     private static final Logger LOG = Logger.getLogger(PlankDatabase.class.getName());
     private static final Pattern DATABASE_IN_URL = Pattern.compile("^(jdbc:postgresql://[^/]*/)([^?]+)(.*)$");
 
     static PlankDatabase fromEnvironment() {
-        return new PlankDatabase(env("PLANK_DB_URL", "jdbc:postgresql://127.0.0.1:5432/plank"),
+        return new PlankDatabase(env("PLANK_DB_URL", "jdbc:postgresql://127.0.0.1:" + DEFAULT_PORT + "/plank"),
                 env("PLANK_DB_USER", "postgres"), env("PLANK_DB_PASSWORD", ""));
     }
 

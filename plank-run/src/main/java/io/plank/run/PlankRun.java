@@ -6,13 +6,15 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.logging.Logger;
 
+import io.plank.testsupport.db.LocalPostgres;
 import io.plank.testsupport.server.AppServer;
 import io.plank.testsupport.server.Ports;
 import io.plank.testsupport.server.ServerKind;
 
 /**
  * {@code ./run.sh [payara|wildfly]}: builds nothing, starts the chosen server on its default ports with
- * plank.ear deployed and waits. Ctrl-C or SIGTERM stops the server (AppServer's shutdown hook).
+ * plank.ear deployed and waits. Where no database is configured and no PostgreSQL answers on 127.0.0.1:5432, it first
+ * starts one ({@link LocalPostgres}), keeping its data under plank-run/target/postgres, and stops it at the end. Ctrl-C or SIGTERM stops the server (AppServer's shutdown hook).
  *
  * <p>System properties (set by the plank-run pom): {@code plank.ear}, {@code plank.payara.home},
  * {@code plank.wildfly.home}, {@code plank.work.dir}.
@@ -31,6 +33,24 @@ public final class PlankRun {
         Path workDir = Path.of(required("plank.work.dir"))
                 .resolve("run-" + kind.id() + "-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
+        // Nothing to install but a JDK and Maven: with no database configured and none answering, one is started.
+        LocalPostgres local = null;
+        if (System.getenv("PLANK_DB_URL") == null && !LocalPostgres.answers(PlankDatabase.DEFAULT_PORT)) {
+            Path dir = Path.of(required("plank.work.dir")).resolveSibling("postgres");
+            LOG.info(() -> "No PostgreSQL answers on 127.0.0.1:" + PlankDatabase.DEFAULT_PORT + " and PLANK_DB_URL is not set: starting one"
+                    + " from the binaries on Maven Central, its data kept in " + dir);
+            local = LocalPostgres.start(dir, PlankDatabase.DEFAULT_PORT);
+        }
+        try {
+            run(kind, ear, home, workDir);
+        } finally {
+            if (local != null) {
+                local.close();
+            }
+        }
+    }
+
+    private static void run(ServerKind kind, Path ear, Path home, Path workDir) throws Exception {
         var database = PlankDatabase.fromEnvironment();
         database.createIfMissing();
 

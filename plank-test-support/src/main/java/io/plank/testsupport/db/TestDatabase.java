@@ -38,14 +38,38 @@ public final class TestDatabase implements AutoCloseable {
         this.drop = drop;
     }
 
-    /** Creates a fresh, empty database. Close it to drop it. */
+    /**
+     * Creates a fresh, empty database. Close it to drop it. On the server named by {@code PLANK_TEST_PG_URL}; else in a
+     * Testcontainers PostgreSQL where Docker runs; else on the local server (127.0.0.1:5432); and where none answers,
+     * on a {@link LocalPostgres} this JVM starts (under {@code target/local-postgres}) and stops when it exits.
+     */
     public static TestDatabase create() {
         String serverUrl = System.getenv("PLANK_TEST_PG_URL");
         if (serverUrl == null && dockerAvailable()) {
             return inContainer();
         }
+        if (serverUrl == null && !LocalPostgres.answers(5432)) {
+            serverUrl = localServer();
+        }
         return onServer(serverUrl == null ? "jdbc:postgresql://127.0.0.1:5432/postgres" : serverUrl,
                 env("PLANK_TEST_PG_USER", "postgres"), env("PLANK_TEST_PG_PASSWORD", ""));
+    }
+
+    private static LocalPostgres local;
+
+    private static synchronized String localServer() {
+        if (local == null) {
+            try (var socket = new java.net.ServerSocket(0)) {
+                int port = socket.getLocalPort();
+                socket.close();
+                local = LocalPostgres.start(java.nio.file.Path.of("target", "local-postgres").toAbsolutePath(), port);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("No PostgreSQL answers on 127.0.0.1:5432, and one could not be started: " + e.getMessage(), e);
+            }
+            LOG.info(() -> "No PostgreSQL answers on 127.0.0.1:5432 and no Docker runs: the tests use one started on port " + local.port());
+            Runtime.getRuntime().addShutdownHook(new Thread(local::close, "plank-local-postgres-stop"));
+        }
+        return local.url("postgres");
     }
 
     private static boolean dockerAvailable() {
