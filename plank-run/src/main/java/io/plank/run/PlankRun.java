@@ -40,6 +40,8 @@ public final class PlankRun {
             LOG.info(() -> "No PostgreSQL answers on 127.0.0.1:" + PlankDatabase.DEFAULT_PORT + " and PLANK_DB_URL is not set: starting one"
                     + " from the binaries on Maven Central, its data kept in " + dir);
             local = LocalPostgres.start(dir, PlankDatabase.DEFAULT_PORT);
+            // Ctrl-C or SIGTERM may end the JVM before main's finally runs; whichever comes first stops it.
+            Runtime.getRuntime().addShutdownHook(new Thread(local::close, "plank-local-postgres-stop"));
         }
         try {
             run(kind, ear, home, workDir);

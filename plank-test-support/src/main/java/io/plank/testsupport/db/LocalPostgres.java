@@ -34,6 +34,7 @@ public final class LocalPostgres implements AutoCloseable {
 
     private final Path dir;
     private final int port;
+    private final java.util.concurrent.atomic.AtomicBoolean stopped = new java.util.concurrent.atomic.AtomicBoolean();
 
     private LocalPostgres(Path dir, int port) {
         this.dir = dir;
@@ -72,7 +73,7 @@ public final class LocalPostgres implements AutoCloseable {
         }
         postgres.run(home.resolve("bin/pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("postgres.log").toString(),
                 "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir, "start");
-        LOG.info(() -> "PostgreSQL " + home.getFileName() + " started on 127.0.0.1:" + port + ", data in " + data);
+        LOG.info(() -> "PostgreSQL started on 127.0.0.1:" + port + ", data in " + data);
         return postgres;
     }
 
@@ -85,9 +86,12 @@ public final class LocalPostgres implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
     }
 
-    /** Stops the server (fast: open sessions are ended); the data stays. */
+    /** Stops the server (fast: open sessions are ended); the data stays. Once: later calls do nothing. */
     @Override
     public void close() {
+        if (!stopped.compareAndSet(false, true)) {
+            return;
+        }
         try {
             run(dir.resolve("binaries/bin/pg_ctl").toString(), "-D", dir.resolve("data").toString(), "-m", "fast", "-w", "stop");
         } catch (IOException e) {
