@@ -1,5 +1,8 @@
 package io.plank.testsupport.db;
 
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -59,11 +62,11 @@ public final class TestDatabase implements AutoCloseable {
 
     private static synchronized String localServer() {
         if (local == null) {
-            try (var socket = new java.net.ServerSocket(0)) {
+            try (var socket = new ServerSocket(0)) {
                 int port = socket.getLocalPort();
                 socket.close();
-                local = LocalPostgres.start(java.nio.file.Path.of("target", "local-postgres").toAbsolutePath(), port);
-            } catch (java.io.IOException e) {
+                local = LocalPostgres.start(Path.of("target", "local-postgres").toAbsolutePath(), port);
+            } catch (IOException e) {
                 throw new IllegalStateException("No PostgreSQL answers on 127.0.0.1:5432, and one could not be started: " + e.getMessage(), e);
             }
             LOG.info(() -> "No PostgreSQL answers on 127.0.0.1:5432 and no Docker runs: the tests use one started on port " + local.port());

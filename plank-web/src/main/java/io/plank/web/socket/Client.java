@@ -50,8 +50,7 @@ final class Client {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
                 .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
                 .toList();
-        String kind = transport() instanceof EventStreamTransport ? "event-stream" : "websocket";
-        return new SessionInfo(id(), kind, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+        return new SessionInfo(id(), transport().kind(), openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
                 TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 

@@ -52,6 +52,11 @@ final class EventStreamTransport implements Transport {
         return id;
     }
 
+    @Override
+    public String kind() {
+        return "event-stream";
+    }
+
     /** Called by the outbox's drain only, one message at a time, so the id state needs no lock. */
     @Override
     public void send(String text, Message message, Consumer<Throwable> done) {

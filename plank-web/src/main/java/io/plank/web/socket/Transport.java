@@ -12,6 +12,9 @@ interface Transport {
 
     String id();
 
+    /** What operators see the connection as: {@code websocket} or {@code event-stream}. */
+    String kind();
+
     /**
      * Sends {@code text}: {@code message} itself, or for a batch ({@code message} null) a JSON array of messages.
      * {@code done} is told once, with null or the failure, on whatever thread finishes the send.

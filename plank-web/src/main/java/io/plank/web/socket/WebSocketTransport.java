@@ -43,6 +43,11 @@ final class WebSocketTransport implements Transport {
     }
 
     @Override
+    public String kind() {
+        return "websocket";
+    }
+
+    @Override
     public void send(String text, Message message, Consumer<Throwable> done) {
         if (done != adapted) {
             adapted = done;
