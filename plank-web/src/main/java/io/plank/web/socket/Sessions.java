@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -27,6 +28,9 @@ import jakarta.websocket.Session;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
+import io.plank.web.security.Access;
+import io.plank.web.security.Caller;
+
 /**
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
  * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
@@ -40,12 +44,17 @@ public class Sessions {
     private static final long STALL_CHECK_SECONDS = 1;
     /** An event stream with nothing to send gets a comment this often, so proxies keep it and a gone client is noticed. */
     private static final long KEEP_ALIVE_SECONDS = 15;
+    /** The close code of a connection whose token expired without a fresh one (4401: 401's meaning, in the private range). */
+    static final CloseReason.CloseCode TOKEN_EXPIRED = CloseReason.CloseCodes.getCloseCode(4401);
 
     @Inject
     Router router;
 
     @Inject
     SocketSettings settings;
+
+    @Inject
+    Access access;
 
     // By lookup name: the bean may be created on the listener's thread, outside this WAR's naming context.
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
@@ -81,7 +90,10 @@ public class Sessions {
         });
         backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
-        stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalled(stallNanos), STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
+        stallChecks = scheduler.scheduleWithFixedDelay(() -> {
+            closeStalled(stallNanos);
+            closeExpired(Instant.now());
+        }, STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
         keepAlives = scheduler.scheduleWithFixedDelay(this::keepAlive, KEEP_ALIVE_SECONDS, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     }
 
@@ -109,18 +121,18 @@ public class Sessions {
 
     /** A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
     Client open(Session session) {
-        return open(new WebSocketTransport(session));
+        return open(new WebSocketTransport(session), access.anonymous());
     }
 
-    /** An event stream's client, whose one subscription starts as {@code start} says. */
-    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start) {
-        return open(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start));
+    /** An event stream's client for {@code caller}, whose one subscription starts as {@code start} says. */
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller) {
+        return open(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), caller);
     }
 
-    private Client open(Transport transport) {
+    private Client open(Transport transport, Caller caller) {
         var client = new Client[1];
         var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
-        client[0] = new Client(outbox);
+        client[0] = new Client(outbox, caller);
         clients.put(transport.id(), client[0]);
         return client[0];
     }
@@ -156,6 +168,18 @@ public class Sessions {
         for (Client client : clients.values()) {
             if (client.outbox().stalledFor(stallNanos)) {
                 closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
+            }
+        }
+    }
+
+    /**
+     * A connection whose token has expired is closed with {@link #TOKEN_EXPIRED}: its client reconnects with a fresh
+     * token and resumes with {@code since}. Checked with the stalls, once a second: no timer per connection.
+     */
+    private void closeExpired(Instant now) {
+        for (Client client : clients.values()) {
+            if (client.caller().expired(now)) {
+                closeLater(client, new CloseReason(TOKEN_EXPIRED, "Token expired; reconnect with a fresh token and resume with since"));
             }
         }
     }

@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -69,7 +70,7 @@ class CatchUpTest {
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
         var client = new Client(new Outbox(new WebSocketTransport("t", remote, null, false), settings.outboxLimits(), backlog, Runnable::run, reason -> {
             throw new AssertionError("closed: " + reason.getReasonPhrase());
-        }));
+        }), Caller.anonymous(List.of()));
         var catchUp = new CatchUp();
         catchUp.tableRows = new TableRows(database.dataSource());
         catchUp.router = new Router();

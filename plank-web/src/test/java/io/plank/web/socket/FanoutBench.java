@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import io.plank.web.security.Caller;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,7 +72,7 @@ public final class FanoutBench {
             var outbox = new Outbox(new WebSocketTransport("c" + i, remote, null, false), limits, backlog, Runnable::run, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
-            var subscriber = new Client(outbox);
+            var subscriber = new Client(outbox, Caller.anonymous(List.of()));
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }

@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,7 @@ class SessionInfoTest {
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     /** Never completes a send: what is queued stays queued. */
     private final OutboxTest.ScriptedRemote stuck = new OutboxTest.ScriptedRemote(handler -> { });
-    private final Client client = new Client(trouble.outbox(stuck, 1_000));
+    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()));
 
     @Test
     void listsSubscriptionsByTableWithTheirStateAndWhatWaits() {

@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,7 +40,7 @@ class TransactionFramesTest {
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000));
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()));
 
     @BeforeAll
     static void filter() throws Exception {
