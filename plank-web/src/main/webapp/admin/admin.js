@@ -422,11 +422,11 @@
             return;
         }
         const roles = list => list.length ? list.join(', ') : h('span', {className: 'muted'}, 'nobody');
+        const line = (kind, label, ...value) => h('span', {className: 'grant ' + kind}, h('span', {className: 'label'}, label), ' ', ...value);
         cell.replaceChildren(
-            h('span', {className: 'grant read'}, h('span', {className: 'label'}, 'read'), roles(entry.read)),
-            h('span', {className: 'grant write'}, h('span', {className: 'label'}, 'write'), roles(entry.write)),
-            entry.binding ? h('span', {className: 'grant binding'}, h('span', {className: 'label'}, 'rows'),
-                entry.binding.column + ' = claim ' + entry.binding.claim) : null);
+            line('read', 'read', roles(entry.read)),
+            line('write', 'write', roles(entry.write)),
+            entry.binding ? line('binding', 'rows', entry.binding.column + ' = claim ' + entry.binding.claim) : null);
     }
 
     let editing = null;
