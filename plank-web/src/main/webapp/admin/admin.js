@@ -84,10 +84,9 @@
 
     /** An error with the API's problem: its status, title and detail, as the page shows them. */
     class Problem extends Error {
-        constructor(status, text, detail) {
+        constructor(status, text) {
             super(text);
             this.status = status;
-            this.detail = detail || '';
         }
     }
 
@@ -128,7 +127,7 @@
         const title = problem.title || response.statusText || 'Error';
         const fields = (problem.violations || []).map(v => v.field + ' ' + v.message).join('; ');
         throw new Problem(response.status, response.status + ' ' + title + (problem.detail ? ': ' + problem.detail : '')
-            + (fields ? ' (' + fields + ')' : ''), String(problem.detail || ''));
+            + (fields ? ' (' + fields + ')' : ''));
     }
 
     function show(id, problem) {
@@ -452,8 +451,9 @@
         try {
             await request(method, 'tables/' + encodeURIComponent(table) + '/' + path, body);
             note(done + ' ' + table + '.');
-            await refresh();
+            await refreshAccess(); // not a poll that may have read before the change
             if (editing === table) editAccess(table);
+            refresh();
         } catch (problem) {
             show('access-problem', refusal(problem) || problem.message);
         }
