@@ -38,10 +38,11 @@ test('without a token the table is refused; with one the client subscribes once 
   const anonymous = client();
   const token = tokens();
   const plank = client(undefined, { token });
+  // Before anything is awaited: the client connects, and is answered, while the anonymous one is refused.
+  const frames = [];
+  plank.on('frame', (frame) => frames.push(frame.type));
   try {
     await assert.rejects(anonymous.subscribe({ table: TABLE }).ready, /unauthorized/);
-    const frames = [];
-    plank.on('frame', (frame) => frames.push(frame.type));
     const sub = plank.subscribe({ table: TABLE });
     await sub.ready;
     assert.equal(frames[0], 'authenticated', `the first frame answers the token: ${frames}`);
@@ -64,12 +65,13 @@ test('refreshes in-band before expiry: one connection, changes keep flowing', as
     await sub.ready;
     const changes = recordChanges(sub);
     for (let i = 0; i < 8; i++) {
-      await sql(`INSERT INTO ${TABLE} VALUES ($1, 'refreshing') ON CONFLICT (id) DO UPDATE SET label = excluded.label`, 100 + i);
+      await sql(`INSERT INTO ${TABLE} VALUES (?, 'refreshing') ON CONFLICT (id) DO UPDATE SET label = excluded.label`, 100 + i);
       await sleep(1_000);
     }
     await until('every change', () => changes.length === 8);
     assert.ok(token.calls >= 3, `refreshed twice or more in 8 s of 6 s tokens: ${token.calls} calls`);
-    assert.deepEqual(plank.states.map((s) => s.state), ['connecting', 'open'], 'never reconnected');
+    const states = plank.states.map((s) => s.state);
+    assert.ok(!states.includes('reconnecting') && states.filter((s) => s === 'open').length === 1, `never reconnected: ${states}`);
     assertOncePerSeqInOrder(changes);
   } finally {
     plank.close();
@@ -90,7 +92,7 @@ test('after 4401 (the token expired) it reconnects with a fresh token and resume
     let next = 1_000;
     const writer = (async () => {
       while (writing) {
-        await sql(`INSERT INTO ${TABLE} VALUES ($1, 'across expiry')`, next++);
+        await sql(`INSERT INTO ${TABLE} VALUES (?, 'across expiry')`, next++);
         await sleep(200);
       }
     })();

@@ -226,7 +226,9 @@ class TenantIsolationIT {
                 };
                 Sql.execute(db, sql);
                 writes.incrementAndGet();
-                Thread.sleep(5);
+                // Some 1,000 changes a second in all: enough to interleave every kind of write across both tenants, and
+                // little enough that the readers, read one after another below, stay within the harness's low backlog limit.
+                Thread.sleep(20);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

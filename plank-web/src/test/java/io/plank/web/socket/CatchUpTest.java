@@ -1,6 +1,5 @@
 package io.plank.web.socket;
 
-import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +27,7 @@ import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;
 import io.plank.testsupport.db.TestDatabase;
 import io.plank.testsupport.websocket.TextRemote;
+import io.plank.web.security.Caller;
 
 /**
  * Snapshots for a client that stops reading and then reads again, against PostgreSQL: nothing waits on the client,

@@ -1,6 +1,5 @@
 package io.plank.web.socket;
 
-import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.plank.persistence.rows.RowFilter;
+import io.plank.web.security.Caller;
 
 /** What operators see of a connection: its subscriptions as they stand, and what it has not yet taken. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)

@@ -1,6 +1,5 @@
 package io.plank.web.socket;
 
-import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -18,6 +17,7 @@ import org.junit.jupiter.api.Timeout;
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.rows.RowFilter;
+import io.plank.web.security.Caller;
 
 /** Subscriptions on one connection: ids in frames, one frame per change, and the seams of catch-up and snapshots. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)

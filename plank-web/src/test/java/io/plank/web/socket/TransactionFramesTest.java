@@ -1,6 +1,5 @@
 package io.plank.web.socket;
 
-import io.plank.web.security.Caller;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,6 +24,7 @@ import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.web.security.Caller;
 
 /**
  * How a transaction's end reaches each subscription: {@code tx_last} on the frame of its last change to the table,
