@@ -177,11 +177,12 @@ public final class LogicalDecoder implements Runnable {
                 }
                 skipping = false;
                 if (batch.changes() >= BATCH_CHANGES || batch.chars() >= BATCH_CHARS) {
-                    logged.addAndGet(writer.write(batch, 0));
+                    logged.addAndGet(writer.write(batch, mark));
                     afterLogged.run();
                     loggedThrough = Math.max(loggedThrough, batch.commitLsn());
                     acknowledged = acknowledge(stream, batch.endLsn());
                     batch.clear();
+                    mark = 0;
                 }
             } else if (message instanceof PgOutput.Note note) {
                 if (MARK_PREFIX.equals(note.prefix())) {
