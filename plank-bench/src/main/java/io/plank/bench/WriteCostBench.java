@@ -97,13 +97,19 @@ public final class WriteCostBench {
         threads.forEach(Thread::start);
         Map<String, Map<Integer, List<Double>>> tps = new LinkedHashMap<>();
         Map<Integer, List<Long>> catchUpMs = new LinkedHashMap<>();
+        Map<String, Map<String, Long>> cpuPerRow = new LinkedHashMap<>();
         try {
             Eventually.until("the decoder reads the slot", Duration.ofSeconds(30), decoder::state, "decoding"::equals);
             // Rounds interleave the three, so that a machine shared with others loads each alike.
             for (int round = 0; round < rounds; round++) {
                 for (int n : clients) {
                     record(tps, "not captured", n, pgbench(logicalDb, "bench_plain", n));
+                    var cpuBefore = CaptureCpu.sample(triggerDb);
+                    long triggerRowsBefore = count(triggerDb, "SELECT count(*) FROM bench_captured");
                     record(tps, "durable, trigger (V2-V4)", n, pgbench(triggerDb, "bench_captured", n));
+                    cpu(cpuPerRow, "trigger, " + n, CaptureCpu.since(cpuBefore, CaptureCpu.sample(triggerDb)),
+                            count(triggerDb, "SELECT count(*) FROM bench_captured") - triggerRowsBefore);
+                    cpuBefore = CaptureCpu.sample(logicalDb);
                     long logBefore = count(logicalDb, "SELECT count(*) FROM plank.change_log");
                     long rowsBefore = count(logicalDb, "SELECT count(*) FROM bench_captured");
                     record(tps, "durable, logical decoding", n, pgbench(logicalDb, "bench_captured", n));
@@ -112,6 +118,7 @@ public final class WriteCostBench {
                     Eventually.until("the decoder logged the run's " + expected + " rows", Duration.ofMinutes(5),
                             () -> count(logicalDb, "SELECT count(*) FROM plank.change_log") - logBefore >= expected);
                     catchUpMs.computeIfAbsent(n, k -> new ArrayList<>()).add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    cpu(cpuPerRow, "logical, " + n, CaptureCpu.since(cpuBefore, CaptureCpu.sample(logicalDb)), expected);
                 }
             }
         } finally {
@@ -121,6 +128,24 @@ public final class WriteCostBench {
             }
         }
         report(clients, tps, catchUpMs);
+        OUT.println("\nCPU of capture's own processes, microseconds per captured row over all rounds (writers' backends not included):");
+        cpuPerRow.forEach((run, parts) -> {
+            long rows = Math.max(1, parts.get("rows"));
+            var line = new StringBuilder("  " + run + " connection(s):");
+            parts.forEach((part, ms) -> {
+                if (!part.equals("rows")) {
+                    line.append(String.format(" %s %.1f;", part, ms * 1000.0 / rows));
+                }
+            });
+            OUT.println(line);
+        });
+    }
+
+    /** Adds a run's CPU milliseconds per part, and its rows (under the key "rows"), to the earlier rounds of the same kind. */
+    private static void cpu(Map<String, Map<String, Long>> totals, String run, Map<String, Long> usedMs, long rows) {
+        var parts = totals.computeIfAbsent(run, k -> new LinkedHashMap<>());
+        usedMs.forEach((part, ms) -> parts.merge(part, ms, Long::sum));
+        parts.merge("rows", rows, Long::sum);
     }
 
     private static void record(Map<String, Map<Integer, List<Double>>> tps, String name, int clients, double value) {

@@ -39,6 +39,7 @@ public final class LogicalDecoder implements Runnable {
     private static final int BATCH_CHANGES = 2_000;
     private static final int BATCH_CHARS = 4 * 1024 * 1024;
     private static final int IDLE_PAUSE_MS = 2;
+    private static final int FLUSH_AFTER_MS = 10;
     private static final long LAG_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final DatabaseSettings database;
@@ -126,27 +127,19 @@ public final class LogicalDecoder implements Runnable {
     }
 
     private void follow(PGReplicationStream stream, LogWriter writer, Connection sql, String name) throws SQLException {
-        var batch = new DecodedBatch();
-        long loggedThrough = writer.loggedThrough();
-        long acknowledged = 0;
-        long mark = 0;
+        var session = new Session(stream, writer);
         boolean skipping = false;
         long lastLagCheck = System.nanoTime() - LAG_CHECK_NANOS;
         while (!stopping()) {
             ByteBuffer buffer = stream.readPending();
             if (buffer == null) {
-                if (!batch.pending() && (batch.changes() > 0 || mark > 0)) {
-                    logged.addAndGet(writer.write(batch, mark));
-                    afterLogged.run();
-                    loggedThrough = Math.max(loggedThrough, batch.commitLsn());
-                    acknowledged = acknowledge(stream, Math.max(batch.endLsn(), mark));
-                    batch.clear();
-                    mark = 0;
-                } else if (!batch.pending()) {
+                if (!session.batch.pending() && (session.batch.changes() > 0 || session.mark > 0)) {
+                    session.flush();
+                } else if (!session.batch.pending()) {
                     // Everything received is logged, or was of no captured table: the server may recycle its WAL.
                     long received = stream.getLastReceiveLSN().asLong();
-                    if (received > acknowledged) {
-                        acknowledged = acknowledge(stream, received);
+                    if (received > session.acknowledged) {
+                        session.acknowledged = acknowledge(stream, received);
                     }
                     if (System.nanoTime() - lastLagCheck >= LAG_CHECK_NANOS) {
                         lag = ReplicationSlot.lag(sql, name);
@@ -161,36 +154,71 @@ public final class LogicalDecoder implements Runnable {
             }
             PgOutput.Message message = PgOutput.parse(buffer);
             if (message instanceof PgOutput.Relation relation) {
-                batch.relation(relation);
+                session.batch.relation(relation);
             } else if (message instanceof PgOutput.Begin begin) {
-                skipping = begin.commitLsn() <= loggedThrough;
-                batch.begin(begin);
+                skipping = begin.commitLsn() <= session.loggedThrough;
+                session.batch.begin(begin);
             } else if (message instanceof PgOutput.Change change) {
                 if (!skipping) {
-                    batch.change(change);
+                    session.batch.change(change);
                 }
             } else if (message instanceof PgOutput.Commit commit) {
-                if (skipping) {
-                    batch.skip(commit);
-                } else {
-                    batch.commit(commit);
-                }
+                session.commit(commit, skipping);
                 skipping = false;
-                if (batch.changes() >= BATCH_CHANGES || batch.chars() >= BATCH_CHARS) {
-                    logged.addAndGet(writer.write(batch, mark));
-                    afterLogged.run();
-                    loggedThrough = Math.max(loggedThrough, batch.commitLsn());
-                    acknowledged = acknowledge(stream, batch.endLsn());
-                    batch.clear();
-                    mark = 0;
-                }
             } else if (message instanceof PgOutput.Note note) {
                 if (MARK_PREFIX.equals(note.prefix())) {
-                    mark = Math.max(mark, note.lsn());
+                    // A snapshot waits for it: everything before it was received, so log it now.
+                    session.mark = Math.max(session.mark, note.lsn());
+                    session.flush();
                 }
             } else if (message instanceof PgOutput.Other other) {
                 LOG.fine(() -> "Ignored pgoutput message '" + other.kind() + "'");
             }
+        }
+    }
+
+    /**
+     * What one replication session has decoded and not yet logged, and how far it has logged and acknowledged. A
+     * batch is logged when the stream runs dry, at a snapshot's mark, or at a commit once it is large or
+     * {@value #FLUSH_AFTER_MS} ms old: a stream that never runs dry still reaches the log promptly.
+     */
+    private final class Session {
+        final DecodedBatch batch = new DecodedBatch();
+        final PGReplicationStream stream;
+        final LogWriter writer;
+        long loggedThrough;
+        long acknowledged;
+        long mark;
+        long batchSince;
+
+        Session(PGReplicationStream stream, LogWriter writer) throws SQLException {
+            this.stream = stream;
+            this.writer = writer;
+            this.loggedThrough = writer.loggedThrough();
+        }
+
+        void commit(PgOutput.Commit commit, boolean skipping) throws SQLException {
+            if (skipping) {
+                batch.skip(commit);
+                return;
+            }
+            if (batch.changes() == 0) {
+                batchSince = System.nanoTime();
+            }
+            batch.commit(commit);
+            if (batch.changes() >= BATCH_CHANGES || batch.chars() >= BATCH_CHARS
+                    || System.nanoTime() - batchSince >= TimeUnit.MILLISECONDS.toNanos(FLUSH_AFTER_MS)) {
+                flush();
+            }
+        }
+
+        void flush() throws SQLException {
+            logged.addAndGet(writer.write(batch, mark));
+            afterLogged.run();
+            loggedThrough = Math.max(loggedThrough, batch.commitLsn());
+            acknowledged = acknowledge(stream, Math.max(batch.endLsn(), mark));
+            batch.clear();
+            mark = 0;
         }
     }
 
