@@ -138,6 +138,40 @@ class LogicalDecoderTest {
         assertEquals(50, second.logged(), "the second decoder logged what came after the first stopped");
     }
 
+    @Test
+    void aLostSlotIsRecreatedAndTheHoleIsMarkedSoThatResumingClientsReload() throws Exception {
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        captureBoth();
+        var first = decoder();
+        start(first);
+        try (var connection = database.connect()) {
+            for (int i = 0; i < 10; i++) {
+                insert(connection, i);
+            }
+        }
+        Eventually.until("10 logged", WITHIN, this::logged, count -> count >= 10);
+        long lastLogged = Long.parseLong(strings("SELECT max(seq) FROM plank.change_log").get(0));
+        first.stop();
+        threads.get(0).join(5_000);
+        Eventually.until("the slot released", WITHIN, () -> strings("SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '"
+                + first.slot() + "'").get(0), "0"::equals);
+        strings("SELECT pg_drop_replication_slot('" + first.slot() + "')::text"); // as PostgreSQL does past max_slot_wal_keep_size
+        try (var connection = database.connect()) {
+            insert(connection, 100); // committed while no slot exists: never decoded
+        }
+        var second = decoder();
+        start(second);
+        Eventually.until("the slot recreated and read", WITHIN, second::state, "decoding"::equals);
+        long prunedThrough = Long.parseLong(strings("SELECT pruned_through FROM plank.log_retention").get(0));
+        assertTrue(prunedThrough > lastLogged, "a client at seq " + lastLogged + " missed the hole and must reload; pruned through " + prunedThrough);
+        try (var connection = database.connect()) {
+            insert(connection, 101);
+        }
+        Eventually.until("the change after the hole logged", WITHIN, this::logged, count -> count >= 11);
+        assertEquals(List.of("101"), strings("SELECT key::text FROM plank.change_log WHERE seq > " + lastLogged),
+                "after the hole, the decoder logs on; the change in the hole is not logged");
+    }
+
     private void captureBoth() {
         var captures = new Captures(database.dataSource());
         captures.capture(TableName.parse("kinds"), CaptureMode.DURABLE);
