@@ -15,6 +15,7 @@ import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 
+import io.plank.listener.feed.FastNotificationReads;
 import io.plank.persistence.db.DatabaseSettings;
 
 /**
@@ -38,7 +39,7 @@ public final class LogicalDecoder implements Runnable {
     private static final Logger LOG = Logger.getLogger(LogicalDecoder.class.getName());
     private static final int BATCH_CHANGES = 2_000;
     private static final int BATCH_CHARS = 4 * 1024 * 1024;
-    private static final int IDLE_PAUSE_MS = 2;
+    private static final int IDLE_PAUSE_MS = 1;
     private static final int FLUSH_AFTER_MS = 10;
     private static final long LAG_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -105,6 +106,7 @@ public final class LogicalDecoder implements Runnable {
             var writer = new LogWriter(sql);
             try (Connection connection = openReplication()) {
                 replication = connection;
+                FastNotificationReads.apply(connection); // idle polls ask available() only
                 if (stopping()) {
                     return;
                 }
