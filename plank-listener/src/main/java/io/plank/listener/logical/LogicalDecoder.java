@@ -39,7 +39,9 @@ public final class LogicalDecoder implements Runnable {
     private static final Logger LOG = Logger.getLogger(LogicalDecoder.class.getName());
     private static final int BATCH_CHANGES = 2_000;
     private static final int BATCH_CHARS = 4 * 1024 * 1024;
+    /** The pause between polls of an idle stream, doubled while it stays idle: a quiet slot costs next to no CPU. */
     private static final int IDLE_PAUSE_MS = 1;
+    private static final int IDLE_PAUSE_MAX_MS = 8;
     private static final int FLUSH_AFTER_MS = 10;
     private static final long LAG_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -131,6 +133,7 @@ public final class LogicalDecoder implements Runnable {
     private void follow(PGReplicationStream stream, LogWriter writer, Connection sql, String name) throws SQLException {
         var session = new Session(stream, writer);
         boolean skipping = false;
+        int idle = IDLE_PAUSE_MS;
         long lastLagCheck = System.nanoTime() - LAG_CHECK_NANOS;
         while (!stopping()) {
             ByteBuffer buffer = stream.readPending();
@@ -148,12 +151,14 @@ public final class LogicalDecoder implements Runnable {
                         sql.commit(); // holds no snapshot while idle
                         lastLagCheck = System.nanoTime();
                     }
-                    pause();
+                    pause(idle);
+                    idle = Math.min(idle * 2, IDLE_PAUSE_MAX_MS);
                 } else {
-                    pause();
+                    pause(IDLE_PAUSE_MS);
                 }
                 continue;
             }
+            idle = IDLE_PAUSE_MS;
             PgOutput.Message message = PgOutput.parse(buffer);
             if (message instanceof PgOutput.Relation relation) {
                 session.batch.relation(relation);
@@ -252,9 +257,9 @@ public final class LogicalDecoder implements Runnable {
         return connection;
     }
 
-    private void pause() {
+    private void pause(int ms) {
         try {
-            stopRequested.await(IDLE_PAUSE_MS, TimeUnit.MILLISECONDS);
+            stopRequested.await(ms, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
