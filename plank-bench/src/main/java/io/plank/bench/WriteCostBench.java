@@ -35,8 +35,8 @@ import io.plank.testsupport.wait.Eventually;
  * What capturing a table costs its writers: pgbench single-row INSERTs into a table that is not captured, captured
  * by trigger, and captured by logical decoding, at 1 and 8 connections, and each rate's ratio to the uncaptured one.
  * Plank's listener follows the log in both captured runs and, under logical decoding, Plank's decoder reads the slot
- * and writes the log, as in a deployment (it is stopped outside the logical runs: its walsender decodes the whole
- * server's WAL); after each logical run the time the decoder needed to catch up is shown, and at the end the CPU
+ * and writes the log, throughout, as in a deployment (the uncaptured table is in the other database, which has no
+ * slot); after each logical run the time the decoder needed to catch up is shown, and at the end the CPU
  * that capture's own processes used per row ({@link CaptureCpu}).
  * Settings: {@code -Dbench.seconds=6}, {@code -Dbench.clients=1,8}. Needs {@code pgbench} on the path and a server
  * with {@code wal_level=logical}.
@@ -93,14 +93,17 @@ public final class WriteCostBench {
             stops.add(loop::stop);
             threads.add(new Thread(loop, "bench-listener"));
         }
+        var decoder = new LogicalDecoder(logicalSettings, null, 100, 2_000);
+        stops.add(decoder::stop);
+        threads.add(new Thread(decoder, "bench-decoder"));
         threads.forEach(Thread::start);
         Map<String, Map<Integer, List<Double>>> tps = new LinkedHashMap<>();
         Map<Integer, List<Long>> catchUpMs = new LinkedHashMap<>();
         Map<String, Map<String, Long>> cpuPerRow = new LinkedHashMap<>();
         try {
-            // Rounds interleave the three, so that a machine shared with others loads each alike. The decoder runs only
-            // during the logical runs: its walsender decodes every write to its database and reads the server's
-            // whole WAL, which would otherwise be charged to the uncaptured and trigger runs.
+            Eventually.until("the decoder reads the slot", Duration.ofSeconds(30), decoder::state, "decoding"::equals);
+            // Rounds interleave the three, so that a machine shared with others loads each alike. The decoder runs
+            // throughout, as in a deployment; the uncaptured table is in the database without a slot.
             for (int round = 0; round < rounds; round++) {
                 for (int n : clients) {
                     record(tps, "not captured", n, pgbench(triggerDb, "bench_plain", n));
@@ -109,25 +112,16 @@ public final class WriteCostBench {
                     record(tps, "durable, trigger (V2-V4)", n, pgbench(triggerDb, "bench_captured", n));
                     cpu(cpuPerRow, "trigger, " + n, CaptureCpu.since(cpuBefore, CaptureCpu.sample(triggerDb)),
                             count(triggerDb, "SELECT count(*) FROM bench_captured") - triggerRowsBefore);
-                    var decoder = new LogicalDecoder(logicalSettings, null, 100, 2_000);
-                    var decoding = new Thread(decoder, "bench-decoder");
-                    decoding.start();
-                    try {
-                        Eventually.until("the decoder reads the slot", Duration.ofSeconds(30), decoder::state, "decoding"::equals);
-                        cpuBefore = CaptureCpu.sample(logicalDb);
-                        long logBefore = count(logicalDb, "SELECT count(*) FROM plank.change_log");
-                        long rowsBefore = count(logicalDb, "SELECT count(*) FROM bench_captured");
-                        record(tps, "durable, logical decoding", n, pgbench(logicalDb, "bench_captured", n));
-                        long expected = count(logicalDb, "SELECT count(*) FROM bench_captured") - rowsBefore;
-                        long start = System.nanoTime();
-                        Eventually.until("the decoder logged the run's " + expected + " rows", Duration.ofMinutes(5),
-                                () -> count(logicalDb, "SELECT count(*) FROM plank.change_log") - logBefore >= expected);
-                        catchUpMs.computeIfAbsent(n, k -> new ArrayList<>()).add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-                        cpu(cpuPerRow, "logical, " + n, CaptureCpu.since(cpuBefore, CaptureCpu.sample(logicalDb)), expected);
-                    } finally {
-                        decoder.stop();
-                        decoding.join(5_000);
-                    }
+                    cpuBefore = CaptureCpu.sample(logicalDb);
+                    long logBefore = count(logicalDb, "SELECT count(*) FROM plank.change_log");
+                    long rowsBefore = count(logicalDb, "SELECT count(*) FROM bench_captured");
+                    record(tps, "durable, logical decoding", n, pgbench(logicalDb, "bench_captured", n));
+                    long expected = count(logicalDb, "SELECT count(*) FROM bench_captured") - rowsBefore;
+                    long start = System.nanoTime();
+                    Eventually.until("the decoder logged the run's " + expected + " rows", Duration.ofMinutes(5),
+                            () -> count(logicalDb, "SELECT count(*) FROM plank.change_log") - logBefore >= expected);
+                    catchUpMs.computeIfAbsent(n, k -> new ArrayList<>()).add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+                    cpu(cpuPerRow, "logical, " + n, CaptureCpu.since(cpuBefore, CaptureCpu.sample(logicalDb)), expected);
                 }
             }
         } finally {
