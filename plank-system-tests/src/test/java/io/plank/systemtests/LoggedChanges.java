@@ -2,11 +2,14 @@ package io.plank.systemtests;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
+import io.plank.testsupport.wait.Eventually;
 
 /**
  * What the database says was committed to {@code items}: {@code plank.change_log} and the rows themselves. The
@@ -67,15 +70,21 @@ final class LoggedChanges {
      */
     static long insertSentinel(Connection db) throws SQLException {
         long id = Changes.insertWithJdbc(db, "sentinel", 0);
+        // Logged with the write under the trigger method; a moment after its commit under logical decoding.
+        return Eventually.until("the INSERT of row " + id + " in plank.change_log", Duration.ofSeconds(10),
+                () -> insertSeq(db, id), seq -> seq > 0);
+    }
+
+    /** The seq of row {@code id}'s INSERT into items, or 0 while it is not logged. */
+    private static long insertSeq(Connection db, long id) {
         try (var query = db.prepareStatement("SELECT seq FROM plank.change_log "
                 + "WHERE table_name = 'items' AND action = 'INSERT' AND (key #>> '{}')::bigint = ?")) {
             query.setLong(1, id);
             try (var rows = query.executeQuery()) {
-                if (!rows.next()) {
-                    throw new AssertionError("The INSERT of row " + id + " is not in plank.change_log");
-                }
-                return rows.getLong(1);
+                return rows.next() ? rows.getLong(1) : 0;
             }
+        } catch (SQLException e) {
+            throw new AssertionError("Could not read plank.change_log", e);
         }
     }
 

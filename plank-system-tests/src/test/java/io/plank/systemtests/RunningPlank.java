@@ -88,6 +88,11 @@ public final class RunningPlank implements AutoCloseable {
             // Low enough that CatchUpIsolationIT's clients that stop reading meet both limits within its time.
             environment.put("PLANK_WS_STALL_TIMEOUT_MS", Long.toString(CatchUpIsolationIT.STALL_TIMEOUT.toMillis()));
             environment.put("PLANK_WS_TOTAL_QUEUE_CHARS", Long.toString(CatchUpIsolationIT.TOTAL_QUEUE_CHARS));
+            // The failsafe executions *-logical run the same tests with durable tables captured by logical decoding.
+            String method = System.getProperty("plank.capture.method");
+            if (method != null && !method.isBlank()) {
+                environment.put("PLANK_CAPTURE_METHOD", method);
+            }
             environment.putAll(overrides);
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();

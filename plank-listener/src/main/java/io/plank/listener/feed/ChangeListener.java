@@ -24,6 +24,8 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerState;
 import io.plank.health.ListenerStatus;
+import io.plank.listener.logical.CaptureMethod;
+import io.plank.listener.logical.LogicalDecoder;
 import io.plank.persistence.capture.Captures;
 import io.plank.persistence.capture.ConfiguredCaptures;
 import io.plank.persistence.db.DatabaseSettings;
@@ -72,17 +74,23 @@ public class ChangeListener {
 
     private volatile NotificationLoop loop;
     private Thread thread;
+    private volatile LogicalDecoder decoder;
+    private Thread decoderThread;
 
     @PostConstruct
     void start() {
         // Asked through Config, not injected as Optional<String>: see plank.capture.tables above.
         instance = InstanceName.of(config.getOptionalValue("plank.instance", String.class).orElse(null));
         var database = DatabaseSettings.fromConfig();
+        // A wrong method fails the deployment at once, with this message: it is not something a retry mends.
+        var method = CaptureMethod.of(config.getOptionalValue("plank.capture.method", String.class).orElse(null));
+        String slot = config.getOptionalValue("plank.capture.slot", String.class).orElse(null);
         // Flyway must have created the trigger before anyone relies on the feed. An unreachable database must
         // not fail the deployment, though: the loop then migrates before its first LISTEN, retrying with backoff.
         Runnable migration = () -> {
             var dataSource = database.unpooled("plank-migrate");
             SchemaMigrator.migrate(dataSource);
+            method.apply(dataSource, slot);
             ConfiguredCaptures.apply(new Captures(dataSource),
                     config.getOptionalValues("plank.capture.tables", String.class).orElse(List.of()));
         };
@@ -101,23 +109,43 @@ public class ChangeListener {
         thread = threads.newThread(loop);
         thread.setName("plank-listener");
         thread.start();
+        if (method == CaptureMethod.LOGICAL) {
+            decoder = new LogicalDecoder(database, slot, ListenerSettings.DEFAULT_BACKOFF_INITIAL_MS, Math.max(backoffMaxMs, 5_000));
+            decoderThread = threads.newThread(decoder);
+            decoderThread.setName("plank-decoder");
+            decoderThread.start();
+        }
     }
 
     @PreDestroy
     void stop() {
+        var decoding = decoder;
+        if (decoding != null) {
+            decoding.stop();
+            join(decoderThread);
+        }
         var running = loop;
         if (running == null) {
             return;
         }
         running.stop();
+        join(thread);
+    }
+
+    private static void join(Thread thread) {
         try {
             thread.join(STOP_WAIT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         if (thread.isAlive()) {
-            LOG.warning(() -> "The listener thread did not end within " + STOP_WAIT_MS + " ms");
+            LOG.warning(() -> "Thread " + thread.getName() + " did not end within " + STOP_WAIT_MS + " ms");
         }
+    }
+
+    /** The logical decoder, or null when durable tables are captured by trigger. */
+    public LogicalDecoder decoder() {
+        return decoder;
     }
 
     /** Drops the LISTEN connection; the listener reconnects at once and catches up (JMX's "reconnect now"). */

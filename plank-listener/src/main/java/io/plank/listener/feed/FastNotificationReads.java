@@ -30,8 +30,11 @@ import org.postgresql.core.BaseConnection;
  * offers no option for it, and it was measured (0.18 ms p50, one notification per wake-up). If a pgjdbc
  * upgrade renames or removes the field, {@link #apply} logs a WARNING and the listener keeps working with
  * pgjdbc's plain (slower) behaviour; the listener tests and the benchmark show it.
+ *
+ * <p>The logical decoder's replication connection uses it too: there {@code PGReplicationStream.readPending()} asks
+ * the same {@code hasMessagePending()}, so without it every idle poll would wait out a 1 ms peek and a timeout.
  */
-final class FastNotificationReads {
+public final class FastNotificationReads {
 
     private static final Logger LOG = Logger.getLogger(FastNotificationReads.class.getName());
 
@@ -39,7 +42,7 @@ final class FastNotificationReads {
     }
 
     /** Applies the fix to {@code connection}; returns false (after a WARNING) if the driver's internals differ. */
-    static boolean apply(Connection connection) {
+    public static boolean apply(Connection connection) {
         try {
             Object stream = pgStream(connection);
             checkTimeField(stream).setLong(stream, Long.MAX_VALUE);

@@ -28,6 +28,24 @@ public interface ListenerMXBean {
     /** The last failure, or null. */
     String getLastError();
 
+    /** How durable tables are captured: trigger, or logical (decoding the replication slot). */
+    String getCaptureMethod();
+
+    /** The decoder's state (decoding; standby while another instance holds the slot; reconnecting), or null under trigger. */
+    String getDecoderState();
+
+    /** The decoder's replication slot, or null under trigger. */
+    String getSlot();
+
+    /**
+     * Bytes of WAL the slot holds back from recycling (the server's WAL position less the slot's confirmed position),
+     * checked every ten seconds while the decoder is idle; -1 when unknown. Bounded only by max_slot_wal_keep_size.
+     */
+    long getSlotLagBytes();
+
+    /** pg_replication_slots.wal_status: reserved, extended, unreserved, or lost (the slot is recreated and clients reset). */
+    String getSlotWalStatus();
+
     /** Drops the connection; the listener reconnects at once and catches up on the log. */
     void reconnect();
 }

@@ -61,6 +61,37 @@ public class ListenerManagement {
         }
 
         @Override
+        public String getCaptureMethod() {
+            return listener.decoder() == null ? "trigger" : "logical";
+        }
+
+        @Override
+        public String getDecoderState() {
+            var decoder = listener.decoder();
+            return decoder == null ? null : decoder.state();
+        }
+
+        @Override
+        public String getSlot() {
+            var decoder = listener.decoder();
+            return decoder == null ? null : decoder.slot();
+        }
+
+        @Override
+        public long getSlotLagBytes() {
+            var decoder = listener.decoder();
+            var lag = decoder == null ? null : decoder.lag();
+            return lag == null ? -1 : lag.bytes();
+        }
+
+        @Override
+        public String getSlotWalStatus() {
+            var decoder = listener.decoder();
+            var lag = decoder == null ? null : decoder.lag();
+            return lag == null ? null : lag.walStatus();
+        }
+
+        @Override
         public String getInstance() {
             return listener.instance();
         }

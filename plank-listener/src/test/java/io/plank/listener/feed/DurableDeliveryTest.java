@@ -28,10 +28,13 @@ import jakarta.json.JsonObject;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.listener.logical.CaptureMethod;
+import io.plank.listener.logical.LogicalDecoder;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
 import io.plank.testsupport.wait.Eventually;
@@ -41,6 +44,8 @@ import io.plank.testsupport.wait.Eventually;
  * (so commits land out of seq order), some rolling back, the listener's connection killed midway. "Midway" and
  * "nothing more" are waited for, not slept on: every writer is halfway when the kill comes, and a sentinel row,
  * written last, closes the stream (changes are handed on in seq order, so a duplicate would come before it).
+ * Each case runs with durable tables captured by trigger and by logical decoding (then the decoder's connections
+ * are killed midway too).
  */
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class DurableDeliveryTest {
@@ -55,6 +60,8 @@ class DurableDeliveryTest {
     private final ConcurrentLinkedQueue<ChangeEvent> delivered = new ConcurrentLinkedQueue<>();
     private NotificationLoop loop;
     private Thread thread;
+    private LogicalDecoder decoder;
+    private Thread decoderThread;
 
     @BeforeEach
     void migrate() {
@@ -65,7 +72,26 @@ class DurableDeliveryTest {
     @AfterEach
     void stopAndDrop() throws InterruptedException {
         stop();
+        stopDecoder();
         database.close();
+    }
+
+    /** Captures durable tables by {@code method}; under logical decoding a decoder runs until the test ends. */
+    private void capture(CaptureMethod method) {
+        method.apply(database.dataSource(), null);
+        if (method == CaptureMethod.LOGICAL) {
+            decoder = new LogicalDecoder(Notifications.settings(database), null, 50, 500);
+            decoderThread = new Thread(decoder, "decoder-under-test");
+            decoderThread.start();
+        }
+    }
+
+    private void stopDecoder() throws InterruptedException {
+        if (decoder != null) {
+            decoder.stop();
+            decoderThread.join(5_000);
+            decoder = null;
+        }
     }
 
     private void stop() throws InterruptedException {
@@ -76,8 +102,10 @@ class DurableDeliveryTest {
         }
     }
 
-    @Test
-    void concurrentWritersCommittingOutOfOrderAreDeliveredExactlyOnceAndInOrderPerRow() throws Exception {
+    @ParameterizedTest
+    @EnumSource(CaptureMethod.class)
+    void concurrentWritersCommittingOutOfOrderAreDeliveredExactlyOnceAndInOrderPerRow(CaptureMethod method) throws Exception {
+        capture(method);
         start("concurrency");
         Map<Long, List<Integer>> committed = new ConcurrentHashMap<>();
         ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
@@ -124,8 +152,10 @@ class DurableDeliveryTest {
         assertEquals(logged, new HashSet<>(seqs), "the delivered seqs are exactly those in the log");
     }
 
-    @Test
-    void aRestartedListenerCarriesOnFromItsSavedPosition() throws Exception {
+    @ParameterizedTest
+    @EnumSource(CaptureMethod.class)
+    void aRestartedListenerCarriesOnFromItsSavedPosition(CaptureMethod method) throws Exception {
+        capture(method);
         start("restart");
         try (var connection = database.connect()) {
             insert(connection, "before the restart");
@@ -192,8 +222,8 @@ class DurableDeliveryTest {
 
     private void terminateListenerBackend() throws SQLException {
         try (var connection = database.connect(); var statement = connection.createStatement()) {
-            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '"
-                    + ListenConnection.APPLICATION_NAME + "' AND datname = current_database()");
+            statement.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name IN ('"
+                    + ListenConnection.APPLICATION_NAME + "', '" + LogicalDecoder.APPLICATION_NAME + "') AND datname = current_database()");
         }
     }
 

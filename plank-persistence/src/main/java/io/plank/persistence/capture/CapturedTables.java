@@ -17,7 +17,8 @@ import io.plank.domain.change.CaptureMode;
 import io.plank.persistence.db.DatabaseException;
 
 /**
- * The tables clients may subscribe to: those with the {@code plank_capture} trigger, and how each is captured.
+ * The tables clients may subscribe to: those with the {@code plank_capture} trigger or in the publication {@code plank}
+ * (durable, by logical decoding), and how each is captured.
  * Cached, and re-read at most once a second when asked about a table it does not know, so a table captured
  * after start-up (by SQL, or later through the admin API) becomes subscribable without a restart.
  */

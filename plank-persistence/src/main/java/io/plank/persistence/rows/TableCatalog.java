@@ -15,7 +15,8 @@ import io.plank.domain.change.TableName;
 
 /**
  * A captured table's columns, their types and its primary key, read from PostgreSQL's catalog. A table is found by
- * the name change frames give it, which {@link TableName} makes (PostgreSQL's trigger makes the same one).
+ * the name change frames give it, which {@link TableName} makes (PostgreSQL's trigger makes the same one), among the
+ * tables with Plank's trigger and those in its publication (captured by logical decoding).
  */
 final class TableCatalog {
 
@@ -23,7 +24,13 @@ final class TableCatalog {
             SELECT n.nspname, c.relname, c.oid::regclass::text FROM pg_trigger tg
             JOIN pg_class c ON c.oid = tg.tgrelid
             JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE tg.tgname = 'plank_capture' AND NOT tg.tgisinternal""";
+            WHERE tg.tgname = 'plank_capture' AND NOT tg.tgisinternal
+            UNION ALL
+            SELECT n.nspname, c.relname, c.oid::regclass::text FROM pg_publication p
+            JOIN pg_publication_rel r ON r.prpubid = p.oid
+            JOIN pg_class c ON c.oid = r.prrelid
+            JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE p.pubname = 'plank'""";
 
     private static final String COLUMNS = """
             SELECT a.attname, a.atttypid::regtype::text, base.oid::int, base.typtype::text,

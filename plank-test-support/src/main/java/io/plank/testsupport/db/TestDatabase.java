@@ -94,8 +94,39 @@ public final class TestDatabase implements AutoCloseable {
         String name = "plank_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
         execute(serverUrl, user, password, "CREATE DATABASE " + name);
         String url = serverUrl.replaceFirst("/[^/?]*(\\?|$)", "/" + name + "$1");
-        Runnable drop = () -> execute(serverUrl, user, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        Runnable drop = () -> {
+            dropSlots(serverUrl, user, password, name);
+            execute(serverUrl, user, password, "DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        };
         return new TestDatabase(url, user, password, drop);
+    }
+
+    /**
+     * A logical replication slot of a database (Plank's logical capture makes one) keeps DROP DATABASE from working,
+     * and slots are few on a server: its readers are ended and it is dropped first. A slot whose reader was just
+     * terminated may still show as active for a moment, hence the retries.
+     */
+    private static void dropSlots(String url, String user, String password, String database) {
+        String slots = "FROM pg_replication_slots WHERE database = '" + database + "'";
+        for (int attempt = 0; attempt < 50; attempt++) {
+            try (var connection = DriverManager.getConnection(url, credentials(user, password));
+                 var statement = connection.createStatement()) {
+                statement.execute("SELECT pg_terminate_backend(active_pid) " + slots + " AND active_pid IS NOT NULL");
+                statement.execute("SELECT pg_drop_replication_slot(slot_name) " + slots + " AND NOT active");
+                try (var left = statement.executeQuery("SELECT count(*) " + slots)) {
+                    left.next();
+                    if (left.getInt(1) == 0) {
+                        return;
+                    }
+                }
+                Thread.sleep(100);
+            } catch (SQLException e) {
+                LOG.log(Level.FINE, "Dropping the slots of " + database + " failed; trying again", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private static void execute(String url, String user, String password, String sql) {

@@ -1,0 +1,244 @@
+package io.plank.listener.logical;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.domain.change.CaptureMode;
+import io.plank.domain.change.TableName;
+import io.plank.persistence.capture.Captures;
+import io.plank.persistence.db.DatabaseSettings;
+import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
+
+/**
+ * The decoder against the real PostgreSQL: the same writes give the same log rows as the trigger writes, a crash
+ * between logging and acknowledging the slot logs nothing twice, and of two decoders only one reads the slot while
+ * the other takes over when it goes.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class LogicalDecoderTest {
+
+    private static final Duration WITHIN = Duration.ofSeconds(30);
+
+    private TestDatabase database;
+    private DatabaseSettings settings;
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<LogicalDecoder> decoders = new ArrayList<>();
+
+    @BeforeEach
+    void migrate() throws SQLException {
+        database = TestDatabase.create();
+        settings = new DatabaseSettings(database.url(), database.user(), database.password());
+        SchemaMigrator.migrate(database.dataSource());
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE SCHEMA sales;
+                    CREATE TABLE kinds (id int PRIMARY KEY, name text, doc jsonb, tags int[], at timestamptz,
+                                        amount numeric, ratio float8, big text);
+                    CREATE TABLE sales.pairs (a int, b text, v int, PRIMARY KEY (a, b));""");
+        }
+    }
+
+    @AfterEach
+    void stopAndDrop() throws InterruptedException {
+        decoders.forEach(LogicalDecoder::stop);
+        for (Thread thread : threads) {
+            thread.join(5_000);
+        }
+        database.close();
+    }
+
+    @Test
+    void theSameWritesGiveTheSameLogRowsAsTheTrigger() throws SQLException {
+        CaptureMethod.TRIGGER.apply(database.dataSource(), null);
+        captureBoth();
+        write();
+        List<String> byTrigger = logRows();
+        assertEquals(8, byTrigger.size(), "the trigger logged every change: " + byTrigger);
+
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("TRUNCATE kinds, sales.pairs, plank.change_log");
+        }
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        assertEquals(List.of("items|durable|logical", "kinds|durable|logical", "sales.pairs|durable|logical"), captured(),
+                "every durable table moved to the publication");
+        start(decoder());
+        write();
+        Eventually.until("the decoder logged 8 changes", WITHIN, this::logRows, rows -> rows.size() >= 8);
+        assertEquals(byTrigger, logRows(), "same table, action, key, new and old row as the trigger wrote");
+    }
+
+    @Test
+    void aCrashAfterLoggingButBeforeAcknowledgingLogsNothingTwice() throws SQLException {
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        captureBoth();
+        var decoder = decoder();
+        var crashed = new AtomicBoolean();
+        decoder.afterLogged = () -> {
+            if (crashed.compareAndSet(false, true)) {
+                throw new IllegalStateException("crash between the log's commit and the slot's acknowledgement");
+            }
+        };
+        start(decoder);
+        try (var connection = database.connect()) {
+            for (int i = 0; i < 200; i++) {
+                insert(connection, i);
+            }
+        }
+        Eventually.until("200 changes logged after the crash", WITHIN, this::logged, count -> count >= 200);
+        assertTrue(crashed.get(), "the decoder crashed once");
+        try (var connection = database.connect()) {
+            insert(connection, 1000); // the sentinel: anything repeated would be logged before it
+        }
+        Eventually.until("the sentinel logged", WITHIN, this::logged, count -> count >= 201);
+        assertEquals(201, logged(), "every change once");
+        assertEquals(201, distinctKeys(), "no key twice");
+    }
+
+    @Test
+    void oneDecoderReadsTheSlotAndAnotherTakesOverWhenItStops() throws Exception {
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        captureBoth();
+        var first = decoder();
+        start(first);
+        Eventually.until("the first decoder reads the slot", WITHIN, first::state, "decoding"::equals);
+        var second = decoder();
+        start(second);
+        Eventually.until("the second decoder stands by", WITHIN, second::state, state -> state.startsWith("standby"));
+        try (var connection = database.connect()) {
+            for (int i = 0; i < 50; i++) {
+                insert(connection, i);
+            }
+        }
+        Eventually.until("50 logged", WITHIN, this::logged, count -> count >= 50);
+        first.stop();
+        Eventually.until("the second decoder took the slot", WITHIN, second::state, "decoding"::equals);
+        try (var connection = database.connect()) {
+            for (int i = 50; i < 100; i++) {
+                insert(connection, i);
+            }
+        }
+        Eventually.until("100 logged", WITHIN, this::logged, count -> count >= 100);
+        assertEquals(100, logged(), "every change once across the hand-over");
+        assertEquals(100, distinctKeys());
+        assertEquals(50, second.logged(), "the second decoder logged what came after the first stopped");
+    }
+
+    @Test
+    void aLostSlotIsRecreatedAndTheHoleIsMarkedSoThatResumingClientsReload() throws Exception {
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        captureBoth();
+        var first = decoder();
+        start(first);
+        try (var connection = database.connect()) {
+            for (int i = 0; i < 10; i++) {
+                insert(connection, i);
+            }
+        }
+        Eventually.until("10 logged", WITHIN, this::logged, count -> count >= 10);
+        long lastLogged = Long.parseLong(strings("SELECT max(seq) FROM plank.change_log").get(0));
+        first.stop();
+        threads.get(0).join(5_000);
+        Eventually.until("the slot released", WITHIN, () -> strings("SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '"
+                + first.slot() + "'").get(0), "0"::equals);
+        strings("SELECT pg_drop_replication_slot('" + first.slot() + "')::text"); // as PostgreSQL does past max_slot_wal_keep_size
+        try (var connection = database.connect()) {
+            insert(connection, 100); // committed while no slot exists: never decoded
+        }
+        var second = decoder();
+        start(second);
+        Eventually.until("the slot recreated and read", WITHIN, second::state, "decoding"::equals);
+        long prunedThrough = Long.parseLong(strings("SELECT pruned_through FROM plank.log_retention").get(0));
+        assertTrue(prunedThrough > lastLogged, "a client at seq " + lastLogged + " missed the hole and must reload; pruned through " + prunedThrough);
+        try (var connection = database.connect()) {
+            insert(connection, 101);
+        }
+        Eventually.until("the change after the hole logged", WITHIN, this::logged, count -> count >= 11);
+        assertEquals(List.of("101"), strings("SELECT key::text FROM plank.change_log WHERE seq > " + lastLogged),
+                "after the hole, the decoder logs on; the change in the hole is not logged");
+    }
+
+    private void captureBoth() {
+        var captures = new Captures(database.dataSource());
+        captures.capture(TableName.parse("kinds"), CaptureMode.DURABLE);
+        captures.capture(TableName.parse("sales.pairs"), CaptureMode.DURABLE);
+    }
+
+    /** Every kind of change and value the log must carry alike: json, arrays, time, numbers, a TOASTed text left as it was. */
+    private void write() throws SQLException {
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("""
+                    INSERT INTO kinds VALUES (1, 'one "quoted"\\n', '{"a": [1, {"b": null}], "s": "x\\"y"}', '{1,2,NULL}',
+                        '2024-05-01 12:34:56.789+02', 12.50, 'NaN', repeat(md5('x'), 4000));
+                    INSERT INTO kinds (id, name) VALUES (2, NULL);
+                    UPDATE kinds SET name = 'changed' WHERE id = 1;
+                    UPDATE kinds SET big = 'small now', tags = '{}' WHERE id = 1;
+                    DELETE FROM kinds WHERE id = 2;
+                    INSERT INTO sales.pairs VALUES (1, 'x', 10);
+                    UPDATE sales.pairs SET v = 11 WHERE a = 1;
+                    DELETE FROM sales.pairs WHERE a = 1;""");
+        }
+    }
+
+    private void insert(Connection connection, int id) throws SQLException {
+        try (var statement = connection.prepareStatement("INSERT INTO kinds (id, name) VALUES (?, 'n')")) {
+            statement.setInt(1, id);
+            statement.executeUpdate();
+        }
+    }
+
+    private LogicalDecoder decoder() {
+        var decoder = new LogicalDecoder(settings, null, 50, 200);
+        decoders.add(decoder);
+        return decoder;
+    }
+
+    private void start(LogicalDecoder decoder) {
+        var thread = new Thread(decoder, "decoder-under-test");
+        threads.add(thread);
+        thread.start();
+    }
+
+    private List<String> logRows() {
+        return strings("SELECT concat_ws('|', table_name, action, key, new_row, old_row) FROM plank.change_log ORDER BY seq");
+    }
+
+    private List<String> captured() {
+        return strings("SELECT concat_ws('|', table_name, mode, method) FROM plank.captured_tables ORDER BY 1");
+    }
+
+    private long logged() {
+        return Long.parseLong(strings("SELECT count(*) FROM plank.change_log").get(0));
+    }
+
+    private long distinctKeys() {
+        return Long.parseLong(strings("SELECT count(DISTINCT key) FROM plank.change_log").get(0));
+    }
+
+    private List<String> strings(String sql) {
+        try (var connection = database.connect(); var statement = connection.createStatement();
+             var result = statement.executeQuery(sql)) {
+            List<String> rows = new ArrayList<>();
+            while (result.next()) {
+                rows.add(result.getString(1));
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
