@@ -23,14 +23,21 @@ final class Client {
 
     private final Instant openedAt = Instant.now();
     private final Outbox outbox;
+    /** The address it connected from, as the server saw it: what {@code plank.ws.max-connections-per-address} counts. */
+    private final String address;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
     private volatile Map<String, Subscription[]> byTable = Map.of();
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
 
-    Client(Outbox outbox) {
+    Client(Outbox outbox, String address) {
         this.outbox = outbox;
+        this.address = address;
+    }
+
+    String address() {
+        return address;
     }
 
     String id() {

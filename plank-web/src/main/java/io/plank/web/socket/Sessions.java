@@ -27,6 +27,8 @@ import jakarta.websocket.Session;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
+import io.plank.web.limits.ConnectionsPerAddress;
+
 /**
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
  * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
@@ -46,6 +48,9 @@ public class Sessions {
 
     @Inject
     SocketSettings settings;
+
+    @Inject
+    ConnectionsPerAddress connections;
 
     // By lookup name: the bean may be created on the listener's thread, outside this WAR's naming context.
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
@@ -107,28 +112,40 @@ public class Sessions {
         streamWriters.shutdown(); // lets the closes just queued run
     }
 
-    /** A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
-    Client open(Session session) {
-        return open(new WebSocketTransport(session));
+    /**
+     * A WebSocket client from {@code address}; one that connected with {@code ?batch=true} takes several messages as one
+     * JSON array (see {@link Outbox}). Null if the address already holds {@code plank.ws.max-connections-per-address}.
+     */
+    Client open(Session session, String address) {
+        return open(new WebSocketTransport(session), address);
     }
 
-    /** An event stream's client, whose one subscription starts as {@code start} says. */
-    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start) {
-        return open(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start));
+    /** An event stream's client, whose one subscription starts as {@code start} says; null as for {@link #open(Session, String)}. */
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, String address) {
+        if (!connections.acquire(address)) {
+            return null;
+        }
+        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), address);
     }
 
-    private Client open(Transport transport) {
+    private Client open(Transport transport, String address) {
+        return connections.acquire(address) ? register(transport, address) : null;
+    }
+
+    /** The address's connection is counted already; {@link #close} uncounts it, once, however the client goes. */
+    private Client register(Transport transport, String address) {
         var client = new Client[1];
         var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
-        client[0] = new Client(outbox);
+        client[0] = new Client(outbox, address);
         clients.put(transport.id(), client[0]);
         return client[0];
     }
 
-    /** Forgets the client: its outbox closes and its subscriptions end. */
+    /** Forgets the client: its outbox closes, its subscriptions end and its address holds one connection fewer. */
     void close(String id) {
         Client client = clients.remove(id);
         if (client != null) {
+            connections.release(client.address());
             client.close();
             for (Subscription subscription : client.all()) {
                 subscription.cancel();

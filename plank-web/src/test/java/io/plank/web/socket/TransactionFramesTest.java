@@ -39,7 +39,7 @@ class TransactionFramesTest {
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000));
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), "127.0.0.1");
 
     @BeforeAll
     static void filter() throws Exception {

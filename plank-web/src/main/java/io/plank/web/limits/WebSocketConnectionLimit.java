@@ -1,0 +1,87 @@
+package io.plank.web.limits;
+
+import java.io.IOException;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.annotation.WebFilter;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.plank.web.problems.Problems;
+
+/**
+ * Refuses a WebSocket handshake with 429 problem+json, before the upgrade, when its address already holds
+ * {@code plank.ws.max-connections-per-address} connections. A servlet filter runs before both servers' upgrade.
+ *
+ * <p>The WebSocket API tells an endpoint nothing of its client's address, so the request goes on with the address as
+ * the parameter {@link #ADDRESS_PARAMETER} (replacing one the client sent), which both servers hand to the session's
+ * parameters. The endpoint counts the connection when it opens; handshakes racing past this check are closed there.
+ */
+@WebFilter(urlPatterns = "/ws", asyncSupported = true)
+public class WebSocketConnectionLimit extends HttpFilter {
+
+    /** The session parameter that carries the client's address from here to the endpoint. */
+    public static final String ADDRESS_PARAMETER = "plank.remote-address";
+
+    private static final int TOO_MANY_REQUESTS = 429;
+
+    @Inject
+    ConnectionsPerAddress connections;
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        String address = request.getRemoteAddr();
+        if (!connections.full(address)) {
+            chain.doFilter(new Addressed(request, address), response);
+            return;
+        }
+        response.setStatus(TOO_MANY_REQUESTS);
+        response.setContentType(Problems.MEDIA_TYPE);
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(Problems.body(TOO_MANY_REQUESTS, "Too Many Requests", connections.refusal()));
+    }
+
+    /** The handshake request with the client's address among its parameters. */
+    private static final class Addressed extends HttpServletRequestWrapper {
+
+        private final Map<String, String[]> parameters;
+
+        Addressed(HttpServletRequest request, String address) {
+            super(request);
+            var all = new LinkedHashMap<>(request.getParameterMap());
+            all.put(ADDRESS_PARAMETER, new String[] {address});
+            parameters = Collections.unmodifiableMap(all);
+        }
+
+        @Override
+        public Map<String, String[]> getParameterMap() {
+            return parameters;
+        }
+
+        @Override
+        public String getParameter(String name) {
+            String[] values = parameters.get(name);
+            return values == null || values.length == 0 ? null : values[0];
+        }
+
+        @Override
+        public String[] getParameterValues(String name) {
+            String[] values = parameters.get(name);
+            return values == null ? null : values.clone();
+        }
+
+        @Override
+        public Enumeration<String> getParameterNames() {
+            return Collections.enumeration(parameters.keySet());
+        }
+    }
+}
