@@ -82,6 +82,8 @@ public final class RunningPlank implements AutoCloseable {
             // Low enough that CatchUpIsolationIT's clients that stop reading meet both limits within its time.
             environment.put("PLANK_WS_STALL_TIMEOUT_MS", Long.toString(CatchUpIsolationIT.STALL_TIMEOUT.toMillis()));
             environment.put("PLANK_WS_TOTAL_QUEUE_CHARS", Long.toString(CatchUpIsolationIT.TOTAL_QUEUE_CHARS));
+            // Low enough that HostileInputIT reaches it quickly; above the most any other test opens at once (SlowClientIT's 99 readers).
+            environment.put("PLANK_WS_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(HostileInputIT.CONNECTIONS_PER_ADDRESS));
             environment.putAll(overrides);
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();

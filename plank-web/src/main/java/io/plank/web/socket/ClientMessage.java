@@ -12,6 +12,7 @@ import jakarta.json.stream.JsonParsingException;
 import io.plank.domain.filter.Filter;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.domain.text.Excerpt;
+import io.plank.web.limits.JsonNesting;
 
 /**
  * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, either
@@ -24,13 +25,6 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
 
     static final int MAX_TABLE_NAME_LENGTH = 200;
     static final int MAX_SUB_LENGTH = 100;
-    /**
-     * Arrays and objects nest at most this deep, checked before parsing. JSON-P builds nested values by recursion:
-     * Parsson 1.1.7 stops at 1,000 levels with a bare RuntimeException, but the provider is the server's, and one
-     * without that guard overflows the stack of the thread reading the socket (60,000 levels fit in 64 KiB).
-     * A message names a table, an id and a filter: 64 levels is far more than one needs.
-     */
-    static final int MAX_DEPTH = 64;
 
     /** A plain subscription to {@code table}, as {@code ?tables=} asks for. */
     static ClientMessage subscribe(String table) {
@@ -100,8 +94,8 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
     }
 
     private static JsonObject object(String text) throws ProtocolError {
-        if (deeperThan(text, MAX_DEPTH)) {
-            throw new ProtocolError(ProtocolError.INVALID_JSON, "Not valid JSON for Plank: arrays and objects nested deeper than " + MAX_DEPTH);
+        if (JsonNesting.tooDeep(text)) {
+            throw new ProtocolError(ProtocolError.INVALID_JSON, "Not valid JSON for Plank: " + JsonNesting.refusal());
         }
         JsonValue value;
         try (var parser = Frames.JSON.createParser(new StringReader(text))) {
@@ -119,31 +113,6 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "A message must be a JSON object with a \"type\"");
         }
         return value.asJsonObject();
-    }
-
-    /** Whether brackets outside strings nest deeper than {@code max}; one pass, no recursion, no parsing. */
-    static boolean deeperThan(String text, int max) {
-        int depth = 0;
-        boolean inString = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (inString) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    inString = false;
-                }
-            } else if (c == '"') {
-                inString = true;
-            } else if (c == '[' || c == '{') {
-                if (++depth > max) {
-                    return true;
-                }
-            } else if (c == ']' || c == '}') {
-                depth--;
-            }
-        }
-        return false;
     }
 
     private static String sub(JsonObject message) throws ProtocolError {

@@ -138,12 +138,12 @@ class ClientMessageTest {
         String text = "{\"type\":\"ping\",\"deep\":" + opening.repeat(levels);
         var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(text));
         assertEquals(ProtocolError.INVALID_JSON, error.code());
-        assertTrue(error.getMessage().contains("nested"), error.getMessage());
+        assertTrue(error.getMessage().contains("nest deeper"), error.getMessage());
     }
 
     @Test
     void nestingUpToTheLimitAndBracketsInStringsAreFine() throws ProtocolError {
-        String nested = "[".repeat(ClientMessage.MAX_DEPTH - 1) + "]".repeat(ClientMessage.MAX_DEPTH - 1);
+        String nested = "[".repeat(io.plank.web.limits.JsonNesting.MAX_DEPTH - 1) + "]".repeat(io.plank.web.limits.JsonNesting.MAX_DEPTH - 1);
         assertEquals(ClientMessage.Type.PING, ClientMessage.parse("{\"type\":\"ping\",\"deep\":" + nested + "}").type());
         String brackets = "\\\"" + "[".repeat(1000);
         assertEquals(ClientMessage.Type.PING, ClientMessage.parse("{\"type\":\"ping\",\"text\":\"" + brackets + "\"}").type());
