@@ -123,18 +123,27 @@ class HostileInputIT {
         }
     }
 
-    /** 10,000 subscribes as fast as one socket takes them end in 4429; a paced client beside it is served throughout. */
+    /**
+     * 10,000 subscribes on one socket, each sent as soon as the last was answered, end in 4429 after a burst of 100; a
+     * paced client beside it is served throughout.
+     */
     @Test
     void tenThousandSubscribesOnOneSocketCloseItWith4429WhileAPacedClientIsFine(RunningPlank plank) throws Exception {
         remember(plank);
-        try (var flood = SocketClient.connect(plank); var paced = SocketClient.connect(plank)) {
+        try (var eager = SocketClient.connect(plank); var paced = SocketClient.connect(plank)) {
             int[] attempts = {0};
-            Thread flooder = new Thread(() -> {
-                for (; attempts[0] < 10_000 && !flood.isClosed(); attempts[0]++) {
-                    flood.trySend("{\"type\":\"subscribe\",\"table\":\"items\",\"sub\":\"s" + attempts[0] + "\"}");
+            Thread subscriber = new Thread(() -> {
+                for (; attempts[0] < 10_000 && !eager.isClosed(); attempts[0]++) {
+                    String sub = "s" + attempts[0];
+                    eager.trySend("{\"type\":\"subscribe\",\"table\":\"items\",\"sub\":\"" + sub + "\"}");
+                    try {
+                        eager.await("the answer to " + sub, frame -> sub.equals(frame.getString("sub", null)));
+                    } catch (AssertionError closedInstead) {
+                        return;
+                    }
                 }
-            }, "flooder");
-            flooder.start();
+            }, "eager-subscriber");
+            subscriber.start();
             long start = System.nanoTime();
             for (int sent = 0; sent < 150; sent++) { // 150 in 3 s: more than one burst, under the rate
                 paced.send("{\"type\":\"ping\"}");
@@ -142,24 +151,30 @@ class HostileInputIT {
                 long due = start + TimeUnit.MILLISECONDS.toNanos(20L * (sent + 1));
                 Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime())));
             }
-            assertEquals(TOO_MANY_MESSAGES, flood.awaitClose());
-            assertEquals("Too many messages: at most " + MESSAGES_PER_SECOND + " per second (plank.ws.max-messages-per-second)", flood.closeReason());
-            flooder.join(30_000);
+            assertEquals(TOO_MANY_MESSAGES, eager.awaitClose());
+            assertEquals("Too many messages: at most " + MESSAGES_PER_SECOND + " per second (plank.ws.max-messages-per-second)", eager.closeReason());
+            subscriber.join(30_000);
+            assertTrue(attempts[0] > MESSAGES_PER_SECOND && attempts[0] < 10_000, attempts[0] + " attempts");
             assertFalse(paced.isClosed(), "the paced client is still connected");
             paced.send("{\"type\":\"ping\"}");
             paced.awaitType("pong");
         }
     }
 
+    /**
+     * A client that writes without reading answers is ended too. Its close frame says 4429, but Tyrus (Payara) closes
+     * the TCP connection right after sending it, with the flood still unread, and the client may get a reset instead.
+     */
     @Test
-    void aFloodOfPingsClosesWith4429(RunningPlank plank) throws SQLException {
+    void aFloodOfPingsEndsTheConnection(RunningPlank plank) throws SQLException {
         remember(plank);
         try (var client = SocketClient.connect(plank)) {
             int sent = 0;
             for (; sent < 50 * MESSAGES_PER_SECOND && !client.isClosed(); sent++) {
                 client.trySend("{\"type\":\"ping\"}");
             }
-            assertEquals(TOO_MANY_MESSAGES, client.awaitClose());
+            String end = client.awaitEnd();
+            assertTrue(end.equals("closed with " + TOO_MANY_MESSAGES) || end.startsWith("failed"), end);
             long pongs = client.takeAvailable().stream().filter(frame -> "pong".equals(frame.getString("type", null))).count();
             assertTrue(pongs < sent, "Plank stopped answering: " + pongs + " pongs for " + sent + " pings");
         }
@@ -177,15 +192,22 @@ class HostileInputIT {
         for (int round = 0; opened < 2_000; round++) {
             List<AutoCloseable> connections = fillUpTo(plank, round == 0 || round == 9);
             opened += connections.size();
-
-            var refusedWebSocket = Api.send(HttpRequest.newBuilder(plank.webSocketHttp()).GET());
-            assertProblem(refusedWebSocket, 429, "plank.ws.max-connections-per-address");
-            if (round == 0) {
-                assertProblem(EventStreamClient.refused(plank.api("/changes/items"), null), 429, "plank.ws.max-connections-per-address");
+            try {
+                assertFullAndRefusing(plank, round);
+            } finally {
+                end(connections, round);
             }
-            end(connections, round);
         }
         assertTrue(opened >= 2_000, "opened " + opened);
+    }
+
+    /** A full address is refused a WebSocket and an event stream alike, with 429 problem+json naming the setting. */
+    private static void assertFullAndRefusing(RunningPlank plank, int round) {
+        assertProblem(Api.send(HttpRequest.newBuilder(plank.webSocketHttp()).GET()), 429, "plank.ws.max-connections-per-address");
+        if (round == 0) {
+            assertProblem(EventStreamClient.refused(plank.api("/changes/items"), null), 429, "plank.ws.max-connections-per-address");
+            assertEachCountedBy127001(plank);
+        }
     }
 
     /**
@@ -206,16 +228,25 @@ class HostileInputIT {
                     refusal = refused.getMessage();
                 }
             }
-            assertTrue(connections.size() <= CONNECTIONS_PER_ADDRESS, "opened " + connections.size() + " over a limit of " + CONNECTIONS_PER_ADDRESS);
-            if (connections.size() == CONNECTIONS_PER_ADDRESS) {
-                assertTrue(refusal.contains("429"), "the one over the limit: " + refusal);
+            if (connections.size() == CONNECTIONS_PER_ADDRESS && refusal != null && refusal.contains("429")) {
                 return connections;
             }
             end(connections, 0);
+            assertTrue(connections.size() <= CONNECTIONS_PER_ADDRESS, "opened " + connections.size() + " over a limit of " + CONNECTIONS_PER_ADDRESS);
+            assertTrue(refusal == null || refusal.contains("429"), "the one over the limit: " + refusal);
             assertTrue(System.nanoTime() < deadline, "only " + connections.size() + " of " + CONNECTIONS_PER_ADDRESS
                     + " connections accepted a minute on; the last refusal: " + refusal);
             Poll.pause();
         }
+    }
+
+    /** The server counted the connections by the address they came from, not by some stand-in the same for all. */
+    private static void assertEachCountedBy127001(RunningPlank plank) {
+        var sessions = new Api(plank).get("/sessions");
+        assertEquals(200, sessions.statusCode(), sessions.body());
+        var addresses = JsonText.array(sessions.body()).getValuesAs(JsonObject.class).stream()
+                .map(session -> session.getString("transport") + " " + session.getString("address")).distinct().sorted().toList();
+        assertEquals(List.of("event-stream 127.0.0.1", "websocket 127.0.0.1"), addresses);
     }
 
     /** Ends each connection one of four ways, by its place and the round. */
@@ -246,7 +277,10 @@ class HostileInputIT {
                 "{\"name\":\"deep\",\"value\":1,\"extra\":" + "{\"a\":".repeat(20_000) + "1" + "}".repeat(20_000) + "}",
                 NESTED_60K,
                 "{\"name\":\"truncated\",\"val",
-                "{\"name\":5,\"value\":1}",
+                "{\"name\":[\"typed\"],\"value\":1}",
+                "{\"name\":{\"n\":\"typed\"},\"value\":1}",
+                "{\"name\":\"typed\",\"value\":true}",
+                "{\"name\":\"typed\",\"value\":1,\"version\":\"zero\"}",
                 "{\"name\":\"typed\",\"value\":\"one\"}",
                 "{\"name\":\"typed\",\"value\":[1]}",
                 "{\"name\":\"typed\",\"value\":{\"n\":1}}",
@@ -270,8 +304,11 @@ class HostileInputIT {
         assertProblem(api.get("/items?offset=0&limit=99999999999999999999999"), 400, null);
         assertProblem(api.get("/items?offset=0&limit=1e400"), 400, null);
         assertProblem(api.get("/items/99999999999999999999999"), 404, null);
-        for (String table : List.of("items%3B%20DROP%20TABLE%20items", "%E2%80%AEitems", "ite%E2%80%8Bms", "%F0%9F%92%A3", "items%00")) {
-            assertProblem(EventStreamClient.refused(plank.api("/changes/" + table), null), 404, null);
+        for (String table : List.of("items%3B%20DROP%20TABLE%20items", "items'%20OR%20'1'%3D'1", "%E2%80%AEitems", "ite%E2%80%8Bms",
+                "%F0%9F%92%A3", "items%00")) {
+            var response = EventStreamClient.refused(plank.api("/changes/" + table), null);
+            assertEquals(404, response.statusCode(), table + ": " + response.body());
+            assertProblem(response, 404, null);
         }
         assertProblem(EventStreamClient.refused(plank.api("/changes/items?filter=name%3Beq.1"), null), 400, null);
         assertProblem(EventStreamClient.refused(plank.api("/changes/items?since=1e400"), null), 400, null);

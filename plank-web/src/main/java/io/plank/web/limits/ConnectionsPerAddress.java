@@ -13,9 +13,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * {@code plank.ws.max-connections-per-address} (0: no limit). The address is the one the server sees: behind a proxy
  * that is the proxy's, so an operator there raises the limit or sets 0 and limits at the proxy.
  *
- * <p>A connection is counted when it is registered and uncounted when it is forgotten, which {@code Sessions} does once
- * for every way a connection ends; an address whose count reaches zero leaves the map, so the map holds no more
- * entries than there are connections.
+ * <p>A WebSocket connection is counted by {@link WebSocketConnectionLimit} before its upgrade, an event stream when it
+ * is opened; each is uncounted when {@code Sessions} forgets it, which it does once for every way a connection ends
+ * (or by the filter, if the handshake did not upgrade). An address whose count reaches zero leaves the map, so the
+ * map holds no more entries than there are connections.
  */
 @ApplicationScoped
 public class ConnectionsPerAddress {
@@ -28,11 +29,6 @@ public class ConnectionsPerAddress {
 
     public int limit() {
         return limit;
-    }
-
-    /** True if {@code address} may not open another connection now: for refusing a handshake before it upgrades. */
-    public boolean full(String address) {
-        return limit > 0 && counts.getOrDefault(address, 0) >= limit;
     }
 
     /** Counts a connection from {@code address}; false, counting nothing, if it already holds the limit. */

@@ -1,6 +1,8 @@
 package io.plank.web.limits;
 
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
@@ -18,12 +20,15 @@ import jakarta.servlet.http.HttpServletResponse;
 import io.plank.web.problems.Problems;
 
 /**
- * Refuses a WebSocket handshake with 429 problem+json, before the upgrade, when its address already holds
- * {@code plank.ws.max-connections-per-address} connections. A servlet filter runs before both servers' upgrade.
+ * Counts a WebSocket handshake against its address's {@code plank.ws.max-connections-per-address}, and refuses it
+ * with 429 problem+json, before the upgrade, when the address holds that many already. A servlet filter runs before
+ * both servers' upgrade. Counting here, not when the endpoint opens, keeps the limit exact: Tyrus opens the endpoint
+ * after the 101 has gone out, so a client connecting again at once would pass a mere check.
  *
- * <p>The WebSocket API tells an endpoint nothing of its client's address, so the request goes on with the address as
- * the parameter {@link #ADDRESS_PARAMETER} (replacing one the client sent), which both servers hand to the session's
- * parameters. The endpoint counts the connection when it opens; handshakes racing past this check are closed there.
+ * <p>A handshake that did not upgrade (refused, or no WebSocket request at all) is uncounted here; one that did
+ * belongs to its session, which {@code Sessions} uncounts when it ends. The WebSocket API tells an endpoint nothing of
+ * its client's address, so the request goes on with the address as the parameter {@link #ADDRESS_PARAMETER}
+ * (replacing one the client sent), which both servers hand to the session's parameters.
  */
 @WebFilter(urlPatterns = "/ws", asyncSupported = true)
 public class WebSocketConnectionLimit extends HttpFilter {
@@ -40,8 +45,16 @@ public class WebSocketConnectionLimit extends HttpFilter {
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         String address = request.getRemoteAddr();
-        if (!connections.full(address)) {
-            chain.doFilter(new Addressed(request, address), response);
+        if (connections.acquire(address)) {
+            boolean upgraded = false;
+            try {
+                chain.doFilter(new Addressed(request, address), response);
+                upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
+            } finally {
+                if (!upgraded) {
+                    connections.release(address);
+                }
+            }
             return;
         }
         response.setStatus(TOO_MANY_REQUESTS);
@@ -60,6 +73,14 @@ public class WebSocketConnectionLimit extends HttpFilter {
             var all = new LinkedHashMap<>(request.getParameterMap());
             all.put(ADDRESS_PARAMETER, new String[] {address});
             parameters = Collections.unmodifiableMap(all);
+        }
+
+        /** Tyrus reads the session's parameters from the query string, Undertow from the parameter map. */
+        @Override
+        public String getQueryString() {
+            String query = super.getQueryString();
+            String address = ADDRESS_PARAMETER + "=" + URLEncoder.encode(getParameter(ADDRESS_PARAMETER), StandardCharsets.UTF_8);
+            return query == null || query.isEmpty() ? address : query + "&" + address;
         }
 
         @Override

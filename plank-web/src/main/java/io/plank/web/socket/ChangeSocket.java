@@ -15,7 +15,6 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
-import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.limits.WebSocketConnectionLimit;
 
 /**
@@ -46,9 +45,6 @@ public class ChangeSocket {
     @Inject
     SocketSettings settings;
 
-    @Inject
-    ConnectionsPerAddress connections;
-
     private Client client;
     private MessageRate rate;
     private int maxBytes;
@@ -57,15 +53,11 @@ public class ChangeSocket {
     private boolean refused;
 
     @OnOpen
-    public void open(Session session) throws IOException {
+    public void open(Session session) {
         maxBytes = settings.maxMessageBytes();
         rate = new MessageRate(settings.maxMessagesPerSecond(), System.nanoTime());
         List<String> address = session.getRequestParameterMap().getOrDefault(WebSocketConnectionLimit.ADDRESS_PARAMETER, List.of());
-        client = sessions.open(session, address.isEmpty() ? "unknown" : address.get(0));
-        if (client == null) { // opened in a race past the filter's check, or the filter did not run
-            refuse(session, CloseReason.CloseCodes.TRY_AGAIN_LATER, connections.refusal());
-            return;
-        }
+        client = sessions.open(session, address.isEmpty() ? null : address.get(0));
         requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
     }
 

@@ -57,7 +57,7 @@ final class Client {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
                 .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
                 .toList();
-        return new SessionInfo(id(), transport().kind(), openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+        return new SessionInfo(id(), transport().kind(), address, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
                 TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 

@@ -113,14 +113,18 @@ public class Sessions {
     }
 
     /**
-     * A WebSocket client from {@code address}; one that connected with {@code ?batch=true} takes several messages as one
-     * JSON array (see {@link Outbox}). Null if the address already holds {@code plank.ws.max-connections-per-address}.
+     * A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see
+     * {@link Outbox}). Its handshake was counted against {@code address} ({@link io.plank.web.limits.WebSocketConnectionLimit});
+     * null if it was not.
      */
     Client open(Session session, String address) {
-        return open(new WebSocketTransport(session), address);
+        return register(new WebSocketTransport(session), address);
     }
 
-    /** An event stream's client, whose one subscription starts as {@code start} says; null as for {@link #open(Session, String)}. */
+    /**
+     * An event stream's client, whose one subscription starts as {@code start} says; null, opening nothing, if
+     * {@code address} already holds {@code plank.ws.max-connections-per-address} connections.
+     */
     Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, String address) {
         if (!connections.acquire(address)) {
             return null;
@@ -128,11 +132,7 @@ public class Sessions {
         return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), address);
     }
 
-    private Client open(Transport transport, String address) {
-        return connections.acquire(address) ? register(transport, address) : null;
-    }
-
-    /** The address's connection is counted already; {@link #close} uncounts it, once, however the client goes. */
+    /** The connection is counted against {@code address} (unless null); {@link #close} uncounts it, once, however it ends. */
     private Client register(Transport transport, String address) {
         var client = new Client[1];
         var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
@@ -145,7 +145,9 @@ public class Sessions {
     void close(String id) {
         Client client = clients.remove(id);
         if (client != null) {
-            connections.release(client.address());
+            if (client.address() != null) {
+                connections.release(client.address());
+            }
             client.close();
             for (Subscription subscription : client.all()) {
                 subscription.cancel();
