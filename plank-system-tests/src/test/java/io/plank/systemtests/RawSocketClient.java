@@ -43,7 +43,7 @@ final class RawSocketClient implements AutoCloseable {
         var client = new RawSocketClient(socket);
         byte[] nonce = new byte[16];
         ThreadLocalRandom.current().nextBytes(nonce);
-        String request = "GET " + webSocket.getRawPath() + " HTTP/1.1\r\n"
+        String request = "GET " + webSocket.getRawPath() + (webSocket.getRawQuery() == null ? "" : "?" + webSocket.getRawQuery()) + " HTTP/1.1\r\n"
                 + "Host: " + webSocket.getHost() + ":" + webSocket.getPort() + "\r\n"
                 + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"

@@ -27,8 +27,9 @@ import io.plank.web.problems.Problems;
  *
  * <p>A handshake that did not upgrade (refused, or no WebSocket request at all) is uncounted here; one that did
  * belongs to its session, which {@code Sessions} uncounts when it ends. The WebSocket API tells an endpoint nothing of
- * its client's address, so the request goes on with the address as the parameter {@link #ADDRESS_PARAMETER}
- * (replacing one the client sent), which both servers hand to the session's parameters.
+ * its client's address, so the request goes on with the address as the parameter {@link #ADDRESS_PARAMETER}, which
+ * both servers hand to the session's parameters: replacing one the client sent in the parameter map (Undertow), after
+ * it in the query string (Tyrus), so the endpoint takes the last value.
  */
 @WebFilter(urlPatterns = "/ws", asyncSupported = true)
 public class WebSocketConnectionLimit extends HttpFilter {

@@ -57,7 +57,8 @@ public class ChangeSocket {
         maxBytes = settings.maxMessageBytes();
         rate = new MessageRate(settings.maxMessagesPerSecond(), System.nanoTime());
         List<String> address = session.getRequestParameterMap().getOrDefault(WebSocketConnectionLimit.ADDRESS_PARAMETER, List.of());
-        client = sessions.open(session, address.isEmpty() ? null : address.get(0));
+        // The last: a value the client put in its own query string comes before the filter's on Tyrus.
+        client = sessions.open(session, address.isEmpty() ? null : address.get(address.size() - 1));
         requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
     }
 

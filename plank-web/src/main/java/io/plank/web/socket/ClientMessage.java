@@ -112,6 +112,12 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "A message must be a JSON object with a \"type\"");
         }
+        for (JsonValue member : value.asJsonObject().values()) {
+            if (member instanceof JsonString string && !Utf8.encodable(string.getString())) {
+                throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
+                        "A string holds an unpaired surrogate (\\uD800 to \\uDFFF alone), which is no character and cannot be sent back");
+            }
+        }
         return value.asJsonObject();
     }
 

@@ -148,4 +148,13 @@ class ClientMessageTest {
         String brackets = "\\\"" + "[".repeat(1000);
         assertEquals(ClientMessage.Type.PING, ClientMessage.parse("{\"type\":\"ping\",\"text\":\"" + brackets + "\"}").type());
     }
+
+    @Test
+    void aLoneSurrogateInAStringIsRefusedBeforeItCouldBeEchoed() {
+        for (String message : new String[] {"{\"type\":\"subscribe\",\"table\":\"\\uD800\"}",
+                "{\"type\":\"subscribe\",\"table\":\"items\",\"sub\":\"a\\uDC00\"}", "{\"type\":\"\\uD83D\"}"}) {
+            var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(message), message);
+            assertEquals(ProtocolError.INVALID_MESSAGE, error.code(), message);
+        }
+    }
 }
