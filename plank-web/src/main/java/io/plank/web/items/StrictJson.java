@@ -25,11 +25,7 @@ public final class StrictJson {
     public static final class Text implements JsonbDeserializer<String> {
         @Override
         public String deserialize(JsonParser parser, DeserializationContext context, Type type) {
-            JsonValue value = parser.getValue();
-            if (value instanceof JsonString text) {
-                return text.getString();
-            }
-            throw new JsonbException("Expected a JSON string, got " + value.getValueType());
+            return expect(parser, JsonString.class, "string").getString();
         }
     }
 
@@ -37,11 +33,15 @@ public final class StrictJson {
     public static final class Number implements JsonbDeserializer<BigDecimal> {
         @Override
         public BigDecimal deserialize(JsonParser parser, DeserializationContext context, Type type) {
-            JsonValue value = parser.getValue();
-            if (value instanceof JsonNumber number) {
-                return number.bigDecimalValue();
-            }
-            throw new JsonbException("Expected a JSON number, got " + value.getValueType());
+            return expect(parser, JsonNumber.class, "number").bigDecimalValue();
         }
+    }
+
+    private static <T extends JsonValue> T expect(JsonParser parser, Class<T> kind, String name) {
+        JsonValue value = parser.getValue();
+        if (kind.isInstance(value)) {
+            return kind.cast(value);
+        }
+        throw new JsonbException("Expected a JSON " + name + ", got " + value.getValueType());
     }
 }
