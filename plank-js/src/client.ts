@@ -1,6 +1,7 @@
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { Subscription, type Link } from './subscription.js';
+import { expiryOf, normalizeToken } from './token.js';
 import { LiveView, type ViewOptions } from './view.js';
 import type {
   ConnectionState,
@@ -34,10 +35,17 @@ const systemTimers: Timers = {
   now: () => Date.now(),
 };
 
+/** Close codes after which the server asks the client to wait before coming back: 1013 try again later, 4429 too many. */
+const RETRY_LATER_CODES = new Set([1013, 4429]);
+
 /**
  * A connection to Plank that keeps itself open: reconnects with exponential backoff and jitter, checks the
  * connection with pings, reacts to the browser going offline and online, and resumes every subscription where it
  * stood. Close codes that mean the client is at fault (1003, 1009, ...) end it instead (state `failed`).
+ *
+ * With a token source, a connection counts as open only once the server has accepted its token (`authenticated`):
+ * browsers cannot send headers on a WebSocket, and a token in the URL ends up in access logs, so the token is the
+ * first message, and a refresh is another one on the same connection.
  */
 export class PlankClient extends Emitter<ClientEvents> {
   private readonly url: string;
@@ -64,6 +72,12 @@ export class PlankClient extends Emitter<ClientEvents> {
   private lastReceived = 0;
   private pingSentAt: number | null = null;
   private receivedSinceOpen = false;
+  /** The token of the `auth` message awaiting its answer (the first one of a connection, or a refresh). */
+  private pendingGrant: TokenGrant | null = null;
+  /** Whether the connection waits for the answer to its first `auth` message: nothing else is sent meanwhile. */
+  private authenticating = false;
+  /** When the connection's accepted token expires, ms since the epoch. */
+  private authExpiresAt: number | undefined;
 
   constructor(url: string, private readonly options: PlankOptions = {}) {
     super();
@@ -156,7 +170,7 @@ export class PlankClient extends Emitter<ClientEvents> {
     }
     let socket: WebSocketLike;
     try {
-      socket = new this.WebSocketImpl(this.socketUrl(grant?.token));
+      socket = new this.WebSocketImpl(this.socketUrl());
     } catch (error) {
       this.fail(`Could not open a WebSocket to ${this.url}: ${String(error)}`);
       return;
@@ -174,22 +188,32 @@ export class PlankClient extends Emitter<ClientEvents> {
   }
 
   private opened(grant: TokenGrant | null): void {
-    this.clearTimer('connectTimer');
     this.lastReceived = this.timers.now();
     this.pingSentAt = null;
+    if (grant) {
+      // The connect timeout keeps running: an answer to the token is part of opening.
+      this.authenticating = true;
+      this.sendAuth(grant);
+      return;
+    }
+    this.established();
+  }
+
+  /** The connection can carry subscriptions: anonymous from its opening, or once the server accepted the token. */
+  private established(): void {
+    this.clearTimer('connectTimer');
     this.setState('open');
     this.scheduleLiveness(this.options.pingIntervalMs ?? 20_000);
-    this.scheduleTokenRefresh(grant);
+    this.scheduleTokenRefresh();
     for (const subscription of this.subscriptions.values()) subscription.requestNow();
   }
 
-  private socketUrl(token: string | undefined): string {
+  private socketUrl(): string {
     const base = (globalThis as { location?: { href: string } }).location?.href;
     const url = base ? new URL(this.url, base) : new URL(this.url);
     if (url.protocol === 'http:') url.protocol = 'ws:';
     if (url.protocol === 'https:') url.protocol = 'wss:';
     if (this.options.batch !== false) url.searchParams.set('batch', 'true');
-    if (token) url.searchParams.set(this.options.tokenParameter ?? 'access_token', token);
     return url.toString();
   }
 
@@ -197,7 +221,7 @@ export class PlankClient extends Emitter<ClientEvents> {
 
   private receive(data: unknown): void {
     this.lastReceived = this.timers.now();
-    if (!this.receivedSinceOpen) {
+    if (!this.receivedSinceOpen && !this.authenticating) {
       this.receivedSinceOpen = true;
       this.backoff.reset(); // the server answers: a later drop starts the backoff from the beginning
     }
@@ -222,8 +246,12 @@ export class PlankClient extends Emitter<ClientEvents> {
     if (frame.type === 'change') {
       const subs = Array.isArray(frame.subs) ? (frame.subs as string[]) : [];
       for (const id of subs) this.subscriptions.get(id)?.receive(frame);
+    } else if (frame.type === 'authenticated') {
+      this.onAuthenticated(frame); // its `sub` is the token's subject, not a subscription
     } else if (typeof frame.sub === 'string') {
       this.subscriptions.get(frame.sub)?.receive(frame);
+    } else if (frame.type === 'error' && (this.authenticating || (this.pendingGrant && frame.code === 'invalid_token'))) {
+      this.onTokenRefused(frame);
     } else if (frame.type === 'error') {
       this.emit('error', {
         code: String(frame.code ?? 'error'),
@@ -237,6 +265,11 @@ export class PlankClient extends Emitter<ClientEvents> {
 
   private send(message: Record<string, unknown>): void {
     if (this.isOpen()) this.socket!.send(JSON.stringify(message));
+  }
+
+  private sendAuth(grant: TokenGrant): void {
+    this.pendingGrant = grant;
+    if (this.socket?.readyState === OPEN) this.socket.send(JSON.stringify({ type: 'auth', token: grant.token }));
   }
 
   private isOpen(): boolean {
@@ -295,23 +328,74 @@ export class PlankClient extends Emitter<ClientEvents> {
 
   // ---- tokens
 
-  private scheduleTokenRefresh(grant: TokenGrant | null): void {
+  private onAuthenticated(frame: Frame): void {
+    const grant = this.pendingGrant;
+    if (!grant) return;
+    this.pendingGrant = null;
+    this.authExpiresAt = expiryOf(grant) ?? (typeof frame.exp === 'number' ? frame.exp * 1000 : undefined);
+    if (this.authenticating) {
+      this.authenticating = false;
+      this.receivedSinceOpen = true;
+      this.backoff.reset(); // the server accepted the connection: a later drop starts the backoff from the beginning
+      this.established();
+    } else {
+      this.scheduleTokenRefresh();
+    }
+  }
+
+  /**
+   * The server refused a token. The first one of a connection: this attempt has failed, so the connection goes and
+   * the next attempt (after the backoff) asks the token source again. A refresh: the connection keeps its previous
+   * token, and the client asks again later (the server closes with 4401 if that token expires meanwhile).
+   */
+  private onTokenRefused(frame: Frame): void {
+    const message = `Plank refused the token: ${String(frame.message ?? frame.code ?? '')}`;
+    this.pendingGrant = null;
+    this.emit('error', { code: String(frame.code ?? 'invalid_token'), message, retrying: true, frame });
+    if (this.authenticating) {
+      this.authenticating = false;
+      this.drop(4401, message, true);
+    } else {
+      this.scheduleTokenRefresh(true);
+    }
+  }
+
+  /**
+   * Refreshes `tokenRefreshMarginMs` before the token expires (half way for a token that lives shorter); after a
+   * failed refresh, half way to the expiry again.
+   */
+  private scheduleTokenRefresh(afterFailure = false): void {
     this.clearTimer('tokenTimer');
-    if (!grant || grant.expiresAt === undefined) return;
-    const expiresAt = grant.expiresAt instanceof Date ? grant.expiresAt.getTime() : grant.expiresAt;
-    const left = expiresAt - this.timers.now();
+    if (!this.options.token || this.authExpiresAt === undefined) return;
+    const left = this.authExpiresAt - this.timers.now();
     const margin = this.options.tokenRefreshMarginMs ?? 30_000;
-    const delay = Math.max(left - margin, left / 2, 1_000);
-    // Today's protocol takes a token only with the handshake: a fresh one means a new connection (which resumes).
+    const delay = afterFailure ? Math.max(left / 2, 1_000) : Math.max(left - margin, left / 2, 1_000);
     this.tokenTimer = this.timers.setTimeout(() => {
-      if (this.socket && this.wanted) this.drop(1000, 'token refresh', true, true);
+      this.tokenTimer = null;
+      void this.refreshToken();
     }, delay);
+  }
+
+  private async refreshToken(): Promise<void> {
+    const socket = this.socket;
+    let grant: TokenGrant | null;
+    try {
+      grant = normalizeToken(await this.options.token!());
+    } catch (error) {
+      if (socket !== this.socket || !this.isOpen()) return;
+      this.emit('error', { code: 'token_failed', message: `token() failed: ${String(error)}`, retrying: true });
+      this.scheduleTokenRefresh(true);
+      return;
+    }
+    if (socket !== this.socket || !this.isOpen()) return;
+    // No token any more: the connection keeps the one it has until the server closes it at expiry (4401).
+    if (grant) this.sendAuth(grant);
   }
 
   // ---- losing the connection
 
   /** Ends the current socket without waiting for its close handshake (a dead network may never complete one). */
-  private drop(code: number, reason: string, byClient: boolean, reopen = false): void {
+  private drop(code: number, reason: string, byClient: boolean): void {
     const socket = this.socket;
     if (!socket) return;
     socket.onopen = socket.onmessage = socket.onclose = null;
@@ -321,24 +405,25 @@ export class PlankClient extends Emitter<ClientEvents> {
     } catch {
       // Closing a socket that never opened may throw; it is gone either way.
     }
-    this.lost(code, reason, reopen);
+    this.lost(code, reason);
   }
 
-  private lost(code: number, reason: string, reopen = false): void {
+  private lost(code: number, reason: string): void {
     this.socket = null;
     this.clearTimer('connectTimer');
     this.clearTimer('livenessTimer');
     this.clearTimer('tokenTimer');
+    this.pendingGrant = null;
+    this.authenticating = false;
+    this.authExpiresAt = undefined;
     for (const subscription of this.subscriptions.values()) subscription.disconnected();
-    if (reopen) {
-      void this.open();
-    } else if (!this.wanted) {
+    if (!this.wanted) {
       this.setState('closed', { code, reason });
     } else if (this.fatalCodes.has(code)) {
       this.fail(`Plank closed the connection with ${code}${reason ? ` (${reason})` : ''}; not reconnecting`, code, reason);
     } else {
-      // 1013: the server asks to come back later.
-      this.retry(code === 1013 ? this.options.retryLaterMs ?? 5_000 : 0, code, reason);
+      // 1013 and 4429: the server asks to come back later. 4401 (the token expired) asks the token source again.
+      this.retry(RETRY_LATER_CODES.has(code) ? this.options.retryLaterMs ?? 5_000 : 0, code, reason);
     }
   }
 
@@ -375,27 +460,6 @@ export class PlankClient extends Emitter<ClientEvents> {
       this.timers.clearTimeout(this[name]);
       this[name] = null;
     }
-  }
-}
-
-/** A token as given, with the expiry of a JWT read from its `exp` when none was given. */
-function normalizeToken(value: string | TokenGrant | null | undefined): TokenGrant | null {
-  if (!value) return null;
-  const grant = typeof value === 'string' ? { token: value } : value;
-  if (grant.expiresAt !== undefined) return grant;
-  const exp = jwtExpiry(grant.token);
-  return exp === undefined ? grant : { token: grant.token, expiresAt: exp };
-}
-
-function jwtExpiry(token: string): number | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const json = atob(parts[1].replace(/-/g, '+').replace(/_/g, '/'));
-    const exp = JSON.parse(json).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -78,18 +78,21 @@ export interface PlankOptions {
   /** The WebSocket implementation; default `globalThis.WebSocket` (browsers, Node 22+). */
   WebSocket?: WebSocketConstructor;
   /**
-   * Called before every connect (and again before the token expires, which reconnects with the new one). Its
-   * string goes into the URL as `tokenParameter`. Plank does not check tokens yet.
+   * Where tokens come from: called before every connection and again before the token expires. Its token goes to
+   * the server in the connection's first message (`{"type":"auth","token":...}`, never in the URL); subscriptions
+   * are sent once the server has answered `authenticated`. A refresh is another `auth` message on the same
+   * connection. Return nothing to connect anonymously.
    */
   token?: () => Promise<string | TokenGrant | null | undefined> | string | TokenGrant | null | undefined;
-  /** The query parameter the token travels in (default `access_token`). */
-  tokenParameter?: string;
-  /** Reconnect this long before the token expires, ms (default 30,000). */
+  /**
+   * Refresh this long before the token expires, ms (default 30,000; a token that lives shorter is refreshed half
+   * way). The expiry is the grant's `expiresAt`, else the JWT's `exp`, else the server's `authenticated` `exp`.
+   */
   tokenRefreshMarginMs?: number;
   /** Ask for `?batch=true`: the server may then send several frames as one JSON array (default true). */
   batch?: boolean;
   backoff?: BackoffOptions;
-  /** The shortest delay after the server said "try again later" (close code 1013), ms (default 5,000). */
+  /** The shortest delay after the server said "try again later" (close code 1013) or "too many" (4429), ms (default 5,000). */
   retryLaterMs?: number;
   /** Send a ping after this long without any message from the server, ms (default 20,000). */
   pingIntervalMs?: number;
@@ -123,7 +126,7 @@ export interface StateEvent {
 }
 
 export interface ErrorEvent {
-  /** The server's error code (`unknown_table`, `invalid_filter`, ...) or the client's own (`closed`, `token_failed`, ...). */
+  /** The server's error code (`unknown_table`, `invalid_filter`, `invalid_token`, ...) or the client's own (`closed`, `token_failed`, ...). */
   code: string;
   message: string;
   /** True when the client tries again by itself. */

@@ -42,6 +42,18 @@ export async function sql(statement, ...params) {
   return (await post('/sql', { sql: statement, params })).rows;
 }
 
+/**
+ * A token signed with the harness's test key (the server trusts its JWKS): `{ sub, groups, ttlSeconds, audience }`,
+ * or null where the control channel signs none (before the server's token support, issue 11).
+ */
+export async function testToken(claims) {
+  const response = await fetch(controlUrl + '/token', { method: 'POST', body: JSON.stringify(claims) });
+  if (response.status === 404) return null;
+  const answer = await response.json();
+  if (response.status !== 200) throw new Error(`/token: ${answer.error}`);
+  return answer.token;
+}
+
 export const killServer = () => post('/kill');
 export const startServer = () => post('/start');
 export const redeploy = () => post('/redeploy');

@@ -204,6 +204,18 @@ describe('reconnecting', () => {
     assert.equal(clock.nextDelay(), 250);
   });
 
+  it('waits at least retryLaterMs after 4429 (too many) and keeps trying', async () => {
+    const { ws, plank, clock } = setup();
+    await settle();
+    ws.last().open();
+    ws.last().serverClose(4429, 'Too many connections from this address');
+    assert.equal(plank.state, 'reconnecting');
+    assert.ok(clock.nextDelay() >= 5_000, `waited ${clock.nextDelay()} ms`);
+    clock.advance(clock.nextDelay());
+    await settle();
+    assert.equal(ws.sockets.length, 2);
+  });
+
   it('waits at least retryLaterMs after 1013 and does not reconnect after a fatal close code', async () => {
     const { ws, plank, clock } = setup();
     await settle();
@@ -255,22 +267,6 @@ describe('reconnecting', () => {
     assert.equal(ws.sockets.length, 2);
   });
 
-  it('calls token() for every connection and reconnects before the token expires', async () => {
-    const clock = new FakeClock();
-    let calls = 0;
-    const ws = fakeWebSocket();
-    const token = async () => ({ token: `t${++calls}`, expiresAt: clock.now() + 120_000 });
-    connect('ws://plank.test/plank/ws', { WebSocket: ws.WebSocket, timers: clock, network: null, token, pingIntervalMs: 600_000 });
-    await settle();
-    assert.equal(new URL(ws.last().url).searchParams.get('access_token'), 't1');
-    ws.last().open();
-    clock.advance(90_000);
-    await settle();
-    assert.equal(ws.sockets.length, 2);
-    assert.equal(ws.sockets[0].closedWith.code, 1000);
-    assert.equal(new URL(ws.last().url).searchParams.get('access_token'), 't2');
-  });
-
   it('disconnect() stays away and connect() resumes', async () => {
     const { ws, plank, clock } = setup();
     await settle();
@@ -305,5 +301,195 @@ describe('async iteration', () => {
     for await (const event of iterator) types.push(event.type);
     assert.deepEqual(types, ['subscribed', 'change', 'leave', 'end']);
     assert.equal(ws.last().sentOf('unsubscribe')[0].sub, sub.id);
+  });
+});
+
+/** An unsigned JWT-shaped token expiring at `exp` (seconds): the client reads exp, the server would verify it. */
+function jwt(exp, sub = 'alice') {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ sub, exp, groups: ['reader'] })}.c2lnbmF0dXJl`;
+}
+
+function tokenSetup(token, options = {}) {
+  const clock = new FakeClock();
+  const ws = fakeWebSocket();
+  const calls = [];
+  const source = async () => {
+    calls.push(clock.now());
+    return token(calls.length, clock);
+  };
+  const plank = connect('ws://plank.test/plank/ws', {
+    WebSocket: ws.WebSocket, timers: clock, random: () => 0.5, network: null, pingIntervalMs: 600_000, token: source, ...options,
+  });
+  return { clock, ws, plank, calls };
+}
+
+const authenticated = (socket, exp, sub = 'alice') => socket.frame({ type: 'authenticated', sub, exp });
+
+describe('tokens', () => {
+  it('sends the token as the first message, never in the URL, and subscribes only once authenticated', async () => {
+    const { ws, plank, clock } = tokenSetup((n, clock) => ({ token: `t${n}`, expiresAt: clock.now() + 3_600_000 }));
+    const sub = plank.subscribe({ table: 'items' });
+    await settle();
+    const socket = ws.last();
+    const url = new URL(socket.url);
+    assert.deepEqual([...url.searchParams.keys()], ['batch'], 'no token in the URL');
+    socket.open();
+    assert.deepEqual(socket.sent, [{ type: 'auth', token: 't1' }]);
+    assert.equal(plank.state, 'connecting', 'not open before the server accepted the token');
+    const late = plank.subscribe({ table: 'orders' });
+    assert.equal(socket.sentOf('subscribe').length, 0, 'nothing before authenticated');
+    authenticated(socket, clock.now() / 1000 + 3600);
+    assert.equal(plank.state, 'open');
+    assert.deepEqual(socket.sentOf('subscribe').map((m) => m.sub), [sub.id, late.id]);
+    assert.equal(socket.sent[0].type, 'auth');
+  });
+
+  it('connects anonymously when the token source gives nothing', async () => {
+    const { ws, plank } = tokenSetup(() => null);
+    plank.subscribe({ table: 'items' });
+    await settle();
+    ws.last().open();
+    assert.equal(plank.state, 'open');
+    assert.deepEqual(ws.last().sent.map((m) => m.type), ['subscribe']);
+  });
+
+  it('refreshes in-band tokenRefreshMarginMs before the grant expires, on the same connection', async () => {
+    const { ws, plank, clock, calls } = tokenSetup((n, clock) => ({ token: `t${n}`, expiresAt: new Date(clock.now() + 120_000) }), {
+      tokenRefreshMarginMs: 20_000,
+    });
+    await settle();
+    const socket = ws.last();
+    socket.open();
+    authenticated(socket, 0); // the grant's expiresAt wins over the server's exp
+    const sub = plank.subscribe({ table: 'items' });
+    answer(socket, 5);
+    clock.advance(99_999);
+    await settle();
+    assert.equal(calls.length, 1, 'not yet');
+    clock.advance(1);
+    await settle();
+    assert.equal(calls.length, 2);
+    assert.deepEqual(socket.sentOf('auth').map((m) => m.token), ['t1', 't2']);
+    assert.equal(ws.sockets.length, 1, 'no reconnect');
+    assert.equal(socket.closedWith, null);
+    authenticated(socket, 0);
+    clock.advance(99_999);
+    await settle();
+    assert.equal(calls.length, 2, 'the next refresh counts from the new token');
+    clock.advance(1);
+    await settle();
+    assert.deepEqual(socket.sentOf('auth').map((m) => m.token), ['t1', 't2', 't3']);
+    assert.equal(sub.active, true);
+    assert.equal(socket.sentOf('subscribe').length, 1, 'subscriptions untouched by a refresh');
+  });
+
+  it('reads the expiry of a JWT from its payload, else takes the server\'s exp', async () => {
+    const { ws, clock, calls } = tokenSetup((n, clock) => jwt(Math.floor(clock.now() / 1000) + 600));
+    await settle();
+    ws.last().open();
+    authenticated(ws.last(), Math.floor(clock.now() / 1000) + 60); // ignored: the token says 600 s
+    clock.advance(570_000 - 1);
+    await settle();
+    assert.equal(calls.length, 1);
+    clock.advance(1);
+    await settle();
+    assert.equal(ws.last().sentOf('auth').length, 2, '30 s (the default margin) before exp');
+
+    const opaque = tokenSetup(() => 'opaque-token');
+    await settle();
+    opaque.ws.last().open();
+    authenticated(opaque.ws.last(), Math.floor(opaque.clock.now() / 1000) + 300);
+    opaque.clock.advance(270_000);
+    await settle();
+    assert.equal(opaque.calls.length, 2, 'the server\'s exp, 30 s before');
+  });
+
+  it('reconnects after 4401 with a fresh token and resumes every subscription with since', async () => {
+    const { ws, plank, clock, calls } = tokenSetup((n) => `t${n}`);
+    await settle();
+    let socket = ws.last();
+    socket.open();
+    authenticated(socket, 0);
+    const sub = plank.subscribe({ table: 'items' });
+    answer(socket, 10);
+    socket.frame(change(sub.id, 11, 1));
+    socket.serverClose(4401, 'Token expired; reconnect with a fresh token and resume with since');
+    assert.equal(plank.state, 'reconnecting');
+    clock.advance(clock.nextDelay());
+    await settle();
+    assert.equal(calls.length, 2, 'the token source asked again');
+    socket = ws.last();
+    assert.equal(ws.sockets.length, 2);
+    socket.open();
+    assert.deepEqual(socket.sent, [{ type: 'auth', token: 't2' }]);
+    authenticated(socket, 0);
+    assert.deepEqual(socket.sentOf('subscribe'), [{ type: 'subscribe', table: 'items', sub: sub.id, since: 11 }]);
+  });
+
+  it('treats invalid_token on the first auth as a failed attempt: error event, backoff, a new token', async () => {
+    const { ws, plank, clock, calls } = tokenSetup((n) => `t${n}`, { random: () => 0 });
+    const errors = [];
+    plank.on('error', (error) => errors.push(error));
+    const sub = plank.subscribe({ table: 'items' });
+    const delays = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await settle();
+      const socket = ws.last();
+      socket.open();
+      socket.frame({ type: 'error', code: 'invalid_token', message: 'Token expired' });
+      assert.equal(socket.closedWith.code, 1000, 'the client closes the refused connection');
+      assert.equal(socket.sentOf('subscribe').length, 0);
+      assert.equal(plank.state, 'reconnecting');
+      delays.push(clock.nextDelay());
+      clock.advance(clock.nextDelay());
+    }
+    assert.deepEqual(delays, [250, 500, 1000], 'the backoff grows: a refusal is no answer');
+    assert.deepEqual(errors.map((e) => [e.code, e.retrying]), [['invalid_token', true], ['invalid_token', true], ['invalid_token', true]]);
+    assert.match(errors[0].message, /Token expired/);
+    await settle();
+    assert.equal(calls.length, 4, 'a new token for every attempt');
+    ws.last().open();
+    assert.deepEqual(ws.last().sent, [{ type: 'auth', token: 't4' }]);
+    authenticated(ws.last(), 0);
+    assert.equal(ws.last().sentOf('subscribe')[0].sub, sub.id);
+    assert.equal(sub.active, true);
+  });
+
+  it('keeps the connection when a refresh is refused, and asks again half way to the expiry', async () => {
+    const { ws, plank, clock, calls } = tokenSetup((n, clock) => ({ token: `t${n}`, expiresAt: clock.now() + 100_000 }), {
+      tokenRefreshMarginMs: 40_000,
+    });
+    const errors = [];
+    plank.on('error', (error) => errors.push(error));
+    await settle();
+    const socket = ws.last();
+    socket.open();
+    authenticated(socket, 0);
+    clock.advance(60_000);
+    await settle();
+    assert.equal(socket.sentOf('auth').length, 2);
+    socket.frame({ type: 'error', code: 'invalid_token', message: 'a connection keeps its subject; reconnect' });
+    assert.deepEqual(errors.map((e) => [e.code, e.retrying]), [['invalid_token', true]]);
+    assert.equal(plank.state, 'open');
+    assert.equal(socket.closedWith, null);
+    clock.advance(19_999); // 40 s were left: half of it
+    await settle();
+    assert.equal(calls.length, 2);
+    clock.advance(1);
+    await settle();
+    assert.equal(calls.length, 3);
+    assert.equal(socket.sentOf('auth').at(-1).token, 't3');
+  });
+
+  it('gives up a connection whose token gets no answer within connectTimeoutMs', async () => {
+    const { ws, plank, clock } = tokenSetup((n) => `t${n}`, { connectTimeoutMs: 2_000 });
+    await settle();
+    ws.last().open();
+    clock.advance(2_000);
+    assert.equal(plank.state, 'reconnecting');
+    clock.advance(clock.nextDelay());
+    await settle();
+    assert.equal(ws.sockets.length, 2);
   });
 });

@@ -1,6 +1,8 @@
 // Plank's admin page. Counters come from polling the JSON resources (/api/status for everyone, /api/sessions and
 // /api/tables from the admin API); the event inspector is live, through plank.js's WebSocket. Everything shown that
-// comes from the server (table names, filters, rows) goes into the page as text nodes, never as HTML.
+// comes from the server (table names, filters, rows, roles) goes into the page as text nodes, never as HTML.
+// The bearer token lives in this tab's sessionStorage only: sent as a header and as the WebSocket's auth message,
+// never put into a URL.
 (() => {
     'use strict';
 
@@ -57,6 +59,27 @@
     const minutes = m => m % 1440 === 0 ? (m / 1440) + (m === 1440 ? ' day' : ' days') : m % 60 === 0 ? (m / 60) + ' h' : m + ' min';
     const clock = date => date.toLocaleTimeString('en-GB', {hour12: false}) + '.' + String(date.getMilliseconds()).padStart(3, '0');
 
+    // ---- the bearer token
+
+    const TOKEN_KEY = 'plank.token'; // shared with the test page (same origin, this tab only)
+
+    function token() {
+        try {
+            return sessionStorage.getItem(TOKEN_KEY) || null;
+        } catch (e) {
+            return null; // storage refused (privacy settings): no token
+        }
+    }
+
+    function setToken(value) {
+        try {
+            if (value) sessionStorage.setItem(TOKEN_KEY, value);
+            else sessionStorage.removeItem(TOKEN_KEY);
+        } catch (e) {
+            // kept nowhere: the next page load starts without it
+        }
+    }
+
     // ---- talking to the API
 
     /** An error with the API's problem: its status, title and detail, as the page shows them. */
@@ -67,12 +90,32 @@
         }
     }
 
+    /** What a 401 or 403 of the admin API means for the person at the page; null for other problems. */
+    function refusal(problem) {
+        if (problem.status === 401) {
+            return token()
+                ? 'Plank refused this token (' + problem.message + '): sign in with a fresh token that has the plank-admin role'
+                : 'Sign in with a token that has the plank-admin role (the "Bearer token" field above)';
+        }
+        if (problem.status === 403) {
+            if (/admin API is off/i.test(problem.message)) return 'The admin API is off (plank.admin.enabled)';
+            return token() ? 'This token lacks the plank-admin role (' + problem.message + ')'
+                : 'Sign in with a token that has the plank-admin role (' + problem.message + ')';
+        }
+        return null;
+    }
+
     async function request(method, path, body) {
         let response;
+        const bearer = token();
         try {
             response = await fetch(api(path), {
                 method,
-                headers: {'Accept': 'application/json, application/problem+json', ...(body ? {'Content-Type': 'application/json'} : {})},
+                headers: {
+                    'Accept': 'application/json, application/problem+json',
+                    ...(body ? {'Content-Type': 'application/json'} : {}),
+                    ...(bearer ? {'Authorization': 'Bearer ' + bearer} : {})
+                },
                 body: body ? JSON.stringify(body) : undefined,
                 cache: 'no-store'
             });
@@ -93,17 +136,18 @@
         element.textContent = problem ? problem.message || String(problem) : '';
     }
 
-    // ---- admin API on or off: learnt from its answers
+    // ---- admin API on or off (or refused to this caller): learnt from its answers
 
     let adminOff = false;
 
-    function setAdminOff(off, problem) {
+    function setAdminOff(off, why) {
         adminOff = off;
         for (const id of ['capture-name', 'capture-mode', 'capture-button']) $(id).disabled = off;
+        if (off) $('access-editor').hidden = true;
         const banner = $('banner');
         if (off) {
             banner.className = 'banner';
-            banner.textContent = 'Read-only: ' + problem.message + '. Capturing, releasing and sessions need the admin API.';
+            banner.textContent = 'Read-only: ' + why + '. Capturing, releasing, access and sessions need the admin API.';
             banner.hidden = false;
         } else if (banner.dataset.kind !== 'status') {
             banner.hidden = true;
@@ -195,16 +239,17 @@
 
         const tables = Object.entries(status.tables).map(([name, table]) => ({name, ...table}));
         $('tables-count').textContent = tables.length;
-        sync($('tables').tBodies[0], tables, table => table.name, createTableRow, updateTableRow, 'No table is captured.', 10);
+        sync($('tables').tBodies[0], tables, table => table.name, createTableRow, updateTableRow, 'No table is captured.', 11);
         offerTables(tables.map(table => table.name));
     }
 
     function createTableRow(table) {
         const row = h('tr', {dataset: {table: table.name}},
-            h('td', {className: 'name'}, table.name), h('td', {className: 'mode'}),
+            h('td', {className: 'name'}, table.name), h('td', {className: 'mode'}), h('td', {className: 'access'}),
             ...['subscribers', 'rate', 'p50', 'p99', 'max', 'changes', 'delivered'].map(name => h('td', {className: 'num ' + name})),
             h('td', {className: 'actions'},
-                confirmButton('Release', 'Release ' + table.name + '?', () => release(table.name))));
+                confirmButton('Release', 'Release ' + table.name + '?', () => release(table.name)), ' ',
+                h('button', {type: 'button', className: 'edit-access', onclick: () => editAccess(table.name)}, 'Access…')));
         return row;
     }
 
@@ -218,7 +263,11 @@
         cell('p50').title = latency.frames ? count(latency.frames) + ' frames in the last ' + latency.window_s + ' s' : 'nothing sent in the last ' + latency.window_s + ' s';
         cell('changes').textContent = count(table.changes);
         cell('delivered').textContent = count(table.delivered);
-        row.querySelector('td.actions button').disabled = adminOff;
+        renderAccess(cell('access'), table.name);
+        const edit = row.querySelector('td.actions button.edit-access');
+        edit.hidden = !access.has(table.name);
+        edit.disabled = adminOff;
+        row.querySelector('td.actions button.danger').disabled = adminOff;
     }
 
     async function release(table) {
@@ -306,7 +355,8 @@
     let refreshing = null;
 
     function refresh() {
-        if (!refreshing) refreshing = Promise.all([refreshStatus(), refreshSessions()]).finally(() => { refreshing = null; });
+        // Access first: the table rows that the status draws show it.
+        if (!refreshing) refreshing = refreshAccess().then(() => Promise.all([refreshStatus(), refreshSessions()])).finally(() => { refreshing = null; });
         return refreshing;
     }
 
@@ -318,7 +368,7 @@
             if (banner.dataset.kind === 'status') {
                 delete banner.dataset.kind;
                 banner.hidden = !adminOff;
-                if (adminOff) setAdminOff(true, {message: 'the admin API is off (plank.admin.enabled)'});
+                if (adminOff) setAdminOff(true, adminOffReason);
             }
         } catch (problem) {
             banner.dataset.kind = 'status';
@@ -328,24 +378,133 @@
         }
     }
 
+    let adminOffReason = '';
+
     async function refreshSessions() {
         try {
             renderSessions(await request('GET', 'sessions'));
             show('sessions-problem', null);
             if (adminOff) setAdminOff(false);
         } catch (problem) {
-            if (problem.status === 403) {
-                if (!adminOff) setAdminOff(true, problem);
-                renderSessions([], 'Sessions are shown by the admin API, which is off.');
+            const why = refusal(problem);
+            if (why) {
+                if (!adminOff || why !== adminOffReason) {
+                    adminOffReason = why;
+                    setAdminOff(true, why);
+                }
+                renderSessions([], why + '.');
+                show('sessions-problem', null);
+                return;
             }
             show('sessions-problem', problem);
         }
     }
 
+    // ---- access: grants and row bindings, from /api/tables (absent on a server without them: nothing shown)
+
+    let access = new Map();
+
+    async function refreshAccess() {
+        try {
+            const tables = await request('GET', 'tables');
+            access = new Map(tables.filter(table => Array.isArray(table.read) || Array.isArray(table.write) || 'binding' in table)
+                .map(table => [table.table, {read: table.read || [], write: table.write || [], binding: table.binding || null}]));
+        } catch (problem) {
+            access = new Map(); // refused or away: the sessions' refresh says why
+        }
+    }
+
+    function renderAccess(cell, name) {
+        const entry = access.get(name);
+        if (!entry) {
+            cell.replaceChildren();
+            return;
+        }
+        const roles = list => list.length ? list.join(', ') : h('span', {className: 'muted'}, 'nobody');
+        const line = (kind, label, ...value) => h('span', {className: 'grant ' + kind}, h('span', {className: 'label'}, label), ' ', ...value);
+        cell.replaceChildren(
+            line('read', 'read', roles(entry.read)),
+            line('write', 'write', roles(entry.write)),
+            entry.binding ? line('binding', 'rows', entry.binding.column + ' = claim ' + entry.binding.claim) : null);
+    }
+
+    let editing = null;
+
+    function editAccess(name) {
+        const entry = access.get(name);
+        if (!entry) return;
+        editing = name;
+        $('access-table').textContent = name;
+        $('grants-read').value = entry.read.join(', ');
+        $('grants-write').value = entry.write.join(', ');
+        $('binding-column').value = entry.binding ? entry.binding.column : '';
+        $('binding-claim').value = entry.binding ? entry.binding.claim : '';
+        show('access-problem', null);
+        $('access-editor').hidden = false;
+    }
+
+    const roleList = text => text.split(',').map(role => role.trim()).filter(role => role !== '');
+
+    async function changeAccess(method, path, body, done) {
+        show('access-problem', null);
+        const table = editing;
+        try {
+            await request(method, 'tables/' + encodeURIComponent(table) + '/' + path, body);
+            note(done + ' ' + table + '.');
+            await refreshAccess(); // not a poll that may have read before the change
+            if (editing === table) editAccess(table);
+            refresh();
+        } catch (problem) {
+            show('access-problem', refusal(problem) || problem.message);
+        }
+    }
+
+    $('grants-form').onsubmit = event => {
+        event.preventDefault();
+        changeAccess('PUT', 'grants', {read: roleList($('grants-read').value), write: roleList($('grants-write').value)}, 'Replaced the grants of');
+    };
+    $('binding-form').onsubmit = event => {
+        event.preventDefault();
+        changeAccess('PUT', 'binding', {column: $('binding-column').value.trim(), claim: $('binding-claim').value.trim()}, 'Bound the rows of');
+    };
+    $('binding-remove').onclick = () => changeAccess('DELETE', 'binding', undefined, 'Removed the row binding of');
+    $('access-close').onclick = () => {
+        editing = null;
+        $('access-editor').hidden = true;
+    };
+
     // ---- the live connection and the event inspector
 
-    const plank = Plank.connect('../ws');
+    const plank = Plank.connect('../ws', {token: () => token()});
     const connection = $('connection');
+
+    plank.on('frame', frame => {
+        if (frame.type === 'authenticated') $('token-state').textContent = 'as ' + String(frame.sub);
+    });
+    plank.on('error', error => {
+        if (error.code === 'invalid_token') show('inspect-problem', 'The WebSocket refused the token: ' + error.message);
+    });
+
+    /** A new token (or none): the API uses it from the next request, the WebSocket from a new connection, resuming. */
+    function tokenChanged() {
+        $('token-state').textContent = '';
+        show('inspect-problem', null);
+        plank.disconnect();
+        plank.connect();
+        refresh();
+    }
+
+    $('token').value = token() || '';
+    $('token-form').onsubmit = event => {
+        event.preventDefault();
+        setToken($('token').value.trim().replace(/^Bearer\s+/i, ''));
+        tokenChanged();
+    };
+    $('token-forget').onclick = () => {
+        $('token').value = '';
+        setToken(null);
+        tokenChanged();
+    };
 
     function showState(state) {
         const stopped = state === 'closed' || state === 'failed';

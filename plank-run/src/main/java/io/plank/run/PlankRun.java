@@ -2,8 +2,10 @@ package io.plank.run;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.HashMap;
 import java.util.logging.Logger;
 
 import io.plank.testsupport.db.LocalPostgres;
@@ -15,6 +17,7 @@ import io.plank.testsupport.server.ServerKind;
  * {@code ./run.sh [payara|wildfly]}: builds nothing, starts the chosen server on its default ports with
  * plank.ear deployed and waits. Where no database is configured and no PostgreSQL answers on 127.0.0.1:5432, it first
  * starts one ({@link LocalPostgres}), keeping its data under plank-run/target/postgres, and stops it at the end. Ctrl-C or SIGTERM stops the server (AppServer's shutdown hook).
+ * Plank runs in {@link DevelopmentMode}, with a key pair kept under plank-run/target/dev-keys.
  *
  * <p>System properties (set by the plank-run pom): {@code plank.ear}, {@code plank.payara.home},
  * {@code plank.wildfly.home}, {@code plank.work.dir}.
@@ -44,7 +47,9 @@ public final class PlankRun {
             Runtime.getRuntime().addShutdownHook(new Thread(local::close, "plank-local-postgres-stop"));
         }
         try {
-            run(kind, ear, home, workDir);
+            var development = new DevelopmentMode(
+                    DevelopmentKeys.loadOrCreate(Path.of(required("plank.work.dir")).resolveSibling("dev-keys")), System.getenv());
+            run(kind, ear, home, workDir, development);
         } finally {
             if (local != null) {
                 local.close();
@@ -52,7 +57,7 @@ public final class PlankRun {
         }
     }
 
-    private static void run(ServerKind kind, Path ear, Path home, Path workDir) throws Exception {
+    private static void run(ServerKind kind, Path ear, Path home, Path workDir, DevelopmentMode development) throws Exception {
         var database = PlankDatabase.fromEnvironment();
         database.createIfMissing();
 
@@ -61,10 +66,14 @@ public final class PlankRun {
         // class loader once main returns, and a hook that then needs a class not loaded yet fails silently.
         try {
             LOG.info(() -> "Starting " + kind.id() + " (log: " + server.logFile() + ")");
-            server.start(database.plankEnvironment(), Ports.DEFAULT);
+            var environment = new HashMap<>(development.environment());
+            environment.putAll(database.plankEnvironment());
+            server.start(environment, Ports.DEFAULT);
             server.deploy(ear);
             server.awaitReady(Duration.ofMinutes(3));
-            LOG.info(() -> banner(kind, server, database));
+            LOG.info(() -> banner(kind, server, database) + "\n\n"
+                    + development.banner("http://localhost:" + server.httpPort() + AppServer.CONTEXT_ROOT + "/api", Instant.now())
+                    + "\nPress Ctrl-C to stop.");
 
             // Blocks until the server ends: by Ctrl-C/SIGTERM (the shutdown hook stops it) or on its own.
             server.onExit().join();
@@ -82,12 +91,11 @@ public final class PlankRun {
                 "",
                 "Plank is running on " + kind.id() + " against " + database.url(),
                 "  Test page:  " + local + "/",
-                "  Admin page: " + local + "/admin/   (capturing, releasing and sessions need PLANK_ADMIN_ENABLED=true)",
+                "  Admin page: " + local + "/admin/   (with a token that has the plank-admin role: see below)",
                 "  WebSocket:  ws://localhost:" + server.httpPort() + AppServer.CONTEXT_ROOT + "/ws",
                 "  REST:       " + local + "/api/items   (status: " + local + "/api/status)",
                 "  Readiness:  " + server.readinessUrl().toString().replace("127.0.0.1", "localhost"),
-                "  Server log: " + server.logFile(),
-                "Press Ctrl-C to stop.");
+                "  Server log: " + server.logFile());
     }
 
     private static String required(String property) {

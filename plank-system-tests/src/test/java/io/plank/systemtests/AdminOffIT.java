@@ -18,28 +18,34 @@ import org.junit.jupiter.api.Timeout;
 import org.openqa.selenium.By;
 
 /**
- * Plank as it ships, with the admin API off ({@code plank.admin.enabled} unset): a second server of the kind under
- * test, beside the shared one (which the other tests run with the admin API on). Every admin call is refused with a
- * 403 problem that says how to turn it on and changes nothing; status still answers; the admin page says it is
- * read-only and still shows the status.
+ * Plank as it ships, closed: a second server of the kind under test, beside the shared one (which the other tests run
+ * with the admin API on, anonymous callers as administrators and every table open). Here the admin API is off
+ * ({@code plank.admin.enabled} unset), callers without a token have no roles, and the only grant is the one an operator
+ * would write first ({@code items:read:authenticated}). Every admin call is refused with a 403 problem that says how to
+ * turn it on and changes nothing; nothing is read or written without a token and a grant; status still answers; the
+ * admin page says it is read-only and still shows the status.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class AdminOffIT {
 
     private static final Logger LOG = Logger.getLogger(AdminOffIT.class.getName());
 
+    /** Over the tests' settings: what a production deployment has, with the one grant an operator would add. */
+    private static final Map<String, String> AS_SHIPPED = Map.of("PLANK_ADMIN_ENABLED", "false",
+            "PLANK_AUTH_ANONYMOUS_ROLES", "", "PLANK_GRANTS", "items:read:authenticated");
+
     private static RunningPlank plank;
 
     @BeforeAll
     static void start() {
         try {
-            plank = RunningPlank.start(Map.of("PLANK_ADMIN_ENABLED", "false"));
+            plank = RunningPlank.start(AS_SHIPPED);
         } catch (RuntimeException lostPort) {
             // The free ports are checked, then bound by the server: on a busy machine another process may take one in
             // between (seen once: "Address already in use"). The failed server is gone; one more try, on other ports.
             LOG.warning(() -> "The second server did not start (" + lostPort.getMessage().lines().findFirst().orElse("")
                     + "); trying once more");
-            plank = RunningPlank.start(Map.of("PLANK_ADMIN_ENABLED", "false"));
+            plank = RunningPlank.start(AS_SHIPPED);
         }
     }
 
@@ -52,11 +58,13 @@ class AdminOffIT {
 
     @Test
     void everyAdminCallIsRefusedAndChangesNothing() throws SQLException {
-        var api = new Api(plank);
         try (Connection db = plank.connect()) {
             Sql.createTable(db, "admin_off_orders", "(id int PRIMARY KEY, status text)");
         }
-        try (var client = SocketClient.subscribedTo(plank, "items")) {
+        try (var client = SocketClient.connect(plank)) {
+            client.authenticate(TestTokens.token("ada", List.of("plank-admin")));
+            client.subscribe("items", null);
+            var api = new Api(plank, TestTokens.token("ada", List.of("plank-admin")));
             List<Supplier<HttpResponse<String>>> calls = List.of(
                     () -> api.get("/tables"),
                     () -> api.put("/tables/admin_off_orders", Api.JSON, "{}"),
@@ -69,10 +77,36 @@ class AdminOffIT {
             assertEquals("open", client.describeEnd(), "no session was disconnected");
         }
         try (Connection db = plank.connect()) {
-            assertEquals("items", Sql.queryString(db, "SELECT string_agg(table_name, ',') FROM plank.captured_tables"),
-                    "admin_off_orders was not captured and items was not released");
+            assertEquals("items", Sql.queryString(db, "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM plank.captured_tables"
+                    + " WHERE table_name IN ('items', 'admin_off_orders')"), "admin_off_orders was not captured and items was not released");
         }
         assertEquals(200, new Api(plank).get("/status").statusCode(), "status is not part of the admin API");
+    }
+
+    @Test
+    void nothingIsReadOrWrittenWithoutATokenAndAGrant() throws SQLException {
+        try (Connection db = plank.connect()) {
+            Sql.createTable(db, "closed_orders", "(id int PRIMARY KEY)");
+            Sql.execute(db, "SELECT plank.capture('closed_orders'::regclass, 'durable')");
+        }
+        String token = TestTokens.token("ann", List.of("sales"));
+        var anonymous = new Api(plank);
+        var reader = new Api(plank, token);
+        AdminApiIT.assertProblem(anonymous.get("/items"), 401, "bearer");
+        AdminApiIT.assertProblem(anonymous.post("/items", Api.JSON, "{\"name\":\"x\",\"value\":1}"), 401, "bearer");
+        assertEquals(200, reader.get("/items").statusCode(), "items:read:authenticated");
+        AdminApiIT.assertProblem(reader.post("/items", Api.JSON, "{\"name\":\"x\",\"value\":1}"), 403, "write");
+        assertEquals(401, EventStreamClient.refused(plank.api("/changes/items"), null).statusCode());
+        try (var client = SocketClient.connect(plank)) {
+            for (String table : List.of("items", "closed_orders")) {
+                client.send("{\"type\":\"subscribe\",\"table\":\"" + table + "\"}");
+                assertEquals("unauthorized", client.awaitType("error").getString("code"), table);
+            }
+            client.authenticate(token);
+            client.subscribe("items", null);
+            client.send("{\"type\":\"subscribe\",\"table\":\"closed_orders\",\"snapshot\":true}");
+            assertEquals("forbidden", client.awaitType("error").getString("code"), "no grant on closed_orders");
+        }
     }
 
     @Test

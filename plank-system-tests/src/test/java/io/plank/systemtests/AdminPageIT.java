@@ -21,6 +21,7 @@ import java.util.logging.Logger;
 import jakarta.json.Json;
 import jakarta.json.JsonValue;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -56,6 +57,66 @@ class AdminPageIT {
             Sql.createTable(db, table, "(id int PRIMARY KEY, status text, total numeric(10,2), note text)");
         }
         Browser.run("AdminPageIT-" + plank.kind().id() + "-failure", browser -> scenario(plank, new Page(browser), table, token));
+    }
+
+    /**
+     * The access editor: a table's grants replaced and its row binding set and removed from the page, each shown in the
+     * table's access cell as text and stored as the admin API lists it; a role holding HTML is refused, its refusal shown as text. Needs a server that
+     * lists grants in {@code /api/tables} (issue 11); skipped before.
+     */
+    @Test
+    void editsATablesGrantsAndRowBindingShowingThemAsText(RunningPlank plank) throws Exception {
+        String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(100_000, 1_000_000));
+        String table = "admin_access_" + suffix;
+        try (Connection db = plank.connect()) {
+            Sql.createTable(db, table, "(id int PRIMARY KEY, tenant_id text)");
+        }
+        var api = new Api(plank);
+        var captured = api.put("/tables/" + table, "application/json", "{}");
+        assertEquals(2, captured.statusCode() / 100, "captured: " + captured.body());
+        Assumptions.assumeTrue(tableEntry(plank, table).map(t -> t.containsKey("read")).orElse(false),
+                "the server lists no grants in /api/tables (before issue 11's server side)");
+        String hostileRole = "<b id=plankRole>x</b>";
+        Browser.run("AdminPageIT-" + plank.kind().id() + "-access-failure", browser -> {
+            var page = new Page(browser);
+            page.open(plank.baseUrl() + "/admin/");
+            page.await(table + " with its Access button", d -> page.tableRow(table)
+                    .map(row -> row.findElement(By.cssSelector("button.edit-access")).isDisplayed()).orElse(false));
+            page.tableRow(table).orElseThrow().findElement(By.cssSelector("button.edit-access")).click();
+            // A role holding HTML is refused by the server (roles are plain names); its refusal is shown as text.
+            page.fill("grants-read", "sales, " + hostileRole);
+            page.fill("grants-write", "ops");
+            page.driver.findElement(By.cssSelector("#grants-form button[type=submit]")).click();
+            page.await("the refusal of a role holding HTML", d -> d.findElement(By.tagName("body")).getText().contains("A role is"));
+            assertEquals(0L, page.script("return document.querySelectorAll('#plankRole').length"), "a role is shown as text");
+            page.fill("grants-read", "sales, audit");
+            page.driver.findElement(By.cssSelector("#grants-form button[type=submit]")).click();
+            page.await("the grants shown", d -> page.tableRow(table)
+                    .map(row -> cell(row, "access").contains("read audit, sales") || cell(row, "access").contains("read sales, audit"))
+                    .orElse(false));
+
+            page.fill("binding-column", "tenant_id");
+            page.fill("binding-claim", "tenant");
+            page.driver.findElement(By.cssSelector("#binding-form button[type=submit]")).click();
+            page.await("the binding shown", d -> page.tableRow(table)
+                    .map(row -> cell(row, "access").contains("rows tenant_id = claim tenant")).orElse(false));
+            var listed = tableEntry(plank, table).orElseThrow();
+            assertTrue(listed.getJsonArray("read").getValuesAs(jakarta.json.JsonString::getString).containsAll(List.of("sales", "audit")), listed.toString());
+            assertEquals("tenant_id", listed.getJsonObject("binding").getString("column"), listed.toString());
+
+            page.driver.findElement(By.id("binding-remove")).click();
+            page.await("the binding gone", d -> page.tableRow(table).map(row -> !cell(row, "access").contains("rows")).orElse(false));
+            var unbound = tableEntry(plank, table).orElseThrow();
+            assertTrue(!unbound.containsKey("binding") || unbound.isNull("binding"), "no binding listed: " + unbound);
+        });
+        api.delete("/tables/" + table);
+    }
+
+    private static Optional<jakarta.json.JsonObject> tableEntry(RunningPlank plank, String table) {
+        var response = new Api(plank).get("/tables");
+        assertEquals(200, response.statusCode(), response.body());
+        return Json.createReader(new StringReader(response.body())).readArray().stream().map(JsonValue::asJsonObject)
+                .filter(t -> table.equals(t.getString("table"))).findFirst();
     }
 
     private static void scenario(RunningPlank plank, Page page, String table, String token) throws Exception {
@@ -184,6 +245,12 @@ class AdminPageIT {
             name.sendKeys(table);
             new Select(driver.findElement(By.id("capture-mode"))).selectByValue(mode);
             driver.findElement(By.id("capture-button")).click();
+        }
+
+        void fill(String id, String text) {
+            WebElement input = driver.findElement(By.id(id));
+            input.clear();
+            input.sendKeys(text);
         }
 
         void watch(String table, String filter) {

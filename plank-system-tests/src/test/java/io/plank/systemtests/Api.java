@@ -18,9 +18,16 @@ final class Api {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final RunningPlank plank;
+    /** Sent as {@code Authorization: Bearer}; null: anonymous. */
+    private final String token;
 
     Api(RunningPlank plank) {
+        this(plank, null);
+    }
+
+    Api(RunningPlank plank, String token) {
         this.plank = plank;
+        this.token = token;
     }
 
     HttpResponse<String> get(String path) {
@@ -73,6 +80,7 @@ final class Api {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(plank.api(path)).timeout(Duration.ofSeconds(30)).header("Accept", JSON + ", " + PROBLEM_JSON);
+        var request = HttpRequest.newBuilder(plank.api(path)).timeout(Duration.ofSeconds(30)).header("Accept", JSON + ", " + PROBLEM_JSON);
+        return token == null ? request : request.header("Authorization", "Bearer " + token);
     }
 }

@@ -72,6 +72,7 @@ final class ClientTestControl implements AutoCloseable {
                 return Json.createObjectBuilder().add("pruned", LoggedChanges.prune(db, through)).build().toString();
             }
         }));
+        server.createContext("/token", exchange -> answer(exchange, () -> token(read(exchange))));
         server.start();
         return new ClientTestControl(server, threads);
     }
@@ -107,6 +108,21 @@ final class ClientTestControl implements AutoCloseable {
         try (InputStream in = exchange.getRequestBody()) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
+    }
+
+    /**
+     * A token signed by {@link TestTokens}, which the server trusts: {@code {"sub", "groups", "ttlSeconds", "audience"?}}
+     * answered with {@code {"token"}}; another {@code audience} makes one the server refuses.
+     */
+    private static String token(String request) {
+        var json = Json.createReader(new StringReader(request)).readObject();
+        var groups = json.containsKey("groups") ? json.getJsonArray("groups").getValuesAs(JsonString::getString) : java.util.List.<String>of();
+        var claims = TestTokens.claims(json.getString("sub"), groups, java.util.Map.of(),
+                java.time.Duration.ofSeconds(json.getJsonNumber("ttlSeconds") == null ? 600 : json.getJsonNumber("ttlSeconds").longValue()));
+        if (json.containsKey("audience")) {
+            claims.audience(json.getString("audience"));
+        }
+        return Json.createObjectBuilder().add("token", TestTokens.sign(TestTokens.currentKey(), claims.build())).build().toString();
     }
 
     private static String sql(RunningPlank plank, String request) throws SQLException {

@@ -49,7 +49,12 @@ final class EventStreamClient implements AutoCloseable {
 
     /** Opens the stream; fails unless Plank answers 200 with text/event-stream. */
     static EventStreamClient open(URI uri, String lastEventId) {
-        HttpResponse<InputStream> response = request(uri, lastEventId);
+        return open(uri, lastEventId, null);
+    }
+
+    /** As {@link #open(URI, String)}, for the caller of bearer {@code token} (null: anonymous). */
+    static EventStreamClient open(URI uri, String lastEventId, String token) {
+        HttpResponse<InputStream> response = request(uri, lastEventId, token);
         if (response.statusCode() != 200) {
             String answer;
             try (InputStream in = response.body()) {
@@ -75,8 +80,11 @@ final class EventStreamClient implements AutoCloseable {
         return Api.send(request.GET());
     }
 
-    private static HttpResponse<InputStream> request(URI uri, String lastEventId) {
+    private static HttpResponse<InputStream> request(URI uri, String lastEventId, String token) {
         var request = HttpRequest.newBuilder(uri).header("Accept", "text/event-stream");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }

@@ -34,4 +34,16 @@ final class JsonText {
     static JsonObjectBuilder builder() {
         return Json.createObjectBuilder();
     }
+
+    static jakarta.json.JsonArray array(java.util.List<String> values) {
+        var array = Json.createArrayBuilder();
+        values.forEach(array::add);
+        return array.build();
+    }
+
+    static jakarta.json.JsonArray parseArray(String text) {
+        try (var reader = Json.createReader(new StringReader(text))) {
+            return reader.readArray();
+        }
+    }
 }

@@ -79,6 +79,12 @@ public final class RunningPlank implements AutoCloseable {
             var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
             environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
             environment.put("PLANK_ADMIN_ENABLED", "true");
+            // Tokens from TestTokens are trusted. Callers without one are administrators, and every table without grants
+            // of its own is open to anyone: the tests written before authentication run as they did. SecurityIT's tables
+            // have grants of their own; AdminOffIT's server runs as Plank ships, closed.
+            environment.putAll(TestTokens.environment());
+            environment.put("PLANK_AUTH_ANONYMOUS_ROLES", "plank-admin");
+            environment.put("PLANK_GRANTS", "*:read:anyone,*:write:anyone");
             // Low enough that CatchUpIsolationIT's clients that stop reading meet both limits within its time.
             environment.put("PLANK_WS_STALL_TIMEOUT_MS", Long.toString(CatchUpIsolationIT.STALL_TIMEOUT.toMillis()));
             environment.put("PLANK_WS_TOTAL_QUEUE_CHARS", Long.toString(CatchUpIsolationIT.TOTAL_QUEUE_CHARS));

@@ -88,6 +88,13 @@ final class SocketClient implements AutoCloseable {
                 frame -> "subscribed".equals(frame.getString("type", null)) && table.equals(frame.getString("table", null)));
     }
 
+    /** Sends an {@code auth} message with {@code token} and returns the answer: {@code authenticated}, or an error. */
+    JsonObject authenticate(String token) {
+        send(JsonText.builder().add("type", "auth").add("token", token).build().toString());
+        return await("answering auth", frame -> "authenticated".equals(frame.getString("type", null))
+                || "error".equals(frame.getString("type", null)));
+    }
+
     void send(String text) {
         Exception failure = sendText(text);
         if (failure != null) {

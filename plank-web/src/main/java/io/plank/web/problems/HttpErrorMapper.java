@@ -8,8 +8,8 @@ import jakarta.ws.rs.ext.Provider;
 
 /**
  * Errors the JAX-RS runtime raises itself (unknown path 404, 405, 406, 415, unreadable body 400) and
- * {@code WebApplicationException}s from Plank, turned into problem+json with the same status (and Retry-After, if
- * the exception's response has one).
+ * {@code WebApplicationException}s from Plank, turned into problem+json with the same status (and Retry-After and
+ * WWW-Authenticate, if the exception's response has them).
  */
 @Provider
 public class HttpErrorMapper implements ExceptionMapper<WebApplicationException> {
@@ -18,8 +18,14 @@ public class HttpErrorMapper implements ExceptionMapper<WebApplicationException>
     public Response toResponse(WebApplicationException exception) {
         var status = exception.getResponse().getStatusInfo();
         Response problem = Problems.of(status, detail(status, exception));
-        String retryAfter = exception.getResponse().getHeaderString(HttpHeaders.RETRY_AFTER);
-        return retryAfter == null ? problem : Response.fromResponse(problem).header(HttpHeaders.RETRY_AFTER, retryAfter).build();
+        var response = Response.fromResponse(problem);
+        for (String header : new String[] {HttpHeaders.RETRY_AFTER, HttpHeaders.WWW_AUTHENTICATE}) {
+            String value = exception.getResponse().getHeaderString(header);
+            if (value != null) {
+                response.header(header, value);
+            }
+        }
+        return response.build();
     }
 
     private static String detail(Response.StatusType status, WebApplicationException exception) {

@@ -9,8 +9,10 @@ import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -23,7 +25,7 @@ import io.plank.web.socket.Sessions;
 /**
  * {@code /api/sessions}: the open WebSocket connections of this instance with their subscriptions and backlog
  * ({@code GET}), and disconnecting one ({@code DELETE /api/sessions/{id}}, closed with 1008). Part of the admin API:
- * off unless {@code plank.admin.enabled} is true.
+ * off unless {@code plank.admin.enabled} is true, and only for the admin role.
  */
 @Path("sessions")
 @Produces(MediaType.APPLICATION_JSON)
@@ -38,16 +40,16 @@ public class SessionsResource {
 
     @Operation(summary = "The open WebSocket sessions and event streams, with their subscriptions and backlog")
     @GET
-    public List<SessionInfo> list() {
-        admin.require();
+    public List<SessionInfo> list(@Context SecurityContext security) {
+        admin.require(security);
         return sessions.list();
     }
 
     @Operation(summary = "Disconnects a session (a WebSocket is closed with 1008)")
     @DELETE
     @Path("{id}")
-    public Response disconnect(@PathParam("id") String id) {
-        admin.require();
+    public Response disconnect(@PathParam("id") String id, @Context SecurityContext security) {
+        admin.require(security);
         if (!sessions.disconnect(id)) {
             throw new NotFoundException("No open session '" + Excerpt.of(id) + "' on this instance");
         }

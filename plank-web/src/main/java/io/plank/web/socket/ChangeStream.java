@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
@@ -22,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.problems.Problems;
 import io.plank.web.problems.UnexpectedErrorMapper;
+import io.plank.web.security.Guard;
 
 /**
  * {@code GET /api/changes/{table}?filter=&since=&snapshot=&tx_end=}: one subscription's frames as Server-Sent Events, for
@@ -30,7 +32,8 @@ import io.plank.web.problems.UnexpectedErrorMapper;
  * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
  * Last-Event-ID, which, when sent, stands for {@code since} (and a snapshot is then not sent again). See
  * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event, and so
- * is a stream from an address that holds {@code plank.ws.max-connections-per-address} connections already (429).
+ * is a stream from an address that holds {@code plank.ws.max-connections-per-address} connections already (429). The
+ * caller is the request's ({@code Authorization: Bearer}); the stream ends when its token expires.
  */
 @Path("changes")
 @Tag(name = "changes", description = "A table's changes as Server-Sent Events, for clients without WebSocket")
@@ -46,6 +49,9 @@ public class ChangeStream {
     Requests requests;
 
     @Inject
+    Guard guard;
+
+    @Inject
     ConnectionsPerAddress connections;
 
     @Operation(summary = "One subscription's frames as events; the change's seq is the event id (Last-Event-ID resumes)")
@@ -55,7 +61,8 @@ public class ChangeStream {
     public void stream(@PathParam("table") String table, @QueryParam("filter") String filter, @QueryParam("since") String since,
                        @QueryParam("snapshot") String snapshot, @QueryParam("tx_end") String txEnd,
                        @HeaderParam(LAST_EVENT_ID) String lastEventId,
-                       @Context SseEventSink sink, @Context Sse sse, @Context HttpServletRequest http) {
+                       @Context SseEventSink sink, @Context Sse sse, @Context SecurityContext security,
+                       @Context HttpServletRequest http) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         ClientMessage request;
         try {
@@ -65,7 +72,7 @@ public class ChangeStream {
         }
         var start = request.snapshot() ? EventStreamTransport.Start.SNAPSHOT
                 : request.since() != null ? EventStreamTransport.Start.REPLAY : EventStreamTransport.Start.LIVE;
-        Client client = sessions.openStream(sink, sse, start, http.getRemoteAddr());
+        Client client = sessions.openStream(sink, sse, start, guard.caller(security), http.getRemoteAddr());
         if (client == null) {
             throw new WebApplicationException(Problems.of(Response.Status.TOO_MANY_REQUESTS, connections.refusal()));
         }
@@ -80,11 +87,16 @@ public class ChangeStream {
     private static WebApplicationException refusal(ProtocolError error) {
         Response.Status status = switch (error.code()) {
             case ProtocolError.UNKNOWN_TABLE -> Response.Status.NOT_FOUND;
+            case ProtocolError.UNAUTHORIZED -> Response.Status.UNAUTHORIZED;
+            case ProtocolError.FORBIDDEN -> Response.Status.FORBIDDEN;
             case ProtocolError.UNAVAILABLE -> Response.Status.SERVICE_UNAVAILABLE;
             case ProtocolError.INTERNAL_ERROR -> Response.Status.INTERNAL_SERVER_ERROR;
             default -> Response.Status.BAD_REQUEST;
         };
         var response = Response.status(status);
+        if (status == Response.Status.UNAUTHORIZED) {
+            response.header(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
         if (status == Response.Status.SERVICE_UNAVAILABLE) {
             response.header(HttpHeaders.RETRY_AFTER, UnexpectedErrorMapper.RETRY_AFTER_SECONDS);
         }

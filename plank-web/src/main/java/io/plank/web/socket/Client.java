@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.websocket.CloseReason;
 
+import io.plank.web.security.Caller;
+
 /**
  * One connected client, over a WebSocket or an event stream ({@link Transport}): its subscriptions, its {@link Outbox}, and its catch-ups (snapshots and replays), which
  * run one at a time so that a client asking for many gets them in turn and holds at most one in memory.
@@ -19,21 +21,33 @@ import jakarta.websocket.CloseReason;
 final class Client {
 
     /** The kinds of news a change can be to a subscription, each sent as its own frame. */
-    private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER};
+    private static final Relation[] SENT = {Relation.CHANGE, Relation.LEAVE, Relation.ENTER, Relation.WITHDRAW};
 
     private final Instant openedAt = Instant.now();
     private final Outbox outbox;
     /** The address it connected from, as the server saw it: what {@code plank.ws.max-connections-per-address} counts. */
     private final String address;
+    /** Who is on the other end: anonymous until an {@code auth} message (or an event stream's header) says otherwise. */
+    private volatile Caller caller;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
     /** The subscriptions by table, rebuilt on every change to them (rare) so that delivery reads it without a lock. */
     private volatile Map<String, Subscription[]> byTable = Map.of();
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
 
-    Client(Outbox outbox, String address) {
+    Client(Outbox outbox, Caller caller, String address) {
         this.outbox = outbox;
+        this.caller = caller;
         this.address = address;
+    }
+
+    Caller caller() {
+        return caller;
+    }
+
+    /** The connection's caller from now on: a first token, or a fresh one for the same subject. */
+    void authenticate(Caller caller) {
+        this.caller = caller;
     }
 
     String address() {
@@ -57,7 +71,7 @@ final class Client {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
                 .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
                 .toList();
-        return new SessionInfo(id(), transport().kind(), address, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+        return new SessionInfo(id(), caller.getName(), transport().kind(), address, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
                 TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 
@@ -144,12 +158,12 @@ final class Client {
         int queued = 0;
         if (watching.length == 1) {
             Subscription only = watching[0];
-            Relation relation = change.relationTo(only.filter());
+            Relation relation = only.relate(change);
             queued = offer(only, change, relation) ? send(change, relation, only.ids()) : 0;
         } else {
             Relation[] relations = new Relation[watching.length];
             for (int i = 0; i < watching.length; i++) {
-                relations[i] = change.relationTo(watching[i].filter());
+                relations[i] = watching[i].relate(change);
             }
             for (Relation relation : SENT) {
                 List<String> ids = new ArrayList<>();

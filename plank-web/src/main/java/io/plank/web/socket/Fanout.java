@@ -98,7 +98,8 @@ final class Fanout {
         if (frames == null) {
             frames = new HashMap<>(4);
         }
-        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> message(Frames.annotated(frame.text(), relation, subs)));
+        return frames.computeIfAbsent(new FrameKey(relation, subs), key -> message(Frames.annotated(
+                relation == Relation.WITHDRAW ? Frames.change(change, false) : frame.text(), relation, subs)));
     }
 
     /**

@@ -38,8 +38,13 @@ final class Frames {
      * row too large for a notification (then {@code data} is null, and {@code id} may be).
      */
     static String change(ChangeEvent change) {
+        return change(change, true);
+    }
+
+    /** The change frame with its row ({@code withRow}) or with {@code "data":null}, for a row the client may not see. */
+    static String change(ChangeEvent change, boolean withRow) {
         String key = change.key() == null ? "null" : change.key();
-        String row = change.row() == null ? "null" : change.row();
+        String row = change.row() == null || !withRow ? "null" : change.row();
         var frame = new StringBuilder(128 + change.table().length() + key.length() + row.length());
         frame.append("{\"type\":\"change\"");
         if (change.durable()) {
@@ -61,6 +66,11 @@ final class Frames {
         long seconds = Math.floorDiv(change.atMicros(), 1_000_000L);
         long nanos = Math.floorMod(change.atMicros(), 1_000_000L) * 1_000L;
         return frame.append(",\"at\":\"").append(AT.format(Instant.ofEpochSecond(seconds, nanos))).append("\"}").toString();
+    }
+
+    /** The answer to an {@code auth} message: the token's subject and expiry (seconds since the epoch, as in the JWT). */
+    static String authenticated(String subject, long expiresAt) {
+        return JSON.createObjectBuilder().add("type", "authenticated").add("sub", subject).add("exp", expiresAt).build().toString();
     }
 
     static String subscribed(String table, String sub) {
@@ -134,7 +144,7 @@ final class Frames {
             }
             annotated.append("],");
         }
-        if (relation == Relation.LEAVE) {
+        if (relation == Relation.LEAVE || relation == Relation.WITHDRAW) {
             annotated.append("\"leave\":true,");
         } else if (relation == Relation.ENTER) {
             annotated.append("\"enter\":true,");

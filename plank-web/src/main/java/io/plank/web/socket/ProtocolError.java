@@ -13,6 +13,12 @@ final class ProtocolError extends Exception {
     static final String SNAPSHOT_UNAVAILABLE = "snapshot_unavailable";
     static final String SNAPSHOT_TOO_LARGE = "snapshot_too_large";
     static final String SNAPSHOT_FAILED = "snapshot_failed";
+    /** The caller has no token and the table is not open to anonymous readers: send an {@code auth} message first. */
+    static final String UNAUTHORIZED = "unauthorized";
+    /** The caller's token does not grant reading the table (or lacks the claim the table is bound to). */
+    static final String FORBIDDEN = "forbidden";
+    /** An {@code auth} message's token was refused (signature, expiry, issuer, audience, another subject); the connection keeps its caller. */
+    static final String INVALID_TOKEN = "invalid_token";
     /** Plank could not reach the database to check the request; nothing was subscribed. */
     static final String UNAVAILABLE = "unavailable";
     /** Plank failed on the request (a bug); the message names an incident in the server log. */

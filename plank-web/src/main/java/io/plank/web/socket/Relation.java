@@ -9,5 +9,10 @@ enum Relation {
     /** An UPDATE moved the row out of the filter: the client should drop it. Sent with {@code "leave":true}. */
     LEAVE,
     /** An UPDATE moved the row into the filter. Sent with {@code "enter":true}. */
-    ENTER
+    ENTER,
+    /**
+     * An UPDATE moved the row out of a subscription bound to a token claim (another tenant's now): a {@code leave}
+     * whose frame carries the row's key but not its data, which the subscriber may no longer see.
+     */
+    WITHDRAW
 }

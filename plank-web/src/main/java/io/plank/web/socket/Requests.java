@@ -23,10 +23,15 @@ import io.plank.persistence.db.ConnectionFailures;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;
+import io.plank.web.security.Access;
+import io.plank.web.security.Caller;
+import io.plank.web.security.InvalidTokenException;
+import io.plank.web.security.TokenVerifier;
 
 /**
- * What clients ask for: {@code subscribe}, {@code unsubscribe} and {@code ping}. A subscribe is checked (the table
- * is captured, the filter typed against its columns, the connection under its limit) and then routed; one that
+ * What clients ask for: {@code auth}, {@code subscribe}, {@code unsubscribe} and {@code ping}. A subscribe is checked
+ * (the caller may read the table, through its row binding if it has one; the table is captured, the filter typed
+ * against its columns, the connection under its limit) and then routed; one that
  * resumes with {@code since} or asks for a snapshot is handed to {@link CatchUp}. Every request gets an answer, an
  * error frame included: nothing a client sends is thrown to the container.
  */
@@ -52,6 +57,12 @@ public class Requests {
 
     @Inject
     SocketSettings settings;
+
+    @Inject
+    Access access;
+
+    @Inject
+    TokenVerifier tokens;
 
     /** The tables a client named in {@code ?tables=a,b} when it connected, each subscribed in the plain form. */
     void subscribeAtOpen(Client client, List<String> requested) {
@@ -83,6 +94,7 @@ public class Requests {
                 case SUBSCRIBE -> subscribe(client, message[0]);
                 case UNSUBSCRIBE -> unsubscribe(client, message[0]);
                 case PING -> client.send(Frames.PONG);
+                case AUTH -> authenticate(client, message[0].token());
             }
         });
     }
@@ -116,12 +128,64 @@ public class Requests {
         return new ProtocolError(ProtocolError.INTERNAL_ERROR, "Unexpected error; the server log has incident " + incident, table, sub);
     }
 
+    /**
+     * An {@code auth} message: the connection's caller from now on. A refused token changes nothing. A fresh token must
+     * be for the same subject; the subscriptions it no longer allows (a role or a bound claim gone) end.
+     */
+    private void authenticate(Client client, String token) throws ProtocolError {
+        Caller caller;
+        try {
+            caller = tokens.verify(token);
+        } catch (InvalidTokenException e) {
+            throw new ProtocolError(ProtocolError.INVALID_TOKEN, "Invalid token: " + e.getMessage());
+        }
+        Caller before = client.caller();
+        if (!before.isAnonymous() && !before.subject().equals(caller.subject())) {
+            throw new ProtocolError(ProtocolError.INVALID_TOKEN,
+                    "This connection is authenticated as another subject; open a new connection for this token");
+        }
+        client.authenticate(caller);
+        client.send(Frames.authenticated(caller.subject(), caller.expiresAt().getEpochSecond()));
+        for (Subscription subscription : client.all()) {
+            if (!stillAllowed(before, caller, subscription.table())) {
+                client.removeIfCurrent(subscription);
+                drop(client, subscription);
+                client.send(Frames.unsubscribed(subscription.table(), subscription.sub(), "The new token does not grant reading this table"));
+            }
+        }
+    }
+
+    /** A subscription stays if the new caller may read its table through the same binding values as the old one. */
+    private boolean stillAllowed(Caller before, Caller now, String table) {
+        if (!access.read(now, table, null).allowed()) {
+            return false;
+        }
+        return access.policy().binding(table)
+                .map(binding -> before.claimValues(binding.claim()).equals(now.claimValues(binding.claim())))
+                .orElse(true);
+    }
+
     private void subscribe(Client client, ClientMessage request) throws ProtocolError {
         String table = TableName.canonical(request.table());
         String sub = request.sub();
+        Access.Read read = access.read(client.caller(), table, request.filter());
+        switch (read.verdict()) {
+            case ALLOWED -> { }
+            case UNAUTHENTICATED -> throw new ProtocolError(ProtocolError.UNAUTHORIZED,
+                    "Reading '" + Excerpt.of(table) + "' needs a token: send {\"type\":\"auth\",\"token\":...} first", null, sub);
+            case FORBIDDEN -> throw new ProtocolError(ProtocolError.FORBIDDEN,
+                    "This token does not grant reading '" + Excerpt.of(table) + "'", null, sub);
+        }
+        boolean bound = access.policy().binding(table).isPresent();
         Optional<CaptureMode> mode = capturedTables.mode(table);
         if (mode.isEmpty()) {
             throw notCaptured(request.table(), sub);
+        }
+        if (bound && mode.get() == CaptureMode.EPHEMERAL) {
+            // An ephemeral change may come without its row (too large for a notification) or its old row: a bound
+            // subscription could not tell whose row it is.
+            throw new ProtocolError(ProtocolError.FORBIDDEN, "Table '" + table
+                    + "' is bound to a token claim but captured ephemerally; an operator must capture it durably", table, sub);
         }
         if (request.snapshot() && mode.get() == CaptureMode.EPHEMERAL) {
             throw new ProtocolError(ProtocolError.SNAPSHOT_UNAVAILABLE, "Table '" + table
@@ -131,13 +195,13 @@ public class Requests {
             throw new ProtocolError(ProtocolError.TOO_MANY_SUBSCRIPTIONS, "A connection has at most " + settings.maxSubscriptions()
                     + " subscriptions (plank.ws.max-subscriptions); unsubscribe from one first", table, sub);
         }
-        TableShape shape = request.filter() != null || request.snapshot() ? shape(table, sub) : null;
-        RowFilter filter = request.filter() == null ? RowFilter.ALL : filter(shape, request, table, sub);
+        TableShape shape = read.filter() != null || request.snapshot() ? shape(table, sub) : null;
+        RowFilter filter = read.filter() == null ? RowFilter.ALL : filter(shape, read.filter(), table, sub);
 
         if (mode.get() == CaptureMode.EPHEMERAL) {
             // The answer first, then the changes: ephemeral changes carry no seq to order them by.
             client.send(Frames.subscribed(table, sub));
-            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end
+            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end; never bound
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
@@ -146,7 +210,7 @@ public class Requests {
         if (request.since() == null && !request.snapshot()) {
             // Held from the moment it is routed until its answer is queued, so no change can reach the client before
             // `subscribed`; the held changes after the answer's seq then follow it (those before, it never promised).
-            var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd());
+            var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound);
             watch(client, subscription);
             long from = listener.status().lastSeq();
             client.send(Frames.subscribed(table, sub, from));
@@ -156,7 +220,7 @@ public class Requests {
         }
         long since = request.since() == null ? 0 : request.since();
         // Held changes are released into an outbox with room for at least half its limit.
-        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd());
+        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound);
         watch(client, subscription);
         // Read after the subscription is in place: every change the listener hands on after this point is held.
         long upTo = listener.status().lastSeq();
@@ -181,9 +245,9 @@ public class Requests {
         return new ProtocolError(ProtocolError.UNKNOWN_TABLE, "Table '" + Excerpt.of(table) + "' is not captured by Plank", null, sub);
     }
 
-    private RowFilter filter(TableShape shape, ClientMessage request, String table, String sub) throws ProtocolError {
+    private RowFilter filter(TableShape shape, io.plank.domain.filter.Filter requested, String table, String sub) throws ProtocolError {
         try {
-            return tableRows.filter(shape, request.filter());
+            return tableRows.filter(shape, requested);
         } catch (InvalidFilterException e) {
             throw new ProtocolError(ProtocolError.INVALID_FILTER, e.getMessage(), table, sub);
         } catch (SQLException e) {

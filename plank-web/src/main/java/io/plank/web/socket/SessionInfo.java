@@ -6,6 +6,7 @@ import java.util.List;
  * One open connection (a WebSocket session or an event stream) as operators see it: when it opened, what it subscribes to and what it has waiting. A copy taken
  * when asked; the connection carries on meanwhile.
  *
+ * @param caller        the token's subject, or {@code anonymous}
  * @param transport     {@code websocket}, or {@code event-stream} for a client of {@code /api/changes/{table}}
  * @param address       the client's address as the server saw it (behind a proxy, the proxy's): what
  *                      {@code plank.ws.max-connections-per-address} counts
@@ -15,7 +16,7 @@ import java.util.List;
  * @param backlogChars  characters of JSON this connection holds in the heap: queued, in flight and read for a catch-up
  * @param waitingMs     how long the client has had something to read without taking any of it (0 with nothing waiting)
  */
-public record SessionInfo(String id, String transport, String address, String openedAt, boolean batches, int queued, long backlogChars, long waitingMs,
+public record SessionInfo(String id, String caller, String transport, String address, String openedAt, boolean batches, int queued, long backlogChars, long waitingMs,
                           List<Sub> subscriptions) {
 
     /**

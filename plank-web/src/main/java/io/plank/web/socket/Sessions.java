@@ -1,5 +1,6 @@
 package io.plank.web.socket;
 
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
@@ -28,6 +29,8 @@ import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
 import io.plank.web.limits.ConnectionsPerAddress;
+import io.plank.web.security.Access;
+import io.plank.web.security.Caller;
 
 /**
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
@@ -42,12 +45,17 @@ public class Sessions {
     private static final long STALL_CHECK_SECONDS = 1;
     /** An event stream with nothing to send gets a comment this often, so proxies keep it and a gone client is noticed. */
     private static final long KEEP_ALIVE_SECONDS = 15;
+    /** The close code of a connection whose token expired without a fresh one (4401: 401's meaning, in the private range). */
+    static final CloseReason.CloseCode TOKEN_EXPIRED = CloseReason.CloseCodes.getCloseCode(4401);
 
     @Inject
     Router router;
 
     @Inject
     SocketSettings settings;
+
+    @Inject
+    Access access;
 
     @Inject
     ConnectionsPerAddress connections;
@@ -86,7 +94,10 @@ public class Sessions {
         });
         backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
-        stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalled(stallNanos), STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
+        stallChecks = scheduler.scheduleWithFixedDelay(() -> {
+            closeStalled(stallNanos);
+            closeExpired(Instant.now());
+        }, STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
         keepAlives = scheduler.scheduleWithFixedDelay(this::keepAlive, KEEP_ALIVE_SECONDS, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     }
 
@@ -113,30 +124,30 @@ public class Sessions {
     }
 
     /**
-     * A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see
-     * {@link Outbox}). Its handshake was counted against {@code address} ({@link io.plank.web.limits.WebSocketConnectionLimit});
-     * null if it was not.
+     * A WebSocket client, anonymous until it authenticates; one that connected with {@code ?batch=true} takes several
+     * messages as one JSON array (see {@link Outbox}). Its handshake was counted against {@code address}
+     * ({@link io.plank.web.limits.WebSocketConnectionLimit}); null if it was not.
      */
     Client open(Session session, String address) {
-        return register(new WebSocketTransport(session), address);
+        return register(new WebSocketTransport(session), access.anonymous(), address);
     }
 
     /**
-     * An event stream's client, whose one subscription starts as {@code start} says; null, opening nothing, if
-     * {@code address} already holds {@code plank.ws.max-connections-per-address} connections.
+     * An event stream's client for {@code caller}, whose one subscription starts as {@code start} says; null, opening
+     * nothing, if {@code address} already holds {@code plank.ws.max-connections-per-address} connections.
      */
-    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, String address) {
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller, String address) {
         if (!connections.acquire(address)) {
             return null;
         }
-        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), address);
+        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), caller, address);
     }
 
     /** The connection is counted against {@code address} (unless null); {@link #close} uncounts it, once, however it ends. */
-    private Client register(Transport transport, String address) {
+    private Client register(Transport transport, Caller caller, String address) {
         var client = new Client[1];
         var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
-        client[0] = new Client(outbox, address);
+        client[0] = new Client(outbox, caller, address);
         clients.put(transport.id(), client[0]);
         return client[0];
     }
@@ -175,6 +186,18 @@ public class Sessions {
         for (Client client : clients.values()) {
             if (client.outbox().stalledFor(stallNanos)) {
                 closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
+            }
+        }
+    }
+
+    /**
+     * A connection whose token has expired is closed with {@link #TOKEN_EXPIRED}: its client reconnects with a fresh
+     * token and resumes with {@code since}. Checked with the stalls, once a second: no timer per connection.
+     */
+    private void closeExpired(Instant now) {
+        for (Client client : clients.values()) {
+            if (client.caller().expired(now)) {
+                closeLater(client, new CloseReason(TOKEN_EXPIRED, "Token expired; reconnect with a fresh token and resume with since"));
             }
         }
     }

@@ -44,6 +44,8 @@ final class Subscription {
     private final RowFilter filter;
     private final int holdLimit;
     private final boolean txEnds;
+    /** Read through a row binding: a row that leaves is withdrawn (its key only), never shown as it is now. */
+    private boolean bound;
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
@@ -87,6 +89,22 @@ final class Subscription {
 
     Key key() {
         return Key.of(sub, table);
+    }
+
+    /** Marks this subscription as read through a row binding, before it is routed. */
+    Subscription bound(boolean bound) {
+        this.bound = bound;
+        return this;
+    }
+
+    boolean bound() {
+        return bound;
+    }
+
+    /** What {@code change} is to this subscription: its filter's relation, a leave withdrawn if bound. */
+    Relation relate(Fanout change) {
+        Relation relation = change.relationTo(filter);
+        return bound && relation == Relation.LEAVE ? Relation.WITHDRAW : relation;
     }
 
     String sub() {
@@ -156,7 +174,7 @@ final class Subscription {
         if (cancelled) {
             return false;
         }
-        Relation relation = change.relationTo(filter);
+        Relation relation = relate(change);
         if (relation == Relation.NONE) {
             if (mayEndTx(change) && endsOpenTx(change)) {
                 outbox.offer(txEnd(change));

@@ -15,23 +15,33 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.plank.domain.access.AccessPolicy;
+import io.plank.domain.access.Grant;
+import io.plank.domain.access.Privilege;
+import io.plank.domain.access.RowBinding;
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.CapturedTables;
+import io.plank.persistence.access.StoredAccess;
 import io.plank.persistence.capture.Captures;
 import io.plank.web.admin.AdminSwitch;
 import io.plank.web.problems.InvalidRequestException;
+import io.plank.web.security.Access;
 import io.plank.web.socket.Router;
 
 /**
- * {@code /api/tables}: list the captured tables, capture one ({@code PUT /api/tables/orders}), release one
- * ({@code DELETE}). Attaching triggers is an operator's act, so the resource is off unless
- * {@code plank.admin.enabled} is true; until Plank has authentication, keep it behind your gateway.
+ * {@code /api/tables}: list the captured tables with who may read and write them, capture one
+ * ({@code PUT /api/tables/orders}), release one ({@code DELETE}), replace a table's stored grants
+ * ({@code PUT /api/tables/orders/grants}) and bind its rows to a token claim ({@code PUT} or {@code DELETE
+ * /api/tables/orders/binding}). An operator's acts: off unless {@code plank.admin.enabled} is true, and only for the
+ * admin role. Grants and bindings are stored in the database; the configured ones ({@code plank.grants},
+ * {@code plank.row-bindings}) are listed with them but changed only in configuration.
  */
 @Path("tables")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,8 +60,26 @@ public class TablesResource {
     @Inject
     AdminSwitch admin;
 
-    /** One captured table in the list. */
-    public record CapturedTable(String table, String mode, int subscribers, long changes) {
+    @Inject
+    Access access;
+
+    @Inject
+    StoredAccess storedAccess;
+
+    @Context
+    SecurityContext security;
+
+    /** One captured table in the list: who may read and write it (every grant in force) and its row binding, if any. */
+    public record CapturedTable(String table, String mode, int subscribers, long changes, List<String> read, List<String> write,
+                                Binding binding) {
+    }
+
+    /** A table's row binding: rows whose {@code column} holds the token's {@code claim}. */
+    public record Binding(String column, String claim) {
+    }
+
+    /** The stored grants of a table, replaced whole by {@code PUT .../grants}. */
+    public record Grants(List<String> read, List<String> write) {
     }
 
     /** The answer to a capture: the table as Plank names it, and its mode. */
@@ -61,12 +89,66 @@ public class TablesResource {
     @Operation(summary = "The captured tables with their mode, subscribers and changes")
     @GET
     public List<CapturedTable> list() {
-        admin.require();
+        admin.require(security);
         Map<String, Integer> subscribers = router.subscribers();
+        AccessPolicy policy = access.policy();
         return new TreeMap<>(capturedTables.all()).entrySet().stream()
                 .map(entry -> new CapturedTable(entry.getKey(), entry.getValue().sqlName(),
-                        subscribers.getOrDefault(entry.getKey(), 0), router.stats(entry.getKey()).changes()))
+                        subscribers.getOrDefault(entry.getKey(), 0), router.stats(entry.getKey()).changes(),
+                        List.copyOf(policy.roles(entry.getKey(), Privilege.READ)), List.copyOf(policy.roles(entry.getKey(), Privilege.WRITE)),
+                        policy.binding(entry.getKey()).map(b -> new Binding(b.column(), b.claim())).orElse(null)))
                 .toList();
+    }
+
+    @Operation(summary = "Replaces the stored grants of a table: the roles that may read it and write it")
+    @PUT
+    @Path("{name}/grants")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Grants grant(@PathParam("name") String name, Grants grants) {
+        admin.require(security);
+        String table = table(name).toString();
+        if (grants == null || grants.read() == null || grants.write() == null) {
+            throw new InvalidRequestException("Send {\"read\":[roles],\"write\":[roles]}; an empty list grants nothing");
+        }
+        storedAccess.replaceGrants(table, roles(grants.read()), roles(grants.write()));
+        return grants;
+    }
+
+    @Operation(summary = "Binds the rows of a table to a token claim: callers read only the rows whose column holds their claim")
+    @PUT
+    @Path("{name}/binding")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Binding bind(@PathParam("name") String name, Binding binding) {
+        admin.require(security);
+        String table = table(name).toString();
+        if (binding == null) {
+            throw new InvalidRequestException("Send {\"column\":\"tenant_id\",\"claim\":\"tenant\"}");
+        }
+        try {
+            storedAccess.bind(new RowBinding(table, binding.column(), binding.claim()));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidRequestException(e.getMessage());
+        }
+        return binding;
+    }
+
+    @Operation(summary = "Removes the stored row binding of a table")
+    @DELETE
+    @Path("{name}/binding")
+    public Response unbind(@PathParam("name") String name) {
+        admin.require(security);
+        if (!storedAccess.unbind(table(name).toString())) {
+            throw new jakarta.ws.rs.NotFoundException("Table '" + name + "' has no stored row binding");
+        }
+        return Response.noContent().build();
+    }
+
+    private static List<String> roles(List<String> roles) {
+        try {
+            return roles.stream().map(Grant::role).distinct().toList();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new InvalidRequestException(e.getMessage() == null ? "A role is a non-empty name" : e.getMessage());
+        }
     }
 
     @Operation(summary = "Captures a table (durable or ephemeral)")
@@ -74,7 +156,7 @@ public class TablesResource {
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
     public Response capture(@PathParam("name") String name, CaptureRequest request, @Context UriInfo uri) {
-        admin.require();
+        admin.require(security);
         TableName table = table(name);
         CaptureMode mode = mode(request == null ? null : request.mode());
         boolean created = captures.capture(table, mode);
@@ -86,7 +168,7 @@ public class TablesResource {
     @DELETE
     @Path("{name}")
     public Response release(@PathParam("name") String name) {
-        admin.require();
+        admin.require(security);
         captures.release(table(name));
         return Response.noContent().build();
     }

@@ -48,6 +48,9 @@ class AsyncApiTest {
                 Frames.txEnd("items", "s", 77),
                 Frames.annotated(change, Relation.LEAVE, List.of("a", "b")),
                 Frames.annotated(change, Relation.ENTER, List.of("a")),
+                Frames.annotated(Frames.change(new ChangeEvent(9, "items", Action.UPDATE, "1", "{\"id\": 1}", "{\"id\": 1}", AT, false), false),
+                        Relation.WITHDRAW, List.of("a")),
+                Frames.authenticated("ann", 1_800_000_000L),
                 Frames.subscribed("items", "s", 9),
                 Frames.subscribed("items", null),
                 Frames.snapshot("items", "s", List.of("{\"id\": 1}"), true),
@@ -67,7 +70,7 @@ class AsyncApiTest {
                 assertTrue(frame.containsKey(required.getString()), type + " has " + required.getString() + ": " + text);
             }
         }
-        assertEquals(Set.of("subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "snapshot", "reset", "unsubscribed", "error"),
+        assertEquals(Set.of("auth", "authenticated", "subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "snapshot", "reset", "unsubscribed", "error"),
                 messages.keySet(), "no message the code does not know");
     }
 

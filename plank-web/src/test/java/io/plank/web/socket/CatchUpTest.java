@@ -27,6 +27,7 @@ import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;
 import io.plank.testsupport.db.TestDatabase;
 import io.plank.testsupport.websocket.TextRemote;
+import io.plank.web.security.Caller;
 
 /**
  * Snapshots for a client that stops reading and then reads again, against PostgreSQL: nothing waits on the client,
@@ -69,7 +70,7 @@ class CatchUpTest {
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
         var client = new Client(new Outbox(new WebSocketTransport("t", remote, null, false), settings.outboxLimits(), backlog, Runnable::run, reason -> {
             throw new AssertionError("closed: " + reason.getReasonPhrase());
-        }), "127.0.0.1");
+        }), Caller.anonymous(List.of()), "127.0.0.1");
         var catchUp = new CatchUp();
         catchUp.tableRows = new TableRows(database.dataSource());
         catchUp.router = new Router();

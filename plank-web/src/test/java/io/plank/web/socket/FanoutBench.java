@@ -10,6 +10,7 @@ import jakarta.json.Json;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 
+import io.plank.domain.access.RowBinding;
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.domain.filter.Filter;
@@ -18,6 +19,7 @@ import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.testsupport.db.TestDatabase;
 import io.plank.testsupport.websocket.TextRemote;
+import io.plank.web.security.Caller;
 
 /**
  * Plank's own cost of fanning one change out to 1,000 connections, by kind of subscription: how long the
@@ -35,6 +37,8 @@ public final class FanoutBench {
     private static final int CLIENTS = Integer.getInteger("clients", 1_000);
     private static final int CHANGES = Integer.getInteger("changes", 5_000);
     private static final int WARMUP = 2_000;
+    /** The row binding case: the clients spread over this many tenants, each change one tenant's. */
+    private static final int TENANTS = 100;
 
     private FanoutBench() {
     }
@@ -42,14 +46,19 @@ public final class FanoutBench {
     public static void main(String[] args) throws Exception {
         Class.forName("org.postgresql.Driver"); // exec:java's class loader hides it from DriverManager's discovery
         RowFilter paid;
+        RowFilter[] tenants = new RowFilter[TENANTS];
         try (TestDatabase database = TestDatabase.create()) {
             SchemaMigrator.migrate(database.dataSource());
             try (var connection = database.connect(); var statement = connection.createStatement()) {
-                statement.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text, total numeric, note text)");
+                statement.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text, total numeric, note text, tenant text)");
                 statement.execute("SELECT plank.capture('orders')");
             }
             var rows = new TableRows(database.dataSource());
             paid = rows.filter(rows.shape("orders").orElseThrow(), Filter.parse("status=eq.paid"));
+            var binding = new RowBinding("orders", "tenant", "tenant");
+            for (int t = 0; t < TENANTS; t++) {
+                tenants[t] = rows.filter(rows.shape("orders").orElseThrow(), binding.narrow(null, List.of("t" + t)).orElseThrow());
+            }
         }
         OUT.printf("Fan-out of one change to %,d connections; %,d changes per case (UPDATEs in transactions of three, half of them 'paid')%n", CLIENTS, CHANGES);
         OUT.println("case                          busy per change p50 / p99     deliveries/s");
@@ -59,6 +68,10 @@ public final class FanoutBench {
         run("filtered status=eq.paid", () -> List.of(Subscription.live("paid", "orders", paid, true)));
         run("two: all + filtered", () -> List.of(Subscription.live("all", "orders", RowFilter.ALL, true),
                 Subscription.live("paid", "orders", paid, true)));
+        // Row bindings: each client reads one of 100 tenants through its token's claim (a filter it cannot remove);
+        // each change is one tenant's, so a hundredth of the clients are sent it.
+        int[] next = {0};
+        run("bound, 100 tenants", () -> List.of(Subscription.live("mine", "orders", tenants[next[0]++ % TENANTS], true).bound(true)));
     }
 
     private static void run(String name, Supplier<List<Subscription>> subscriptions) {
@@ -71,7 +84,7 @@ public final class FanoutBench {
             var outbox = new Outbox(new WebSocketTransport("c" + i, remote, null, false), limits, backlog, Runnable::run, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
-            var subscriber = new Client(outbox, "127.0.0.1");
+            var subscriber = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1");
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }
@@ -104,8 +117,10 @@ public final class FanoutBench {
 
     private static ChangeEvent change(long seq) {
         String status = seq % 2 == 0 ? "paid" : "open";
-        var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120));
-        var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120));
+        String tenant = "t" + (seq * 7 % TENANTS);
+        var row = Json.createObjectBuilder().add("id", seq).add("status", status).add("total", 12.5).add("note", "x".repeat(120)).add("tenant", tenant);
+        var old = Json.createObjectBuilder().add("id", seq).add("status", seq % 4 == 0 ? "open" : status).add("total", 12.5).add("note", "x".repeat(120))
+                .add("tenant", tenant);
         // Transactions of three: a filtered subscription is sent the middle of one and owed its end (tx_end), the
         // start and end of the next.
         var tx = new ChangeEvent.Tx((seq + 2) / 3, seq - (seq - 1) % 3, seq % 3 == 0);

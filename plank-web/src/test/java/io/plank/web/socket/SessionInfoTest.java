@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import io.plank.persistence.rows.RowFilter;
+import io.plank.web.security.Caller;
 
 /** What operators see of a connection: its subscriptions as they stand, and what it has not yet taken. */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
@@ -19,7 +20,7 @@ class SessionInfoTest {
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     /** Never completes a send: what is queued stays queued. */
     private final OutboxTest.ScriptedRemote stuck = new OutboxTest.ScriptedRemote(handler -> { });
-    private final Client client = new Client(trouble.outbox(stuck, 1_000), "127.0.0.1");
+    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
 
     @Test
     void listsSubscriptionsByTableWithTheirStateAndWhatWaits() {

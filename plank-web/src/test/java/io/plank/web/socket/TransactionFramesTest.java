@@ -24,6 +24,7 @@ import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.web.security.Caller;
 
 /**
  * How a transaction's end reaches each subscription: {@code tx_last} on the frame of its last change to the table,
@@ -39,7 +40,7 @@ class TransactionFramesTest {
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), "127.0.0.1");
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
 
     @BeforeAll
     static void filter() throws Exception {
