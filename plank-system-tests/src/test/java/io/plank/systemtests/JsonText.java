@@ -3,6 +3,7 @@ package io.plank.systemtests;
 import java.io.StringReader;
 
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonValue;
@@ -22,6 +23,12 @@ final class JsonText {
             throw new AssertionError("Expected a JSON object, got: " + text);
         }
         return value.asJsonObject();
+    }
+
+    static JsonArray array(String text) {
+        try (var reader = Json.createReader(new StringReader(text))) {
+            return reader.readArray();
+        }
     }
 
     static JsonObjectBuilder builder() {

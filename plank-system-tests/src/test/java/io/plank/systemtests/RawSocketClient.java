@@ -43,7 +43,7 @@ final class RawSocketClient implements AutoCloseable {
         var client = new RawSocketClient(socket);
         byte[] nonce = new byte[16];
         ThreadLocalRandom.current().nextBytes(nonce);
-        String request = "GET " + webSocket.getRawPath() + " HTTP/1.1\r\n"
+        String request = "GET " + webSocket.getRawPath() + (webSocket.getRawQuery() == null ? "" : "?" + webSocket.getRawQuery()) + " HTTP/1.1\r\n"
                 + "Host: " + webSocket.getHost() + ":" + webSocket.getPort() + "\r\n"
                 + "Upgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(nonce) + "\r\n"
@@ -107,9 +107,22 @@ final class RawSocketClient implements AutoCloseable {
 
     /** Sends one text message, masked as clients must. */
     void sendText(String text) throws IOException {
-        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        sendFrame(0x81, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Sends a binary message, which Plank answers by closing with 1003. */
+    void sendBinary(byte[] data) throws IOException {
+        sendFrame(0x82, data);
+    }
+
+    /** Starts the closing handshake with 1000, as a client that leaves politely does. */
+    void sendClose() throws IOException {
+        sendFrame(0x88, new byte[] {0x03, (byte) 0xe8});
+    }
+
+    private void sendFrame(int finAndOpcode, byte[] payload) throws IOException {
         var frame = new ByteArrayOutputStream(payload.length + 14);
-        frame.write(0x81);
+        frame.write(finAndOpcode);
         if (payload.length < 126) {
             frame.write(0x80 | payload.length);
         } else if (payload.length < 65_536) {

@@ -93,6 +93,8 @@ public final class RunningPlank implements AutoCloseable {
             if (method != null && !method.isBlank()) {
                 environment.put("PLANK_CAPTURE_METHOD", method);
             }
+            // Low enough that HostileInputIT reaches it quickly; above the most any other test opens at once (SlowClientIT's 99 readers).
+            environment.put("PLANK_WS_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(HostileInputIT.CONNECTIONS_PER_ADDRESS));
             environment.putAll(overrides);
             server.start(environment, Ports.FREE);
             Instant started = Instant.now();

@@ -30,6 +30,7 @@ final class SocketClient implements AutoCloseable {
 
     private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
+    private volatile String closeReason;
     private final WebSocket socket;
 
     private SocketClient(URI uri) {
@@ -243,6 +244,11 @@ final class SocketClient implements AutoCloseable {
         }
     }
 
+    /** The reason the server's close frame gave; null until it came. */
+    String closeReason() {
+        return closeReason;
+    }
+
     boolean isClosed() {
         return closeCode.isDone() || socket.isInputClosed();
     }
@@ -283,6 +289,7 @@ final class SocketClient implements AutoCloseable {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason = reason;
             closeCode.complete(statusCode);
             return null;
         }

@@ -94,6 +94,7 @@ class WebSocketProtocolIT {
             client.trySend("{\"type\":\"ping\",\"padding\":\"" + padding + "\"}");
 
             assertEquals(MESSAGE_TOO_BIG, client.awaitClose());
+            assertEquals("Messages are limited to 65536 bytes (plank.ws.max-message-bytes)", client.closeReason());
         }
     }
 }

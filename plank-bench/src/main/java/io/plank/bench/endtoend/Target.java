@@ -76,6 +76,8 @@ final class Target implements AutoCloseable {
         AppServer server = kind.install(home, workDir);
         try {
             var environment = new HashMap<>(database.plankEnvironment());
+            // Every bench client connects from 127.0.0.1, well over the default 1,000 per address.
+            environment.put("PLANK_WS_MAX_CONNECTIONS_PER_ADDRESS", "0");
             environment.putAll(settings.serverEnvironment(kind.id()));
             if (!name.equals(kind.id())) {
                 environment.putAll(settings.serverEnvironment(name));

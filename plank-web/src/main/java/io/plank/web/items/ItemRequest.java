@@ -2,6 +2,7 @@ package io.plank.web.items;
 
 import java.math.BigDecimal;
 
+import jakarta.json.bind.annotation.JsonbTypeDeserializer;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.PositiveOrZero;
@@ -22,13 +23,16 @@ public class ItemRequest {
     @NotBlank
     @Size(max = Item.MAX_NAME_LENGTH)
     @Pattern(regexp = "[^\\x00]*", message = "must not contain the NUL character (U+0000)")
+    @JsonbTypeDeserializer(StrictJson.Text.class)
     public String name;
 
     @Int32
+    @JsonbTypeDeserializer(StrictJson.Number.class)
     public BigDecimal value;
 
     @Int32
     @PositiveOrZero
+    @JsonbTypeDeserializer(StrictJson.Number.class)
     public BigDecimal version;
 
     String name() {

@@ -15,19 +15,24 @@ import jakarta.websocket.OnOpen;
 import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
+import io.plank.web.limits.WebSocketConnectionLimit;
+
 /**
  * {@code /ws}: one instance per connection, handing each connection to {@link Sessions} and each message to
- * {@link Requests}. Only the origins {@link io.plank.web.cors.WebSocketOriginFilter} lets through get here.
+ * {@link Requests}. Only the origins {@link io.plank.web.cors.WebSocketOriginFilter} lets through, and the addresses
+ * {@link WebSocketConnectionLimit} does not refuse, get here.
  *
- * <p>A text message over {@link #MAX_MESSAGE_BYTES} closes the connection with 1009. Plank counts the bytes
+ * <p>A text message over {@code plank.ws.max-message-bytes} closes the connection with 1009. Plank counts the bytes
  * itself, taking the message in parts: Tyrus enforces {@code maxMessageSize}, Undertow does not, and reading
  * parts means an oversized message is never held whole. A binary message closes it with 1003 on both servers
- * (Tyrus does so by itself without a binary handler; Undertow ignores the message).
+ * (Tyrus does so by itself without a binary handler; Undertow ignores the message). More messages than
+ * {@code plank.ws.max-messages-per-second} allows close it with {@link #TOO_MANY_MESSAGES}.
  */
 @ServerEndpoint("/ws")
 public class ChangeSocket {
 
-    public static final int MAX_MESSAGE_BYTES = 64 * 1024;
+    /** Plank's own close code for a client over its message rate, after HTTP's 429. */
+    static final CloseReason.CloseCode TOO_MANY_MESSAGES = CloseReason.CloseCodes.getCloseCode(4429);
 
     private static final Logger LOG = Logger.getLogger(ChangeSocket.class.getName());
 
@@ -37,54 +42,66 @@ public class ChangeSocket {
     @Inject
     Requests requests;
 
+    @Inject
+    SocketSettings settings;
+
     private Client client;
+    private MessageRate rate;
+    private int maxBytes;
     private StringBuilder pending;
     private int pendingBytes;
     private boolean refused;
 
     @OnOpen
     public void open(Session session) {
-        client = sessions.open(session);
+        maxBytes = settings.maxMessageBytes();
+        rate = new MessageRate(settings.maxMessagesPerSecond(), System.nanoTime());
+        List<String> address = session.getRequestParameterMap().getOrDefault(WebSocketConnectionLimit.ADDRESS_PARAMETER, List.of());
+        // The last: a value the client put in its own query string comes before the filter's on Tyrus.
+        client = sessions.open(session, address.isEmpty() ? null : address.get(address.size() - 1));
         requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
     }
 
-    @OnMessage(maxMessageSize = MAX_MESSAGE_BYTES)
+    @OnMessage
     public void message(Session session, String part, boolean last) throws IOException {
         if (refused) {
             return;
         }
         pendingBytes += Utf8.length(part);
-        if (pendingBytes > MAX_MESSAGE_BYTES) {
-            refused = true;
-            pending = null;
-            session.close(new CloseReason(CloseReason.CloseCodes.TOO_BIG,
-                    "Messages are limited to " + MAX_MESSAGE_BYTES + " bytes"));
+        if (pendingBytes > maxBytes) {
+            refuse(session, CloseReason.CloseCodes.TOO_BIG, "Messages are limited to " + maxBytes + " bytes (plank.ws.max-message-bytes)");
             return;
         }
-        if (last && pending == null) {
-            pendingBytes = 0;
-            requests.receive(client, part);
+        if (!last) {
+            if (pending == null) {
+                pending = new StringBuilder(part.length() * 2);
+            }
+            pending.append(part);
             return;
         }
-        if (pending == null) {
-            pending = new StringBuilder(part.length() * 2);
+        String text = pending == null ? part : pending.append(part).toString();
+        pending = null;
+        pendingBytes = 0;
+        if (!rate.take(System.nanoTime())) {
+            refuse(session, TOO_MANY_MESSAGES, "Too many messages: at most " + settings.maxMessagesPerSecond()
+                    + " per second (plank.ws.max-messages-per-second)");
+            return;
         }
-        pending.append(part);
-        if (last) {
-            String text = pending.toString();
-            pending = null;
-            pendingBytes = 0;
-            requests.receive(client, text);
-        }
+        requests.receive(client, text);
     }
 
     @OnMessage
     public void binary(Session session, ByteBuffer part, boolean last) throws IOException {
         if (!refused) {
-            refused = true;
-            pending = null;
-            session.close(new CloseReason(CloseReason.CloseCodes.CANNOT_ACCEPT, "Plank accepts JSON text messages only"));
+            refuse(session, CloseReason.CloseCodes.CANNOT_ACCEPT, "Plank accepts JSON text messages only");
         }
+    }
+
+    /** Closes the connection for something its client did; nothing it sends after is read. */
+    private void refuse(Session session, CloseReason.CloseCode code, String reason) throws IOException {
+        refused = true;
+        pending = null;
+        session.close(new CloseReason(code, reason));
     }
 
     @OnClose

@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import jakarta.inject.Inject;
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -19,6 +20,8 @@ import jakarta.ws.rs.sse.SseEventSink;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.plank.web.limits.ConnectionsPerAddress;
+import io.plank.web.problems.Problems;
 import io.plank.web.problems.UnexpectedErrorMapper;
 import io.plank.web.security.Guard;
 
@@ -28,7 +31,8 @@ import io.plank.web.security.Guard;
  * WebSocket {@code subscribe} with those fields, with the same checks and the same guarantees: each event is
  * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
  * Last-Event-ID, which, when sent, stands for {@code since} (and a snapshot is then not sent again). See
- * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event. The
+ * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event, and so
+ * is a stream from an address that holds {@code plank.ws.max-connections-per-address} connections already (429). The
  * caller is the request's ({@code Authorization: Bearer}); the stream ends when its token expires.
  */
 @Path("changes")
@@ -47,6 +51,9 @@ public class ChangeStream {
     @Inject
     Guard guard;
 
+    @Inject
+    ConnectionsPerAddress connections;
+
     @Operation(summary = "One subscription's frames as events; the change's seq is the event id (Last-Event-ID resumes)")
     @GET
     @Path("{table}")
@@ -54,7 +61,8 @@ public class ChangeStream {
     public void stream(@PathParam("table") String table, @QueryParam("filter") String filter, @QueryParam("since") String since,
                        @QueryParam("snapshot") String snapshot, @QueryParam("tx_end") String txEnd,
                        @HeaderParam(LAST_EVENT_ID) String lastEventId,
-                       @Context SseEventSink sink, @Context Sse sse, @Context SecurityContext security) {
+                       @Context SseEventSink sink, @Context Sse sse, @Context SecurityContext security,
+                       @Context HttpServletRequest http) {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         ClientMessage request;
         try {
@@ -64,7 +72,10 @@ public class ChangeStream {
         }
         var start = request.snapshot() ? EventStreamTransport.Start.SNAPSHOT
                 : request.since() != null ? EventStreamTransport.Start.REPLAY : EventStreamTransport.Start.LIVE;
-        Client client = sessions.openStream(sink, sse, start, guard.caller(security));
+        Client client = sessions.openStream(sink, sse, start, guard.caller(security), http.getRemoteAddr());
+        if (client == null) {
+            throw new WebApplicationException(Problems.of(Response.Status.TOO_MANY_REQUESTS, connections.refusal()));
+        }
         try {
             requests.subscribeStream(client, request);
         } catch (ProtocolError refused) {

@@ -25,6 +25,8 @@ final class Client {
 
     private final Instant openedAt = Instant.now();
     private final Outbox outbox;
+    /** The address it connected from, as the server saw it: what {@code plank.ws.max-connections-per-address} counts. */
+    private final String address;
     /** Who is on the other end: anonymous until an {@code auth} message (or an event stream's header) says otherwise. */
     private volatile Caller caller;
     private final Map<Subscription.Key, Subscription> subscriptions = new HashMap<>();
@@ -33,9 +35,10 @@ final class Client {
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
 
-    Client(Outbox outbox, Caller caller) {
+    Client(Outbox outbox, Caller caller, String address) {
         this.outbox = outbox;
         this.caller = caller;
+        this.address = address;
     }
 
     Caller caller() {
@@ -45,6 +48,10 @@ final class Client {
     /** The connection's caller from now on: a first token, or a fresh one for the same subject. */
     void authenticate(Caller caller) {
         this.caller = caller;
+    }
+
+    String address() {
+        return address;
     }
 
     String id() {
@@ -64,7 +71,7 @@ final class Client {
         List<SessionInfo.Sub> subs = all().stream().map(Subscription::info)
                 .sorted(Comparator.comparing(SessionInfo.Sub::table).thenComparing(sub -> String.valueOf(sub.sub())))
                 .toList();
-        return new SessionInfo(id(), caller.getName(), transport().kind(), openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
+        return new SessionInfo(id(), caller.getName(), transport().kind(), address, openedAt.toString(), outbox.batches(), outbox.queued(), outbox.backlogChars(),
                 TimeUnit.NANOSECONDS.toMillis(outbox.waitingNanos()), subs);
     }
 

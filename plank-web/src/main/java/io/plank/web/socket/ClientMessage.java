@@ -12,6 +12,7 @@ import jakarta.json.stream.JsonParsingException;
 import io.plank.domain.filter.Filter;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.domain.text.Excerpt;
+import io.plank.web.limits.JsonNesting;
 
 /**
  * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, either
@@ -95,6 +96,9 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
     }
 
     private static JsonObject object(String text) throws ProtocolError {
+        if (JsonNesting.tooDeep(text)) {
+            throw new ProtocolError(ProtocolError.INVALID_JSON, "Not valid JSON for Plank: " + JsonNesting.refusal());
+        }
         JsonValue value;
         try (var parser = Frames.JSON.createParser(new StringReader(text))) {
             parser.next();
@@ -109,6 +113,12 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         }
         if (value.getValueType() != JsonValue.ValueType.OBJECT) {
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE, "A message must be a JSON object with a \"type\"");
+        }
+        for (JsonValue member : value.asJsonObject().values()) {
+            if (member instanceof JsonString string && !Utf8.encodable(string.getString())) {
+                throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
+                        "A string holds an unpaired surrogate (\\uD800 to \\uDFFF alone), which is no character and cannot be sent back");
+            }
         }
         return value.asJsonObject();
     }

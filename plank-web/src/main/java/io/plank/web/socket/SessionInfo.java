@@ -8,13 +8,15 @@ import java.util.List;
  *
  * @param caller        the token's subject, or {@code anonymous}
  * @param transport     {@code websocket}, or {@code event-stream} for a client of {@code /api/changes/{table}}
+ * @param address       the client's address as the server saw it (behind a proxy, the proxy's): what
+ *                      {@code plank.ws.max-connections-per-address} counts
  * @param openedAt      when the connection opened (ISO-8601, UTC)
  * @param batches       whether the client takes several messages as one JSON array ({@code ?batch=true})
  * @param queued        messages waiting to be sent (in flight included)
  * @param backlogChars  characters of JSON this connection holds in the heap: queued, in flight and read for a catch-up
  * @param waitingMs     how long the client has had something to read without taking any of it (0 with nothing waiting)
  */
-public record SessionInfo(String id, String caller, String transport, String openedAt, boolean batches, int queued, long backlogChars, long waitingMs,
+public record SessionInfo(String id, String caller, String transport, String address, String openedAt, boolean batches, int queued, long backlogChars, long waitingMs,
                           List<Sub> subscriptions) {
 
     /**

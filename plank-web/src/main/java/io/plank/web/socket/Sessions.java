@@ -28,6 +28,7 @@ import jakarta.websocket.Session;
 import jakarta.ws.rs.sse.Sse;
 import jakarta.ws.rs.sse.SseEventSink;
 
+import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.security.Access;
 import io.plank.web.security.Caller;
 
@@ -55,6 +56,9 @@ public class Sessions {
 
     @Inject
     Access access;
+
+    @Inject
+    ConnectionsPerAddress connections;
 
     // By lookup name: the bean may be created on the listener's thread, outside this WAR's naming context.
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
@@ -119,28 +123,42 @@ public class Sessions {
         streamWriters.shutdown(); // lets the closes just queued run
     }
 
-    /** A WebSocket client; one that connected with {@code ?batch=true} takes several messages as one JSON array (see {@link Outbox}). */
-    Client open(Session session) {
-        return open(new WebSocketTransport(session), access.anonymous());
+    /**
+     * A WebSocket client, anonymous until it authenticates; one that connected with {@code ?batch=true} takes several
+     * messages as one JSON array (see {@link Outbox}). Its handshake was counted against {@code address}
+     * ({@link io.plank.web.limits.WebSocketConnectionLimit}); null if it was not.
+     */
+    Client open(Session session, String address) {
+        return register(new WebSocketTransport(session), access.anonymous(), address);
     }
 
-    /** An event stream's client for {@code caller}, whose one subscription starts as {@code start} says. */
-    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller) {
-        return open(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), caller);
+    /**
+     * An event stream's client for {@code caller}, whose one subscription starts as {@code start} says; null, opening
+     * nothing, if {@code address} already holds {@code plank.ws.max-connections-per-address} connections.
+     */
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller, String address) {
+        if (!connections.acquire(address)) {
+            return null;
+        }
+        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), caller, address);
     }
 
-    private Client open(Transport transport, Caller caller) {
+    /** The connection is counted against {@code address} (unless null); {@link #close} uncounts it, once, however it ends. */
+    private Client register(Transport transport, Caller caller, String address) {
         var client = new Client[1];
         var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
-        client[0] = new Client(outbox, caller);
+        client[0] = new Client(outbox, caller, address);
         clients.put(transport.id(), client[0]);
         return client[0];
     }
 
-    /** Forgets the client: its outbox closes and its subscriptions end. */
+    /** Forgets the client: its outbox closes, its subscriptions end and its address holds one connection fewer. */
     void close(String id) {
         Client client = clients.remove(id);
         if (client != null) {
+            if (client.address() != null) {
+                connections.release(client.address());
+            }
             client.close();
             for (Subscription subscription : client.all()) {
                 subscription.cancel();

@@ -38,6 +38,15 @@ public class SocketSettings {
     int maxSubscriptions;
 
     @Inject
+    @ConfigProperty(name = "plank.ws.max-message-bytes", defaultValue = "65536")
+    int maxMessageBytes;
+
+    /** 0: no limit. */
+    @Inject
+    @ConfigProperty(name = "plank.ws.max-messages-per-second", defaultValue = "100")
+    int maxMessagesPerSecond;
+
+    @Inject
     @ConfigProperty(name = "plank.snapshot.max-rows", defaultValue = "10000")
     int snapshotMaxRows;
 
@@ -68,6 +77,14 @@ public class SocketSettings {
 
     int maxSubscriptions() {
         return maxSubscriptions;
+    }
+
+    int maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    int maxMessagesPerSecond() {
+        return maxMessagesPerSecond;
     }
 
     int snapshotMaxRows() {

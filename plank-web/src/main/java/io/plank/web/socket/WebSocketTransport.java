@@ -1,6 +1,7 @@
 package io.plank.web.socket;
 
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.logging.Level;
@@ -53,7 +54,15 @@ final class WebSocketTransport implements Transport {
             adapted = done;
             handler = result -> done.accept(result.isOK() ? null : result.getException());
         }
-        remote.sendText(text, handler);
+        try {
+            remote.sendText(text, handler);
+        } catch (Error e) {
+            if (!(e.getCause() instanceof CharacterCodingException)) {
+                throw e;
+            }
+            // Tyrus throws an Error for text it cannot encode: a failed send, not a dead sender thread.
+            done.accept(e);
+        }
     }
 
     @Override

@@ -70,7 +70,7 @@ class CatchUpTest {
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
         var client = new Client(new Outbox(new WebSocketTransport("t", remote, null, false), settings.outboxLimits(), backlog, Runnable::run, reason -> {
             throw new AssertionError("closed: " + reason.getReasonPhrase());
-        }), Caller.anonymous(List.of()));
+        }), Caller.anonymous(List.of()), "127.0.0.1");
         var catchUp = new CatchUp();
         catchUp.tableRows = new TableRows(database.dataSource());
         catchUp.router = new Router();

@@ -131,4 +131,30 @@ class ClientMessageTest {
         assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", "value=zz.1", null, null, null)).code());
         assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null, null)).code());
     }
+
+    @ParameterizedTest(name = "{0} levels of {1}")
+    @CsvSource({"60000, [", "60000, {\"a\":", "65, [", "30000, [{\"x\":"})
+    void deeplyNestedJsonIsInvalidJsonNotAStackOverflow(int levels, String opening) {
+        String text = "{\"type\":\"ping\",\"deep\":" + opening.repeat(levels);
+        var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(text));
+        assertEquals(ProtocolError.INVALID_JSON, error.code());
+        assertTrue(error.getMessage().contains("nest deeper"), error.getMessage());
+    }
+
+    @Test
+    void nestingUpToTheLimitAndBracketsInStringsAreFine() throws ProtocolError {
+        String nested = "[".repeat(io.plank.web.limits.JsonNesting.MAX_DEPTH - 1) + "]".repeat(io.plank.web.limits.JsonNesting.MAX_DEPTH - 1);
+        assertEquals(ClientMessage.Type.PING, ClientMessage.parse("{\"type\":\"ping\",\"deep\":" + nested + "}").type());
+        String brackets = "\\\"" + "[".repeat(1000);
+        assertEquals(ClientMessage.Type.PING, ClientMessage.parse("{\"type\":\"ping\",\"text\":\"" + brackets + "\"}").type());
+    }
+
+    @Test
+    void aLoneSurrogateInAStringIsRefusedBeforeItCouldBeEchoed() {
+        for (String message : new String[] {"{\"type\":\"subscribe\",\"table\":\"\\uD800\"}",
+                "{\"type\":\"subscribe\",\"table\":\"items\",\"sub\":\"a\\uDC00\"}", "{\"type\":\"\\uD83D\"}"}) {
+            var error = assertThrows(ProtocolError.class, () -> ClientMessage.parse(message), message);
+            assertEquals(ProtocolError.INVALID_MESSAGE, error.code(), message);
+        }
+    }
 }

@@ -84,7 +84,7 @@ public final class FanoutBench {
             var outbox = new Outbox(new WebSocketTransport("c" + i, remote, null, false), limits, backlog, Runnable::run, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
-            var subscriber = new Client(outbox, Caller.anonymous(List.of()));
+            var subscriber = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1");
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }

@@ -20,7 +20,7 @@ class SessionInfoTest {
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     /** Never completes a send: what is queued stays queued. */
     private final OutboxTest.ScriptedRemote stuck = new OutboxTest.ScriptedRemote(handler -> { });
-    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()));
+    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
 
     @Test
     void listsSubscriptionsByTableWithTheirStateAndWhatWaits() {

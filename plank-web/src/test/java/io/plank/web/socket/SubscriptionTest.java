@@ -27,7 +27,7 @@ class SubscriptionTest {
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()));
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
 
     @Test
     void thePlainFormGetsTheSharedFrameUntouched() {
@@ -63,7 +63,7 @@ class SubscriptionTest {
         subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
         subscriber.put(Subscription.live("b", "items", RowFilter.ALL));
         var otherRemote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-        var other = new Client(trouble.outbox(otherRemote, 1_000), Caller.anonymous(List.of()));
+        var other = new Client(trouble.outbox(otherRemote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
         other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
         other.put(Subscription.live("a,b", "other", RowFilter.ALL));
 

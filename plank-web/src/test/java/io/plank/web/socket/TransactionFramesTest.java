@@ -40,7 +40,7 @@ class TransactionFramesTest {
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
     private final OutboxTest.ScriptedRemote remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()));
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
 
     @BeforeAll
     static void filter() throws Exception {

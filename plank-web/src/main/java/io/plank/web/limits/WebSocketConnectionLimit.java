@@ -1,0 +1,109 @@
+package io.plank.web.limits;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.Enumeration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.annotation.WebFilter;
+import jakarta.servlet.http.HttpFilter;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+
+import io.plank.web.problems.Problems;
+
+/**
+ * Counts a WebSocket handshake against its address's {@code plank.ws.max-connections-per-address}, and refuses it
+ * with 429 problem+json, before the upgrade, when the address holds that many already. A servlet filter runs before
+ * both servers' upgrade. Counting here, not when the endpoint opens, keeps the limit exact: Tyrus opens the endpoint
+ * after the 101 has gone out, so a client connecting again at once would pass a mere check.
+ *
+ * <p>A handshake that did not upgrade (refused, or no WebSocket request at all) is uncounted here; one that did
+ * belongs to its session, which {@code Sessions} uncounts when it ends. The WebSocket API tells an endpoint nothing of
+ * its client's address, so the request goes on with the address as the parameter {@link #ADDRESS_PARAMETER}, which
+ * both servers hand to the session's parameters: replacing one the client sent in the parameter map (Undertow), after
+ * it in the query string (Tyrus), so the endpoint takes the last value.
+ */
+@WebFilter(urlPatterns = "/ws", asyncSupported = true)
+public class WebSocketConnectionLimit extends HttpFilter {
+
+    /** The session parameter that carries the client's address from here to the endpoint. */
+    public static final String ADDRESS_PARAMETER = "plank.remote-address";
+
+    private static final int TOO_MANY_REQUESTS = 429;
+
+    @Inject
+    ConnectionsPerAddress connections;
+
+    @Override
+    protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws IOException, ServletException {
+        String address = request.getRemoteAddr();
+        if (connections.acquire(address)) {
+            boolean upgraded = false;
+            try {
+                chain.doFilter(new Addressed(request, address), response);
+                upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
+            } finally {
+                if (!upgraded) {
+                    connections.release(address);
+                }
+            }
+            return;
+        }
+        response.setStatus(TOO_MANY_REQUESTS);
+        response.setContentType(Problems.MEDIA_TYPE);
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(Problems.body(TOO_MANY_REQUESTS, "Too Many Requests", connections.refusal()));
+    }
+
+    /** The handshake request with the client's address among its parameters. */
+    private static final class Addressed extends HttpServletRequestWrapper {
+
+        private final Map<String, String[]> parameters;
+
+        Addressed(HttpServletRequest request, String address) {
+            super(request);
+            var all = new LinkedHashMap<>(request.getParameterMap());
+            all.put(ADDRESS_PARAMETER, new String[] {address});
+            parameters = Collections.unmodifiableMap(all);
+        }
+
+        /** Tyrus reads the session's parameters from the query string, Undertow from the parameter map. */
+        @Override
+        public String getQueryString() {
+            String query = super.getQueryString();
+            String address = ADDRESS_PARAMETER + "=" + URLEncoder.encode(getParameter(ADDRESS_PARAMETER), StandardCharsets.UTF_8);
+            return query == null || query.isEmpty() ? address : query + "&" + address;
+        }
+
+        @Override
+        public Map<String, String[]> getParameterMap() {
+            return parameters;
+        }
+
+        @Override
+        public String getParameter(String name) {
+            String[] values = parameters.get(name);
+            return values == null || values.length == 0 ? null : values[0];
+        }
+
+        @Override
+        public String[] getParameterValues(String name) {
+            String[] values = parameters.get(name);
+            return values == null ? null : values.clone();
+        }
+
+        @Override
+        public Enumeration<String> getParameterNames() {
+            return Collections.enumeration(parameters.keySet());
+        }
+    }
+}

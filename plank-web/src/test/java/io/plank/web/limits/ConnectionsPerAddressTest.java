@@ -1,0 +1,86 @@
+package io.plank.web.limits;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+class ConnectionsPerAddressTest {
+
+    private static ConnectionsPerAddress limitedTo(int limit) {
+        var connections = new ConnectionsPerAddress();
+        connections.limit = limit;
+        return connections;
+    }
+
+    @Test
+    void anAddressHoldsAtMostTheLimitAndOthersAreNotAffected() {
+        var connections = limitedTo(3);
+        for (int i = 0; i < 3; i++) {
+            assertTrue(connections.acquire("10.0.0.1"));
+        }
+        assertFalse(connections.acquire("10.0.0.1"));
+        assertEquals(3, connections.count("10.0.0.1"), "a refused acquire counts nothing");
+        assertTrue(connections.acquire("10.0.0.2"));
+    }
+
+    @Test
+    void releasingGivesTheSlotBackAndAnEmptyAddressIsForgotten() {
+        var connections = limitedTo(2);
+        for (int round = 0; round < 1_000; round++) {
+            assertTrue(connections.acquire("a"));
+            assertTrue(connections.acquire("a"));
+            connections.release("a");
+            connections.release("a");
+        }
+        assertEquals(0, connections.count("a"));
+        connections.release("a"); // a stray release never goes below zero
+        assertEquals(0, connections.count("a"));
+        assertTrue(connections.acquire("a") && connections.acquire("a") && !connections.acquire("a"));
+    }
+
+    @Test
+    void zeroMeansNoLimit() {
+        var connections = limitedTo(0);
+        for (int i = 0; i < 10_000; i++) {
+            assertTrue(connections.acquire("a"));
+        }
+        assertEquals(10_000, connections.count("a"));
+    }
+
+    @Test
+    void racingAcquiresNeverPassTheLimit() throws Exception {
+        var connections = limitedTo(50);
+        var start = new CyclicBarrier(8);
+        var acquired = new AtomicInteger();
+        List<CompletableFuture<Void>> racers = new ArrayList<>();
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        for (int t = 0; t < 8; t++) {
+            racers.add(CompletableFuture.runAsync(() -> {
+                try {
+                    start.await();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                for (int i = 0; i < 100; i++) {
+                    if (connections.acquire("a")) {
+                        acquired.incrementAndGet();
+                    }
+                }
+            }, threads));
+        }
+        CompletableFuture.allOf(racers.toArray(CompletableFuture[]::new)).get(30, java.util.concurrent.TimeUnit.SECONDS);
+        threads.shutdown();
+        assertEquals(50, acquired.get());
+        assertEquals(50, connections.count("a"));
+    }
+}
