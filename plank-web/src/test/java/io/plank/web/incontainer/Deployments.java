@@ -22,7 +22,7 @@ import io.plank.testsupport.wait.Eventually;
  * Builds the one archive the in-container tests deploy: the WAR this module packaged, plus in WEB-INF/lib what
  * the EAR brings along (plank-domain, plank-persistence with persistence.xml and db/migration, plank-health, the plank-listener
  * EJB module, pgjdbc, Flyway and their dependencies; copied by the pom), the tests' helpers, and a
- * MicroProfile Config file pointing plank.db.* at a fresh database.
+ * MicroProfile Config file pointing plank.db.* at a fresh database, with every table open to anyone.
  *
  * <p>Runs on the client only (Arquillian calls {@code @Deployment} methods outside the container). Each
  * deployment gets its own database; all of them are dropped when the test JVM exits, after Arquillian has
@@ -98,6 +98,9 @@ final class Deployments {
         config.setProperty("plank.db.url", database.url());
         config.setProperty("plank.db.user", database.user());
         config.setProperty("plank.db.password", database.password());
+        // Every table open to anyone, as in the system tests' harness: these tests are about the listener, JPA and JMX,
+        // and a deployment as shipped reads nothing without a token and a grant (SecurityIT, AdminOffIT).
+        config.setProperty("plank.grants", "*:read:anyone,*:write:anyone");
         var text = new StringWriter();
         try {
             config.store(text, "Written by " + Deployments.class.getName());
