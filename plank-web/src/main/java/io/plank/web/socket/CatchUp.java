@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import jakarta.websocket.CloseReason;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.health.ListenerMonitor;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.rows.SnapshotTooLargeException;
 import io.plank.persistence.rows.TableRows;
@@ -54,6 +55,9 @@ public class CatchUp {
 
     @Inject
     SocketSettings settings;
+
+    @Inject
+    ListenerMonitor listener;
 
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
     ManagedExecutorService executor;
@@ -167,11 +171,7 @@ public class CatchUp {
         }
         client.outbox().reserve(chars[0]);
         subscription.sendIfCurrent(client.outbox(), Message.of(Frames.subscribed(table, sub, upTo))); // refused only if ended: feed sees it
-        feed(client, subscription, frames, 0, () -> {
-            router.delivered(table, subscription.goLiveAfterSnapshot(upTo, contained, client.outbox()));
-            client.outbox().flush();
-            client.catchUpDone();
-        });
+        feed(client, subscription, frames, 0, () -> released(client, subscription, subscription.goLiveAfterSnapshot(upTo, contained, client.outbox())));
     }
 
     /** Queues {@code frames} from {@code from} on as the client makes room, then runs {@code then}. */
@@ -201,11 +201,23 @@ public class CatchUp {
     /** Goes live once the outbox has room for the held changes, counts what was released, and starts the next catch-up. */
     private void goLive(Client client, Subscription subscription, IntSupplier release) {
         client.outbox().flush();
-        client.outbox().whenRoom(() -> {
-            router.delivered(subscription.table(), release.getAsInt());
-            client.outbox().flush();
-            client.catchUpDone();
-        });
+        client.outbox().whenRoom(() -> released(client, subscription, release.getAsInt()));
+    }
+
+    /**
+     * After going live: counts what was released and starts the client's next catch-up. A subscription whose held changes
+     * overflowed meanwhile is not live yet: it replays the log from where it stands up to now (queued as the client's next
+     * catch-up), holding the live changes anew, however often it takes: a client that reads keeps up, one that does not
+     * is closed by its outbox's limits.
+     */
+    private void released(Client client, Subscription subscription, int released) {
+        if (released == Subscription.CATCH_UP_AGAIN) {
+            replay(client, subscription, subscription.lastSeq(), listener.status().lastSeq());
+        } else {
+            router.delivered(subscription.table(), released);
+        }
+        client.outbox().flush();
+        client.catchUpDone();
     }
 
     /**

@@ -49,6 +49,11 @@ final class Subscription {
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
+    /**
+     * More live changes arrived during catch-up than it may hold: they were let go, and since every durable change is
+     * in the log, catch-up reads them from there instead of closing the client ({@link #CATCH_UP_AGAIN}).
+     */
+    private boolean overflowed;
     private long[] contained = new long[0];
     private List<Held> held = new ArrayList<>();
     /** The transactions this subscription was sent some changes of, not their last; few at a time (concurrent writers). */
@@ -122,6 +127,9 @@ final class Subscription {
     /** The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now. */
     enum Offer { SEND, SKIP, HELD, OVERFLOW, END }
 
+    /** What {@link #goLive} returns when the held changes overflowed: replay the log after {@link #lastSeq()} first. */
+    static final int CATCH_UP_AGAIN = -1;
+
     /**
      * Takes a live change the filter relates to as {@code relation}: send it now, skip it, or hold it while catching
      * up. A change of relation {@link Relation#NONE} needs offering only if it {@link #mayEndTx may end a transaction}.
@@ -133,6 +141,14 @@ final class Subscription {
         if (!live) {
             if (relation == Relation.NONE && !(txEnds && mayEndTx(change))) {
                 return Offer.SKIP;
+            }
+            if (overflowed) {
+                return Offer.HELD; // let go: the log has it, and catch-up reads it from there
+            }
+            if (held.size() >= holdLimit && change.change().durable()) {
+                overflowed = true;
+                held = new ArrayList<>();
+                return Offer.HELD;
             }
             held.add(new Held(change, relation));
             return held.size() <= holdLimit ? Offer.HELD : Offer.OVERFLOW;
@@ -192,6 +208,12 @@ final class Subscription {
         if (live || cancelled) {
             return 0;
         }
+        if (overflowed) {
+            // Still catching up: what was let go is read from the log after lastSeq, holding anew meanwhile.
+            overflowed = false;
+            held = new ArrayList<>();
+            return CATCH_UP_AGAIN;
+        }
         live = true;
         int released = 0;
         for (Held change : held) {
@@ -225,6 +247,11 @@ final class Subscription {
         openTxCount = 0; // the client reloads: what it was sent of them no longer matters
         resumedAfter = 0;
         return goLive(outbox);
+    }
+
+    /** The last change sent (or skipped as the client's already), where a further catch-up resumes. */
+    synchronized long lastSeq() {
+        return lastSeq;
     }
 
     synchronized void cancel() {

@@ -96,6 +96,29 @@ class SubscriptionTest {
     }
 
     @Test
+    void heldChangesThatOverflowAreReadFromTheLogInsteadOfClosingTheClient() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 3);
+        subscriber.put(subscription);
+        for (long seq = 1; seq <= 6; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
+        }
+        assertEquals(0, trouble.overflows.get(), "not closed as too slow");
+        assertEquals(Subscription.CATCH_UP_AGAIN, subscription.goLive(subscriber.outbox()), "still catching up");
+        assertEquals(0, subscription.lastSeq(), "from where it stands");
+
+        // The further catch-up: the log from seq 1 on, while a new live change is held.
+        subscriber.deliver(new Fanout(change(7, "items"), STATS));
+        for (long seq = 1; seq <= 7; seq++) {
+            subscription.replay(Fanout.replayed(change(seq, "items")), subscriber.outbox());
+        }
+        assertEquals(0, subscription.goLive(subscriber.outbox()), "7 came from the log: the held one is not sent again");
+        subscriber.deliver(new Fanout(change(8, "items"), STATS));
+        subscriber.outbox().flush();
+
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
+    }
+
+    @Test
     void aCancelledSubscriptionSendsNothingMore() {
         var subscription = Subscription.live("a", "items", RowFilter.ALL);
         subscriber.put(subscription);
