@@ -27,7 +27,8 @@ class ApiDocumentsIT {
     private static final Set<String> OPERATIONS = Set.of(
             "get /items", "post /items", "get /items/{id}", "put /items/{id}", "delete /items/{id}",
             "get /tables", "put /tables/{name}", "delete /tables/{name}", "get /sessions", "delete /sessions/{id}",
-            "get /status", "get /changes/{table}", "get /metrics");
+            "get /status", "get /changes/{table}", "get /metrics",
+            "put /tables/{name}/grants", "put /tables/{name}/binding", "delete /tables/{name}/binding");
 
     @Test
     void theOpenApiDocumentListsEveryResourceAndOperation(RunningPlank plank) {

@@ -147,6 +147,9 @@ class SnapshotIT {
             for (int i = 0; i < 300; i++) {
                 client.send("{\"type\":\"subscribe\",\"table\":\"catalogue\",\"sub\":\"s" + i + "\",\"snapshot\":true}");
                 client.send("{\"type\":\"unsubscribe\",\"sub\":\"s" + i + "\"}");
+                if (i % 40 == 39) {
+                    pause(); // within plank.ws.max-messages-per-second (100 a second, a burst of 100)
+                }
             }
             // A client's snapshots are taken in turn: once this one's last page is out, every earlier one has ended.
             client.send("{\"type\":\"subscribe\",\"table\":\"catalogue_end\",\"sub\":\"end\",\"snapshot\":true}");
@@ -302,6 +305,15 @@ class SnapshotIT {
             long id = row.getJsonNumber("id").longValue();
             rows.put(id, row.getInt("owner") + "/" + row.getInt("version"));
             versions.put(id, row.getInt("version"));
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("Interrupted", e);
         }
     }
 }
