@@ -45,6 +45,8 @@ public final class TableStats {
     private final LongAdder sliceChanges = new LongAdder();
     private final Deque<Slice> slices = new ArrayDeque<>();
     private volatile long sliceStart = System.currentTimeMillis();
+    /** An interval histogram already added to its slice, for the recorder to fill again (guarded by this). */
+    private Histogram recycled;
 
     void changed() {
         changes.increment();
@@ -100,20 +102,42 @@ public final class TableStats {
         return new Cumulative(atMost, count, count == 0 ? 0 : total.getMean() * count);
     }
 
+    /** How many slices the window holds now (for tests). */
+    synchronized int slices() {
+        return slices.size();
+    }
+
     private void rotateIfDue(long now) {
         if (now - sliceStart >= SLICE_MILLIS) {
             rotate(now, false);
         }
     }
 
+    /**
+     * Takes what the recorder holds into the window. An interval that began within the newest slice's span is added to
+     * that slice, and its histogram is recycled for the next one: status and metrics may ask many times a second (the
+     * admin page, a scraper, a test polling), and each asking must not leave a histogram of its own in the window
+     * (a slice per asking held every table's window at hundreds of histograms, and ran a test server out of heap).
+     */
     private synchronized void rotate(long now, boolean evenIfEarly) {
         if (!evenIfEarly && now - sliceStart < SLICE_MILLIS) {
             return; // another thread rotated first
         }
-        Histogram interval = latencies.getIntervalHistogram();
+        Histogram interval = latencies.getIntervalHistogram(recycled);
         total.add(interval);
-        slices.addLast(new Slice(sliceStart, interval, sliceChanges.sumThenReset()));
+        long changed = sliceChanges.sumThenReset();
+        long started = sliceStart;
         sliceStart = now;
+        Slice newest = slices.peekLast();
+        if (newest != null && started - newest.start() < SLICE_MILLIS) {
+            newest.latencies().add(interval);
+            slices.removeLast();
+            slices.addLast(new Slice(newest.start(), newest.latencies(), newest.changes() + changed));
+            recycled = interval;
+        } else {
+            slices.addLast(new Slice(started, interval, changed));
+            recycled = null;
+        }
         while (!slices.isEmpty() && now - slices.peekFirst().start() > WINDOW_MILLIS) {
             slices.removeFirst();
         }

@@ -25,4 +25,17 @@ class TableStatsTest {
         assertEquals(7, second.count());
         assertEquals(7, stats.window().delivered(), "the window still sees them all (they are recent)");
     }
+
+    @Test
+    void askingOftenAddsNoSlicesAndLosesNothing() {
+        var stats = new TableStats();
+        for (int i = 0; i < 2_000; i++) {
+            stats.latency(1_000 + i);
+            stats.window();
+            stats.cumulative(new long[] {10_000});
+        }
+        assertEquals(1, stats.slices(), "2,000 askings within a slice's span share one slice");
+        assertEquals(2_000, stats.window().delivered());
+        assertEquals(2_000, stats.cumulative(new long[] {10_000}).count());
+    }
 }
