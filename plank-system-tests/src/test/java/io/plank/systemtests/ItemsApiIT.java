@@ -179,6 +179,14 @@ class ItemsApiIT {
         assertTrue(problem.getString("detail").contains("between 0 and 2147483647"), problem.toString());
     }
 
+    @Test
+    void nullFieldsAreViolationsNotMalformedJson(RunningPlank plank) {
+        // What the built-in page sends for an empty form: the fields are there, null; Bean Validation names them.
+        var response = new Api(plank).post("/items", Api.JSON, "{\"name\":null,\"value\":null}");
+        assertViolation(response, "name");
+        assertViolation(response, "value");
+    }
+
     private static void assertViolation(HttpResponse<String> response, String field) {
         JsonObject problem = assertProblem(response, 400);
         assertTrue(problem.getJsonArray("violations").getValuesAs(JsonObject.class).stream()

@@ -25,7 +25,8 @@ public final class StrictJson {
     public static final class Text implements JsonbDeserializer<String> {
         @Override
         public String deserialize(JsonParser parser, DeserializationContext context, Type type) {
-            return expect(parser, JsonString.class, "string").getString();
+            JsonString text = expect(parser, JsonString.class, "string");
+            return text == null ? null : text.getString();
         }
     }
 
@@ -33,12 +34,16 @@ public final class StrictJson {
     public static final class Number implements JsonbDeserializer<BigDecimal> {
         @Override
         public BigDecimal deserialize(JsonParser parser, DeserializationContext context, Type type) {
-            return expect(parser, JsonNumber.class, "number").bigDecimalValue();
+            JsonNumber number = expect(parser, JsonNumber.class, "number");
+            return number == null ? null : number.bigDecimalValue();
         }
     }
 
     private static <T extends JsonValue> T expect(JsonParser parser, Class<T> kind, String name) {
         JsonValue value = parser.getValue();
+        if (value.getValueType() == JsonValue.ValueType.NULL) {
+            return null; // absent, as far as the fields go: Bean Validation says which must be there
+        }
         if (kind.isInstance(value)) {
             return kind.cast(value);
         }
