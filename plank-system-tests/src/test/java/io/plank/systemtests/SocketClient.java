@@ -277,7 +277,11 @@ final class SocketClient implements AutoCloseable {
                 String text = partial.toString();
                 partial.setLength(0);
                 try {
-                    frames.add(JsonText.object(text));
+                    if (text.startsWith("[")) { // ?batch=true: several frames in one message, in order
+                        JsonText.parseArray(text).getValuesAs(jakarta.json.JsonObject.class).forEach(frames::add);
+                    } else {
+                        frames.add(JsonText.object(text));
+                    }
                 } catch (RuntimeException | AssertionError e) {
                     // A non-JSON frame is a protocol violation the waiting test will report by its absence.
                     closeCode.completeExceptionally(new AssertionError("Server sent a frame that is not a JSON object: " + text));
