@@ -78,6 +78,8 @@ final class Target implements AutoCloseable {
             var environment = new HashMap<>(database.plankEnvironment());
             // Every bench client connects from 127.0.0.1, well over the default 1,000 per address.
             environment.put("PLANK_WS_MAX_CONNECTIONS_PER_ADDRESS", "0");
+            // The clients subscribe to items without a token, as in the run command's development mode.
+            environment.put("PLANK_GRANTS", "items:read:anyone");
             environment.putAll(settings.serverEnvironment(kind.id()));
             if (!name.equals(kind.id())) {
                 environment.putAll(settings.serverEnvironment(name));
