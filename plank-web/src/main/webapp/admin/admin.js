@@ -61,24 +61,7 @@
 
     // ---- the bearer token
 
-    const TOKEN_KEY = 'plank.token'; // shared with the test page (same origin, this tab only)
-
-    function token() {
-        try {
-            return sessionStorage.getItem(TOKEN_KEY) || null;
-        } catch (e) {
-            return null; // storage refused (privacy settings): no token
-        }
-    }
-
-    function setToken(value) {
-        try {
-            if (value) sessionStorage.setItem(TOKEN_KEY, value);
-            else sessionStorage.removeItem(TOKEN_KEY);
-        } catch (e) {
-            // kept nowhere: the next page load starts without it
-        }
-    }
+    const token = PlankToken.get; // ../token.js, shared with the test page
 
     // ---- talking to the API
 
@@ -494,17 +477,7 @@
         refresh();
     }
 
-    $('token').value = token() || '';
-    $('token-form').onsubmit = event => {
-        event.preventDefault();
-        setToken($('token').value.trim().replace(/^Bearer\s+/i, ''));
-        tokenChanged();
-    };
-    $('token-forget').onclick = () => {
-        $('token').value = '';
-        setToken(null);
-        tokenChanged();
-    };
+    PlankToken.bindForm(tokenChanged);
 
     function showState(state) {
         const stopped = state === 'closed' || state === 'failed';

@@ -31,9 +31,9 @@ public class Access {
 
     /**
      * A read allowed, with the filter the caller reads through: the client's own ({@code null}: every row) narrowed by
-     * the table's binding, if it has one.
+     * the table's binding, if it has one ({@code bound}).
      */
-    public record Read(Verdict verdict, Filter filter) {
+    public record Read(Verdict verdict, Filter filter, boolean bound) {
         public boolean allowed() {
             return verdict == Verdict.ALLOWED;
         }
@@ -48,6 +48,11 @@ public class Access {
     private List<Grant> configuredGrants;
     private List<RowBinding> configuredBindings;
     private List<String> anonymousRoles;
+    /** The policy made of the last stored rules read: made again only when they are read again (every 2 s at most). */
+    private volatile Made made;
+
+    private record Made(StoredAccess.Snapshot stored, AccessPolicy policy) {
+    }
 
     @PostConstruct
     void init() {
@@ -73,22 +78,28 @@ public class Access {
 
     public AccessPolicy policy() {
         StoredAccess.Snapshot current = stored.current();
-        return AccessPolicy.of(configuredGrants, current.grants(), configuredBindings, current.bindings());
+        Made known = made;
+        if (known != null && known.stored() == current) {
+            return known.policy();
+        }
+        AccessPolicy policy = AccessPolicy.of(configuredGrants, current.grants(), configuredBindings, current.bindings());
+        made = new Made(current, policy);
+        return policy;
     }
 
     /** Whether {@code caller} may read {@code table}, and through which filter ({@code requested}: the client's own). */
     public Read read(Caller caller, String table, Filter requested) {
         AccessPolicy policy = policy();
         if (!policy.allows(caller.roles(), table, Privilege.READ)) {
-            return new Read(refusal(caller), null);
+            return new Read(refusal(caller), null, false);
         }
         Optional<RowBinding> binding = policy.binding(table);
         if (binding.isEmpty()) {
-            return new Read(Verdict.ALLOWED, requested);
+            return new Read(Verdict.ALLOWED, requested, false);
         }
         return binding.get().narrow(requested, caller.claimValues(binding.get().claim()))
-                .map(filter -> new Read(Verdict.ALLOWED, filter))
-                .orElseGet(() -> new Read(refusal(caller), null));
+                .map(filter -> new Read(Verdict.ALLOWED, filter, true))
+                .orElseGet(() -> new Read(refusal(caller), null, true));
     }
 
     /** Whether {@code caller} may write {@code table}. A bound table is never written through Plank's REST API. */

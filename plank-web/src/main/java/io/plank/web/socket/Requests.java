@@ -176,7 +176,7 @@ public class Requests {
             case FORBIDDEN -> throw new ProtocolError(ProtocolError.FORBIDDEN,
                     "This token does not grant reading '" + Excerpt.of(table) + "'", null, sub);
         }
-        boolean bound = access.policy().binding(table).isPresent();
+        boolean bound = read.bound();
         Optional<CaptureMode> mode = capturedTables.mode(table);
         if (mode.isEmpty()) {
             throw notCaptured(request.table(), sub);
