@@ -94,10 +94,8 @@ public class Sessions {
         });
         backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
-        stallChecks = scheduler.scheduleWithFixedDelay(() -> {
-            closeStalled(stallNanos);
-            closeExpired(Instant.now());
-        }, STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
+        stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalledOrExpired(stallNanos, Instant.now()),
+                STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
         keepAlives = scheduler.scheduleWithFixedDelay(this::keepAlive, KEEP_ALIVE_SECONDS, KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
     }
 
@@ -182,21 +180,16 @@ public class Sessions {
         executor.execute(() -> client.transport().close(reason));
     }
 
-    private void closeStalled(long stallNanos) {
+    /**
+     * Once a second, one pass over the connections: one that stopped reading is closed with 1013; one whose token has
+     * expired with {@link #TOKEN_EXPIRED} (its client reconnects with a fresh token and resumes with {@code since}). No
+     * timer per connection.
+     */
+    private void closeStalledOrExpired(long stallNanos, Instant now) {
         for (Client client : clients.values()) {
             if (client.outbox().stalledFor(stallNanos)) {
                 closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));
-            }
-        }
-    }
-
-    /**
-     * A connection whose token has expired is closed with {@link #TOKEN_EXPIRED}: its client reconnects with a fresh
-     * token and resumes with {@code since}. Checked with the stalls, once a second: no timer per connection.
-     */
-    private void closeExpired(Instant now) {
-        for (Client client : clients.values()) {
-            if (client.caller().expired(now)) {
+            } else if (client.caller().expired(now)) {
                 closeLater(client, new CloseReason(TOKEN_EXPIRED, "Token expired; reconnect with a fresh token and resume with since"));
             }
         }
