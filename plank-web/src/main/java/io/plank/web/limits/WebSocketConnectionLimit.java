@@ -36,6 +36,8 @@ public class WebSocketConnectionLimit extends HttpFilter {
 
     /** The session parameter that carries the client's address from here to the endpoint. */
     public static final String ADDRESS_PARAMETER = "plank.remote-address";
+    /** The session parameter that names the counted handshake, which the endpoint claims when it opens. */
+    public static final String HANDSHAKE_PARAMETER = "plank.handshake";
 
     private static final int TOO_MANY_REQUESTS = 429;
 
@@ -47,13 +49,15 @@ public class WebSocketConnectionLimit extends HttpFilter {
             throws IOException, ServletException {
         String address = request.getRemoteAddr();
         if (connections.acquire(address)) {
+            String handshake = java.util.UUID.randomUUID().toString();
+            connections.expectOpen(handshake, address); // before the chain: Undertow may open the endpoint within it
             boolean upgraded = false;
             try {
-                chain.doFilter(new Addressed(request, address), response);
+                chain.doFilter(new Addressed(request, address, handshake), response);
                 upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
             } finally {
                 if (!upgraded) {
-                    connections.release(address);
+                    connections.notUpgraded(handshake);
                 }
             }
             return;
@@ -69,10 +73,11 @@ public class WebSocketConnectionLimit extends HttpFilter {
 
         private final Map<String, String[]> parameters;
 
-        Addressed(HttpServletRequest request, String address) {
+        Addressed(HttpServletRequest request, String address, String handshake) {
             super(request);
             var all = new LinkedHashMap<>(request.getParameterMap());
             all.put(ADDRESS_PARAMETER, new String[] {address});
+            all.put(HANDSHAKE_PARAMETER, new String[] {handshake});
             parameters = Collections.unmodifiableMap(all);
         }
 
@@ -80,8 +85,9 @@ public class WebSocketConnectionLimit extends HttpFilter {
         @Override
         public String getQueryString() {
             String query = super.getQueryString();
-            String address = ADDRESS_PARAMETER + "=" + URLEncoder.encode(getParameter(ADDRESS_PARAMETER), StandardCharsets.UTF_8);
-            return query == null || query.isEmpty() ? address : query + "&" + address;
+            String added = ADDRESS_PARAMETER + "=" + URLEncoder.encode(getParameter(ADDRESS_PARAMETER), StandardCharsets.UTF_8)
+                    + "&" + HANDSHAKE_PARAMETER + "=" + getParameter(HANDSHAKE_PARAMETER);
+            return query == null || query.isEmpty() ? added : query + "&" + added;
         }
 
         @Override

@@ -56,10 +56,15 @@ public class ChangeSocket {
     public void open(Session session) {
         maxBytes = settings.maxMessageBytes();
         rate = new MessageRate(settings.maxMessagesPerSecond(), System.nanoTime());
-        List<String> address = session.getRequestParameterMap().getOrDefault(WebSocketConnectionLimit.ADDRESS_PARAMETER, List.of());
-        // The last: a value the client put in its own query string comes before the filter's on Tyrus.
-        client = sessions.open(session, address.isEmpty() ? null : address.get(address.size() - 1));
+        // The last values: one the client put in its own query string comes before the filter's on Tyrus.
+        client = sessions.open(session, last(session, WebSocketConnectionLimit.ADDRESS_PARAMETER),
+                last(session, WebSocketConnectionLimit.HANDSHAKE_PARAMETER));
         requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
+    }
+
+    private static String last(Session session, String parameter) {
+        List<String> values = session.getRequestParameterMap().getOrDefault(parameter, List.of());
+        return values.isEmpty() ? null : values.get(values.size() - 1);
     }
 
     @OnMessage

@@ -126,8 +126,11 @@ public class Sessions {
      * messages as one JSON array (see {@link Outbox}). Its handshake was counted against {@code address}
      * ({@link io.plank.web.limits.WebSocketConnectionLimit}); null if it was not.
      */
-    Client open(Session session, String address) {
-        return register(new WebSocketTransport(session), access.anonymous(), address);
+    Client open(Session session, String address, String handshake) {
+        // Counted by the filter: the session gives the count back at its close, unless the handshake's was given back
+        // already (it took longer than the grace to open).
+        boolean counted = handshake != null && connections.opened(handshake);
+        return register(new WebSocketTransport(session), access.anonymous(), counted ? address : null);
     }
 
     /**
@@ -183,9 +186,10 @@ public class Sessions {
     /**
      * Once a second, one pass over the connections: one that stopped reading is closed with 1013; one whose token has
      * expired with {@link #TOKEN_EXPIRED} (its client reconnects with a fresh token and resumes with {@code since}). No
-     * timer per connection.
+     * timer per connection. Handshakes counted that never opened give their count back first.
      */
     private void closeStalledOrExpired(long stallNanos, Instant now) {
+        connections.releaseUnopened(System.nanoTime());
         for (Client client : clients.values()) {
             if (client.outbox().stalledFor(stallNanos)) {
                 closeLater(client, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER, "Too slow: stopped reading"));

@@ -23,6 +23,29 @@ class ConnectionsPerAddressTest {
     }
 
     @Test
+    void aHandshakeThatNeverOpensGivesItsSlotBackAfterTheGraceAndOneThatOpensDoesNot() {
+        var connections = limitedTo(2);
+        assertTrue(connections.acquire("10.0.0.1"));
+        connections.expectOpen("lost", "10.0.0.1");
+        assertTrue(connections.acquire("10.0.0.1"));
+        connections.expectOpen("opened", "10.0.0.1");
+        assertTrue(connections.opened("opened"), "the session's to give back now");
+        assertFalse(connections.acquire("10.0.0.1"), "full");
+
+        long now = System.nanoTime();
+        connections.releaseUnopened(now);
+        assertEquals(2, connections.count("10.0.0.1"), "within the grace, nothing is given back");
+        connections.releaseUnopened(now + ConnectionsPerAddress.OPEN_GRACE_NANOS + 1);
+        assertEquals(1, connections.count("10.0.0.1"), "the handshake that never opened gave its slot back; the session keeps its own");
+        assertFalse(connections.opened("lost"), "opening late: the count is gone already, the session must not give it back again");
+
+        connections.expectOpen("refused", "10.0.0.1");
+        assertTrue(connections.acquire("10.0.0.1"));
+        connections.notUpgraded("refused");
+        assertEquals(1, connections.count("10.0.0.1"), "a handshake that did not upgrade gives its slot back at once");
+    }
+
+    @Test
     void anAddressHoldsAtMostTheLimitAndOthersAreNotAffected() {
         var connections = limitedTo(3);
         for (int i = 0; i < 3; i++) {
