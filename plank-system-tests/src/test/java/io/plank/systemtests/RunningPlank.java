@@ -171,6 +171,15 @@ public final class RunningPlank implements AutoCloseable {
         return query < 0 ? tail : tail.substring(0, query);
     }
 
+    /** Plank's database, for a tool of the application's own (its Flyway). */
+    public javax.sql.DataSource dataSource() {
+        var dataSource = new org.postgresql.ds.PGSimpleDataSource();
+        dataSource.setUrl(database.url());
+        dataSource.setUser(database.user());
+        dataSource.setPassword(database.password());
+        return dataSource;
+    }
+
     /** A new autocommit connection to Plank's database. */
     public Connection connect() throws SQLException {
         return database.connect();

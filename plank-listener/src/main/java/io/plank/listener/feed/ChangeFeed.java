@@ -10,6 +10,8 @@ import java.util.logging.Logger;
 
 import org.postgresql.PGNotification;
 
+import io.plank.domain.change.AccessChanged;
+import io.plank.domain.change.CatalogChanged;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.domain.text.Excerpt;
 import io.plank.persistence.db.DatabaseSettings;
@@ -31,6 +33,8 @@ final class ChangeFeed {
     private static final int LOGGED_PAYLOAD = 200;
 
     private final Consumer<ChangeEvent> sink;
+    /** Where {@link AccessChanged} and {@link CatalogChanged} go, on this thread, in order with the changes. */
+    private final Consumer<Object> notices;
     private final int pollTimeoutMs;
     private final NotificationDecoder decoder = new NotificationDecoder();
     private final ListenerCursor savedCursor;
@@ -38,8 +42,9 @@ final class ChangeFeed {
     private volatile long lastNotificationMillis = -1;
     private final AtomicLong received = new AtomicLong();
 
-    ChangeFeed(Consumer<ChangeEvent> sink, int pollTimeoutMs, String instance) {
+    ChangeFeed(Consumer<ChangeEvent> sink, Consumer<Object> notices, int pollTimeoutMs, String instance) {
         this.sink = sink;
+        this.notices = notices;
         this.pollTimeoutMs = pollTimeoutMs;
         this.savedCursor = new ListenerCursor(instance);
     }
@@ -49,20 +54,34 @@ final class ChangeFeed {
         if (log == null) {
             log = new ChangeLogReader(savedCursor.load(connection.jdbc()));
         }
+        // Rules and tables may have changed while nobody listened: open streams are checked against them again.
+        notice(new AccessChanged());
         readLog(connection); // what was committed while nobody listened
+        notice(new CatalogChanged());
         while (!stopping.getAsBoolean()) {
             PGNotification[] notifications = connection.await(log.waitingForGap() ? GAP_POLL_MS : pollTimeoutMs);
             boolean logWritten = false;
+            boolean accessChanged = false;
+            boolean catalogChanged = false;
             for (PGNotification notification : notifications) {
-                if (ListenConnection.LOG_CHANNEL.equals(notification.getName())) {
-                    logWritten = true;
-                } else {
-                    dispatch(notification.getParameter());
+                switch (notification.getName()) {
+                    case ListenConnection.LOG_CHANNEL -> logWritten = true;
+                    case ListenConnection.ACCESS_CHANNEL -> accessChanged = true;
+                    case ListenConnection.CATALOG_CHANNEL -> catalogChanged = true;
+                    default -> dispatch(notification.getParameter());
                 }
+            }
+            // New rules before any change that may have committed after them (the log read applies them too, exactly).
+            if (accessChanged) {
+                notice(new AccessChanged());
             }
             // An idle wait also reads the log: the round trip is the liveness check pgjdbc#1144 calls for.
             if (logWritten || notifications.length == 0 || log.waitingForGap()) {
                 readLog(connection);
+            }
+            // After the changes committed before the DDL: a dropped table's last changes still reach its subscribers.
+            if (catalogChanged) {
+                notice(new CatalogChanged());
             }
         }
     }
@@ -103,7 +122,7 @@ final class ChangeFeed {
     }
 
     private void readLog(ListenConnection connection) throws SQLException {
-        log.read(connection.jdbc(), this::deliver);
+        log.read(connection.jdbc(), this::deliver, () -> notice(new AccessChanged()));
         savedCursor.saveIfDue(connection.jdbc(), log.cursor());
     }
 
@@ -118,6 +137,14 @@ final class ChangeFeed {
             return;
         }
         deliver(event);
+    }
+
+    private void notice(Object notice) {
+        try {
+            notices.accept(notice);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "An observer failed on " + notice.getClass().getSimpleName() + "; the listener carries on", e);
+        }
     }
 
     private void deliver(ChangeEvent event) {

@@ -47,6 +47,10 @@ public class ChangeListener {
     @Inject
     Event<ChangeEvent> changes;
 
+    /** {@link io.plank.domain.change.AccessChanged} and {@link io.plank.domain.change.CatalogChanged}, in order with the changes. */
+    @Inject
+    Event<Object> notices;
+
     @Resource
     ManagedThreadFactory threads;
 
@@ -103,7 +107,7 @@ public class ChangeListener {
         }
         // Synchronous fire(): fireAsync() gives no ordering between events, and clients must see a row's changes
         // in commit order. The price is that observers run on this thread, so they must only enqueue, never block.
-        loop = new NotificationLoop(database, changes::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending, instance);
+        loop = new NotificationLoop(database, changes::fire, notices::fire, ListenerSettings.of(pollTimeoutMs, backoffMaxMs), pending, instance);
         monitor.reportFrom(loop::status);
         monitor.named(instance);
         thread = threads.newThread(loop);

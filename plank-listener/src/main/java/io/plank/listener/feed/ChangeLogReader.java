@@ -27,8 +27,12 @@ final class ChangeLogReader {
 
     static final int PAGE_SIZE = 500;
 
+    /**
+     * The page, and the version of the stored access rules in the same snapshot: a change that committed after new
+     * rules is only ever read together with them (V8).
+     */
     private static final String READ = "SELECT " + ChangeLogRows.COLUMNS + """
-
+            , (SELECT version FROM plank.access_version) AS access_version
             FROM plank.change_log l
             WHERE l.seq > ?
             ORDER BY l.seq
@@ -43,6 +47,8 @@ final class ChangeLogReader {
     /** The transactions that may hold a missing seq below {@link #gapEnd}; null when there is no gap. */
     private Set<String> awaited;
     private long gapEnd;
+    /** The access rules' version the last page was read with; -1 before the first. */
+    private long accessVersion = -1;
 
     ChangeLogReader(long cursor) {
         this.cursor = cursor;
@@ -65,6 +71,14 @@ final class ChangeLogReader {
 
     /** Hands on everything deliverable now, in {@code seq} order; returns how many changes that was. */
     int read(Connection connection, Consumer<ChangeEvent> sink) throws SQLException {
+        return read(connection, sink, () -> { });
+    }
+
+    /**
+     * As {@link #read(Connection, Consumer)}; {@code accessChanged} runs before the first change read with stored
+     * access rules other than the previous page's.
+     */
+    int read(Connection connection, Consumer<ChangeEvent> sink, Runnable accessChanged) throws SQLException {
         int delivered = 0;
         while (true) {
             long settledUpTo = 0;
@@ -77,7 +91,7 @@ final class ChangeLogReader {
                 settledUpTo = gapEnd;
                 awaited = null;
             }
-            Page page = readPage(connection, sink, settledUpTo);
+            Page page = readPage(connection, sink, settledUpTo, accessChanged);
             delivered += page.delivered();
             if (page.gapAt() > 0) {
                 awaited = running(connection);
@@ -97,7 +111,7 @@ final class ChangeLogReader {
     private record Page(int delivered, long gapAt, boolean full) {
     }
 
-    private Page readPage(Connection connection, Consumer<ChangeEvent> sink, long settledUpTo) throws SQLException {
+    private Page readPage(Connection connection, Consumer<ChangeEvent> sink, long settledUpTo, Runnable accessChanged) throws SQLException {
         int delivered = 0;
         int rows = 0;
         try (var statement = connection.prepareStatement(READ)) {
@@ -110,6 +124,13 @@ final class ChangeLogReader {
                     newest = Math.max(newest, seq);
                     if (seq != cursor + 1 && seq > settledUpTo) {
                         return new Page(delivered, seq, false);
+                    }
+                    long version = result.getLong("access_version");
+                    if (version != accessVersion) {
+                        if (accessVersion >= 0) {
+                            accessChanged.run();
+                        }
+                        accessVersion = version;
                     }
                     cursor = seq;
                     delivered++;

@@ -12,7 +12,8 @@ import io.plank.persistence.db.DatabaseSettings;
 
 /**
  * The listener's own physical connection, LISTENing on {@value #CHANNEL} (ephemeral tables: the frame is the
- * payload) and {@value #LOG_CHANNEL} (durable tables: an empty wake-up, the changes are in the change log).
+ * payload), {@value #LOG_CHANNEL} (durable tables: an empty wake-up, the changes are in the change log), and
+ * {@value #ACCESS_CHANNEL} and {@value #CATALOG_CHANNEL} (what changed under open streams besides rows).
  *
  * <p>Not pooled and outside JTA: {@code getNotifications} returns at once inside a transaction, and pools
  * reclaim connections held this long. Autocommit, so LISTEN takes effect as soon as it runs.
@@ -22,6 +23,10 @@ final class ListenConnection implements AutoCloseable {
     static final String APPLICATION_NAME = "plank-listener";
     static final String CHANNEL = "plank_changes";
     static final String LOG_CHANNEL = "plank_log";
+    /** The stored grants or row bindings changed (V8). */
+    static final String ACCESS_CHANNEL = "plank_access";
+    /** DDL that may touch a captured table, or a table captured or released (V7, V8). */
+    static final String CATALOG_CHANNEL = "plank_catalog";
 
     private static final Logger LOG = Logger.getLogger(ListenConnection.class.getName());
 
@@ -54,6 +59,8 @@ final class ListenConnection implements AutoCloseable {
             try (var statement = connection.createStatement()) {
                 statement.execute("LISTEN " + CHANNEL);
                 statement.execute("LISTEN " + LOG_CHANNEL);
+                statement.execute("LISTEN " + ACCESS_CHANNEL);
+                statement.execute("LISTEN " + CATALOG_CHANNEL);
             }
             return new ListenConnection(connection, fast);
         } catch (SQLException | RuntimeException e) {

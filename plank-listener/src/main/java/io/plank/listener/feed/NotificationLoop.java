@@ -55,9 +55,18 @@ public final class NotificationLoop implements Runnable {
      */
     public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, ListenerSettings settings,
                             Runnable beforeFirstListen, String instance) {
+        this(database, sink, notice -> { }, settings, beforeFirstListen, instance);
+    }
+
+    /**
+     * @param notices receives {@link io.plank.domain.change.AccessChanged} and
+     *                {@link io.plank.domain.change.CatalogChanged} on the loop's thread, in order with the changes
+     */
+    public NotificationLoop(DatabaseSettings database, Consumer<ChangeEvent> sink, Consumer<Object> notices,
+                            ListenerSettings settings, Runnable beforeFirstListen, String instance) {
         this.database = database;
         this.settings = settings;
-        this.feed = new ChangeFeed(sink, settings.pollTimeoutMs(), instance);
+        this.feed = new ChangeFeed(sink, notices, settings.pollTimeoutMs(), instance);
         this.beforeFirstListen = beforeFirstListen;
     }
 

@@ -76,6 +76,21 @@ class ChangeLogReaderTest {
     }
 
     @Test
+    void newAccessRulesAreAppliedBeforeTheFirstChangeReadWithThem() throws SQLException {
+        var reader = new ChangeLogReader(newestSeq());
+        List<String> happened = new ArrayList<>();
+        insert(late, "under the old rules");
+        reader.read(reading, change -> happened.add("change " + change.seq()), () -> happened.add("rules"));
+        assertEquals(1, happened.size(), "the first page only learns the rules' version: " + happened);
+
+        execute(late, "INSERT INTO plank.table_grants VALUES ('items', 'read', 'sales')");
+        long after = insert(late, "committed after the new rules");
+        reader.read(reading, change -> happened.add("change " + change.seq()), () -> happened.add("rules"));
+        assertEquals(List.of("rules", "change " + after), happened.subList(1, happened.size()),
+                "the rules are applied before the change that followed them");
+    }
+
+    @Test
     void holdsLaterChangesBackUntilAnEarlierSeqCommits() throws SQLException {
         var reader = new ChangeLogReader(newestSeq());
         early.setAutoCommit(false);

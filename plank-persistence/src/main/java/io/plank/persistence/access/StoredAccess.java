@@ -68,6 +68,11 @@ public class StoredAccess {
         return known;
     }
 
+    /** Reads the rules now, whenever they were read last: they are known to have changed. */
+    public Snapshot refresh() {
+        return read();
+    }
+
     /** Replaces the stored grants of {@code table} with {@code read} and {@code write} roles, in one transaction. */
     public void replaceGrants(String table, Collection<String> read, Collection<String> write) {
         List<Grant> grants = new ArrayList<>();

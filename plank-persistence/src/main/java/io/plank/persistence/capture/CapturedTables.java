@@ -3,7 +3,7 @@ package io.plank.persistence.capture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,20 +18,40 @@ import io.plank.persistence.db.DatabaseException;
 
 /**
  * The tables clients may subscribe to: those with the {@code plank_capture} trigger or in the publication {@code plank}
- * (durable, by logical decoding), and how each is captured.
- * Cached, and re-read at most once a second when asked about a table it does not know, so a table captured
- * after start-up (by SQL, or later through the admin API) becomes subscribable without a restart.
+ * (durable, by logical decoding), how each is captured, and its columns ({@link CapturedTable}).
+ * Cached: read again by {@link #refresh()} (on every DDL notice and once a second, {@code CatalogWatch} in the web
+ * module), and at most once a second when asked about a table it does not know, so a table captured a moment ago
+ * (by SQL, the admin API or configuration) is subscribable at once.
  */
 @ApplicationScoped
 public class CapturedTables {
 
     private static final long REFRESH_INTERVAL_NANOS = 1_000_000_000L;
 
+    /** The view's tables with their relation, and their columns' names and types in column order. */
+    private static final String READ = """
+            SELECT ct.table_name, ct.mode, ct.relid::bigint, cols.names, cols.types
+            FROM plank.captured_tables ct
+            CROSS JOIN LATERAL (SELECT array_agg(a.attname::text ORDER BY a.attnum) AS names,
+                                       array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY a.attnum) AS types
+                                FROM pg_attribute a
+                                WHERE a.attrelid = ct.relid AND a.attnum > 0 AND NOT a.attisdropped) AS cols""";
+
     @Resource(lookup = "java:app/jdbc/plank")
     DataSource dataSource;
 
-    private volatile Map<String, CaptureMode> tables;
+    private volatile Map<String, CapturedTable> tables;
     private final AtomicLong lastRead = new AtomicLong(System.nanoTime() - REFRESH_INTERVAL_NANOS);
+    private final AtomicLong reads = new AtomicLong();
+
+    /** For CDI, which injects the application's pool. */
+    public CapturedTables() {
+    }
+
+    /** Outside a container, in tests. */
+    public CapturedTables(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
 
     public boolean contains(String table) {
         return mode(table).isPresent();
@@ -39,13 +59,18 @@ public class CapturedTables {
 
     /** How {@code table} is captured, or empty if it is not. */
     public Optional<CaptureMode> mode(String table) {
-        Map<String, CaptureMode> known = tables;
+        return table(table).map(CapturedTable::mode);
+    }
+
+    /** The captured table named {@code table} (as frames name it), or empty if it is not captured. */
+    public Optional<CapturedTable> table(String table) {
+        Map<String, CapturedTable> known = tables;
         if (known != null && known.containsKey(table)) {
             return Optional.of(known.get(table));
         }
         long last = lastRead.get();
         if (known == null || (System.nanoTime() - last >= REFRESH_INTERVAL_NANOS && lastRead.compareAndSet(last, System.nanoTime()))) {
-            known = reload();
+            known = refresh();
         }
         return Optional.ofNullable(known.get(table));
     }
@@ -55,23 +80,67 @@ public class CapturedTables {
         tables = null;
     }
 
+    /** Every captured table and how it is captured, by name. */
     public Map<String, CaptureMode> all() {
-        Map<String, CaptureMode> known = tables;
-        return known != null ? known : reload();
+        Map<String, CaptureMode> modes = new LinkedHashMap<>();
+        catalog().forEach((name, table) -> modes.put(name, table.mode()));
+        return modes;
     }
 
-    private Map<String, CaptureMode> reload() {
-        Map<String, CaptureMode> fresh = new HashMap<>();
+    /** Every captured table, by name, as last read. */
+    public Map<String, CapturedTable> catalog() {
+        Map<String, CapturedTable> known = tables;
+        return known != null ? known : refresh();
+    }
+
+    /** Reads the captured tables now; what later questions are answered from. */
+    public Map<String, CapturedTable> refresh() {
+        Map<String, CapturedTable> fresh = new LinkedHashMap<>();
         try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement("SELECT table_name, mode FROM plank.captured_tables");
+             PreparedStatement statement = connection.prepareStatement(READ);
              var result = statement.executeQuery()) {
             while (result.next()) {
-                fresh.put(result.getString(1), CaptureMode.ofSqlName(result.getString(2)));
+                String name = result.getString(1);
+                fresh.put(name, new CapturedTable(name, CaptureMode.ofSqlName(result.getString(2)), result.getLong(3),
+                        columns(result.getArray(4), result.getArray(5))));
             }
         } catch (SQLException e) {
             throw new DatabaseException("Could not read the captured tables", e);
         }
+        lastRead.set(System.nanoTime());
         tables = Map.copyOf(fresh);
+        reads.incrementAndGet();
         return tables;
+    }
+
+    /** How many times the catalog was read: a subscription made since a count may have seen a catalog read after it. */
+    public long reads() {
+        return reads.get();
+    }
+
+    private static Map<String, String> columns(java.sql.Array names, java.sql.Array types) throws SQLException {
+        Map<String, String> columns = new LinkedHashMap<>();
+        if (names != null) {
+            String[] name = (String[]) names.getArray();
+            String[] type = (String[]) types.getArray();
+            for (int i = 0; i < name.length; i++) {
+                columns.put(name[i], type[i]);
+            }
+        }
+        return columns;
+    }
+
+    /** Whether relation {@code relid} is still a table (one no longer captured under any name was dropped, or released). */
+    public boolean exists(long relid) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid::bigint = ?)")) {
+            statement.setLong(1, relid);
+            try (var result = statement.executeQuery()) {
+                result.next();
+                return result.getBoolean(1);
+            }
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not look for a dropped table", e);
+        }
     }
 }

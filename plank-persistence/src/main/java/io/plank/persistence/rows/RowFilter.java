@@ -41,6 +41,11 @@ public final class RowFilter {
         return tests.isEmpty();
     }
 
+    /** The columns the filter reads. */
+    public java.util.Set<String> columns() {
+        return tests.stream().map(Test::column).collect(Collectors.toUnmodifiableSet());
+    }
+
     public boolean matches(JsonObject row) {
         for (Test test : tests) {
             if (!matches(test, row.get(test.column()))) {

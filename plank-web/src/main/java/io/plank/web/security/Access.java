@@ -76,6 +76,16 @@ public class Access {
         return Caller.anonymous(anonymousRoles);
     }
 
+    /** Reads the stored rules now: they changed (the listener says so). */
+    public void refresh() {
+        stored.refresh();
+    }
+
+    /** The stored rules in force, as last read (read again when due); equal while they have not changed. */
+    public StoredAccess.Snapshot stored() {
+        return stored.current();
+    }
+
     public AccessPolicy policy() {
         StoredAccess.Snapshot current = stored.current();
         Made known = made;

@@ -99,9 +99,9 @@ final class Frames {
         return base("unsubscribed", table, sub).build().toString();
     }
 
-    /** The server ended the subscription: {@code reason} says why. */
-    static String unsubscribed(String table, String sub, String reason) {
-        return base("unsubscribed", table, sub).add("reason", reason).build().toString();
+    /** The server ended the subscription: {@code ending} says why to a program, {@code reason} to a person. */
+    static String unsubscribed(String table, String sub, Ending ending, String reason) {
+        return base("unsubscribed", table, sub).add("code", ending.code()).add("reason", reason).build().toString();
     }
 
     /** An error about one subscription names it, so a client with several knows which failed. */

@@ -11,6 +11,7 @@ import java.util.logging.Logger;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.websocket.CloseReason;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
@@ -18,6 +19,7 @@ import io.plank.domain.change.TableReleased;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.domain.text.Excerpt;
 import io.plank.health.ListenerMonitor;
+import io.plank.persistence.capture.CapturedTable;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.db.ConnectionFailures;
 import io.plank.persistence.rows.RowFilter;
@@ -63,6 +65,15 @@ public class Requests {
 
     @Inject
     TokenVerifier tokens;
+
+    @Inject
+    AccessWatch accessWatch;
+
+    @Inject
+    CatalogWatch catalogWatch;
+
+    @Inject
+    Sessions sessions;
 
     /** The tables a client named in {@code ?tables=a,b} when it connected, each subscribed in the plain form. */
     void subscribeAtOpen(Client client, List<String> requested) {
@@ -148,9 +159,7 @@ public class Requests {
         client.send(Frames.authenticated(caller.subject(), caller.expiresAt().getEpochSecond()));
         for (Subscription subscription : client.all()) {
             if (!stillAllowed(before, caller, subscription.table())) {
-                client.removeIfCurrent(subscription);
-                drop(client, subscription);
-                client.send(Frames.unsubscribed(subscription.table(), subscription.sub(), "The new token does not grant reading this table"));
+                end(client, subscription, Ending.FORBIDDEN, "The new token does not grant reading this table");
             }
         }
     }
@@ -166,6 +175,23 @@ public class Requests {
     }
 
     private void subscribe(Client client, ClientMessage request) throws ProtocolError {
+        // Rules or tables that change between the reads below and the routing are applied to the new subscription too.
+        long rules = accessWatch.generation();
+        long catalog = catalogWatch.generation();
+        try {
+            subscribeNow(client, request);
+        } finally {
+            Subscription made = client.get(Subscription.Key.of(request.sub(), TableName.canonical(request.table())));
+            if (made != null && accessWatch.generation() != rules) {
+                accessWatch.check(client, made);
+            }
+            if (made != null && catalogWatch.generation() != catalog) {
+                catalogWatch.check(client, made);
+            }
+        }
+    }
+
+    private void subscribeNow(Client client, ClientMessage request) throws ProtocolError {
         String table = TableName.canonical(request.table());
         String sub = request.sub();
         Access.Read read = access.read(client.caller(), table, request.filter());
@@ -177,10 +203,11 @@ public class Requests {
                     "This token does not grant reading '" + Excerpt.of(table) + "'", null, sub);
         }
         boolean bound = read.bound();
-        Optional<CaptureMode> mode = capturedTables.mode(table);
-        if (mode.isEmpty()) {
+        Optional<CapturedTable> captured = capturedTables.table(table);
+        if (captured.isEmpty()) {
             throw notCaptured(request.table(), sub);
         }
+        Optional<CaptureMode> mode = captured.map(CapturedTable::mode);
         if (bound && mode.get() == CaptureMode.EPHEMERAL) {
             // An ephemeral change may come without its row (too large for a notification) or its old row: a bound
             // subscription could not tell whose row it is.
@@ -201,7 +228,7 @@ public class Requests {
         if (mode.get() == CaptureMode.EPHEMERAL) {
             // The answer first, then the changes: ephemeral changes carry no seq to order them by.
             client.send(Frames.subscribed(table, sub));
-            watch(client, Subscription.live(sub, table, filter, false)); // no transactions: nothing to end; never bound
+            watch(client, Subscription.live(sub, table, filter, false).reading(request.filter(), read.filter()).seenAs(captured.get())); // no transactions: nothing to end; never bound
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
@@ -210,7 +237,8 @@ public class Requests {
         if (request.since() == null && !request.snapshot()) {
             // Held from the moment it is routed until its answer is queued, so no change can reach the client before
             // `subscribed`; the held changes after the answer's seq then follow it (those before, it never promised).
-            var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound);
+            var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound)
+                    .reading(request.filter(), read.filter()).seenAs(captured.get());
             watch(client, subscription);
             long from = listener.status().lastSeq();
             client.send(Frames.subscribed(table, sub, from));
@@ -220,7 +248,8 @@ public class Requests {
         }
         long since = request.since() == null ? 0 : request.since();
         // Held changes are released into an outbox with room for at least half its limit.
-        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound);
+        var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound)
+                .reading(request.filter(), read.filter()).seenAs(captured.get());
         watch(client, subscription);
         // Read after the subscription is in place: every change the listener hands on after this point is held.
         long upTo = listener.status().lastSeq();
@@ -283,14 +312,35 @@ public class Requests {
         client.send(Frames.unsubscribed(table, null));
     }
 
-    /** A table released through Plank: its subscriptions end, and each client is told why. */
+    /** A table released through this instance: its subscriptions end at once (other instances see it in the catalog). */
     void released(@Observes TableReleased released) {
-        String table = released.table();
+        endAll(released.table(), Ending.TABLE_RELEASED, "Table '" + released.table() + "' is no longer captured");
+    }
+
+    /** Ends every subscription to {@code table} on every connection. */
+    void endAll(String table, Ending ending, String reason) {
         for (Client client : router.clientsOf(table)) {
-            for (Subscription removed : client.removeTable(table)) {
-                drop(client, removed);
-                client.send(Frames.unsubscribed(table, removed.sub(), "Table '" + table + "' is no longer captured"));
+            for (Subscription subscription : client.all()) {
+                if (subscription.table().equals(table)) {
+                    end(client, subscription, ending, reason);
+                }
             }
+        }
+    }
+
+    /**
+     * Ends {@code subscription} from the server's side, telling the client why; nothing of it is queued after that.
+     * An event stream, whose one subscription it was, then ends once the client has read the frame.
+     */
+    void end(Client client, Subscription subscription, Ending ending, String reason) {
+        if (!client.removeIfCurrent(subscription)) {
+            return; // replaced or ended meanwhile
+        }
+        drop(client, subscription);
+        client.send(Frames.unsubscribed(subscription.table(), subscription.sub(), ending, reason));
+        if (client.transport() instanceof EventStreamTransport && client.count() == 0) {
+            client.outbox().whenDrained(() -> sessions.closeLater(client,
+                    new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, Excerpt.of(reason))));
         }
     }
 

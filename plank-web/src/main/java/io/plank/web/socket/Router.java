@@ -65,6 +65,11 @@ public class Router {
         return watchers == null ? List.of() : List.copyOf(watchers);
     }
 
+    /** The tables some client watches now. */
+    List<String> watchedTables() {
+        return List.copyOf(byTable.keySet());
+    }
+
     /** Counts change frames of {@code table} queued to clients, live or in catch-up. */
     void delivered(String table, int frames) {
         if (frames > 0) {

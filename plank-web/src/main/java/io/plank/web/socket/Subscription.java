@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.List;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.domain.filter.Filter;
+import io.plank.persistence.capture.CapturedTable;
 import io.plank.persistence.rows.RowFilter;
 
 /**
@@ -46,6 +48,11 @@ final class Subscription {
     private final boolean txEnds;
     /** Read through a row binding: a row that leaves is withdrawn (its key only), never shown as it is now. */
     private boolean bound;
+    /** The client's own filter (null: every row) and what it reads through, narrowed by a binding: checked again when access rules change. */
+    private Filter requested;
+    private Filter reading;
+    /** The table as the catalog had it when this subscription was made (or last found changed): what DDL is judged against. */
+    private volatile CapturedTable seenAs;
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
@@ -104,6 +111,31 @@ final class Subscription {
 
     boolean bound() {
         return bound;
+    }
+
+    /** Records the filter the client asked for and the one it reads through (see {@link io.plank.web.security.Access.Read}), before it is routed. */
+    Subscription reading(Filter requested, Filter reading) {
+        this.requested = requested;
+        this.reading = reading;
+        return this;
+    }
+
+    /** Records the table as the catalog has it, before it is routed. */
+    Subscription seenAs(CapturedTable table) {
+        this.seenAs = table;
+        return this;
+    }
+
+    CapturedTable seenAs() {
+        return seenAs;
+    }
+
+    Filter requested() {
+        return requested;
+    }
+
+    Filter readingThrough() {
+        return reading;
     }
 
     /** What {@code change} is to this subscription: its filter's relation, a leave withdrawn if bound. */

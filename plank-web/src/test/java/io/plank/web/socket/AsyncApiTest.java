@@ -56,7 +56,7 @@ class AsyncApiTest {
                 Frames.snapshot("items", "s", List.of("{\"id\": 1}"), true),
                 Frames.reset("items", "s", "gone"),
                 Frames.unsubscribed("items", "s"),
-                Frames.unsubscribed("items", "s", "released"),
+                Frames.unsubscribed("items", "s", Ending.TABLE_DROPPED, "dropped"),
                 Frames.error(ProtocolError.INVALID_FILTER, "no", "items", "s"),
                 Frames.PONG);
         for (String text : frames) {
@@ -72,6 +72,19 @@ class AsyncApiTest {
         }
         assertEquals(Set.of("auth", "authenticated", "subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "snapshot", "reset", "unsubscribed", "error"),
                 messages.keySet(), "no message the code does not know");
+    }
+
+    @Test
+    void theEndingCodesAreTheSameInTheCodeTheDocumentAndProtocolMd() {
+        Set<String> inCode = new TreeSet<>();
+        for (Ending ending : Ending.values()) {
+            inCode.add(ending.code());
+        }
+        Set<String> inDocument = new TreeSet<>();
+        messages.getJsonObject("unsubscribed").getJsonObject("payload").getJsonObject("properties").getJsonObject("code")
+                .getJsonArray("enum").getValuesAs(JsonString.class).forEach(code -> inDocument.add(code.getString()));
+        assertEquals(inCode, inDocument, "asyncapi.json's unsubscribed codes");
+        assertEquals(inCode, tableCodes(section(text(PROTOCOL), "## When the database changes under a stream")), "PROTOCOL.md's unsubscribed codes");
     }
 
     @Test
