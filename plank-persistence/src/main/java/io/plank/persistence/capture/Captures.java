@@ -3,6 +3,8 @@ package io.plank.persistence.capture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -83,6 +85,27 @@ public class Captures {
         }
         if (released != null) {
             released.fire(new TableReleased(table.toString()));
+        }
+    }
+
+    /**
+     * The columns of {@code table}, captured or not: the admin API checks a row binding's column against them, and
+     * refuses rules for a table that does not exist. @throws NoSuchTableException if there is no such table
+     */
+    public Set<String> columns(TableName table) {
+        try (Connection connection = dataSource.getConnection()) {
+            requireExists(connection, table);
+            Set<String> columns = new HashSet<>();
+            try (PreparedStatement statement = relation(connection,
+                    "SELECT attname FROM pg_attribute WHERE attrelid = " + RELATION + " AND attnum > 0 AND NOT attisdropped", table);
+                 var result = statement.executeQuery()) {
+                while (result.next()) {
+                    columns.add(result.getString(1));
+                }
+            }
+            return columns;
+        } catch (SQLException e) {
+            throw new DatabaseException("Could not read the columns of " + table, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.plank.web.security;
 
 import java.security.Principal;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
@@ -14,9 +15,12 @@ import io.plank.domain.access.Grant;
 /**
  * Who is calling: the token's subject, its roles with the pseudo-roles every caller has ({@link Grant#ANYONE}, and
  * {@link Grant#AUTHENTICATED} with a token), the token's claims (for row bindings) and when it expires. A caller without
- * a token is {@link #anonymous} and has the roles an operator gives anonymous callers.
+ * a token is {@link #anonymous} and has the roles an operator gives anonymous callers. {@code expiresAt} is the token's
+ * {@code exp}; {@code validUntil} is when it stops being accepted: {@code exp} plus the clock skew, the rule the
+ * verifier applies, so a connection is kept exactly as long as its token would be accepted again.
  */
-public record Caller(String subject, Set<String> roles, Map<String, Object> claims, Instant expiresAt) implements Principal {
+public record Caller(String subject, Set<String> roles, Map<String, Object> claims, Instant expiresAt, Instant validUntil)
+        implements Principal {
 
     public Caller {
         roles = Set.copyOf(roles);
@@ -26,14 +30,16 @@ public record Caller(String subject, Set<String> roles, Map<String, Object> clai
     public static Caller anonymous(Collection<String> roles) {
         Set<String> all = new HashSet<>(roles);
         all.add(Grant.ANYONE);
-        return new Caller(null, all, Map.of(), null);
+        return new Caller(null, all, Map.of(), null, null);
     }
 
-    static Caller authenticated(String subject, Collection<String> roles, Map<String, Object> claims, Instant expiresAt) {
+    static Caller authenticated(String subject, Collection<String> roles, Map<String, Object> claims, Instant expiresAt,
+                                Duration skew) {
         Set<String> all = new HashSet<>(roles);
         all.add(Grant.ANYONE);
         all.add(Grant.AUTHENTICATED);
-        return new Caller(Objects.requireNonNull(subject, "subject"), all, claims, Objects.requireNonNull(expiresAt, "expiresAt"));
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        return new Caller(Objects.requireNonNull(subject, "subject"), all, claims, expiresAt, expiresAt.plus(skew));
     }
 
     public boolean isAnonymous() {
@@ -41,7 +47,7 @@ public record Caller(String subject, Set<String> roles, Map<String, Object> clai
     }
 
     public boolean expired(Instant now) {
-        return expiresAt != null && !now.isBefore(expiresAt);
+        return validUntil != null && !now.isBefore(validUntil);
     }
 
     /**

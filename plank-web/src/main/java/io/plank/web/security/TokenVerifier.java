@@ -9,6 +9,7 @@ import java.security.interfaces.RSAPublicKey;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.X509EncodedKeySpec;
 import java.text.ParseException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -45,7 +46,7 @@ import com.nimbusds.jwt.proc.DefaultJWTProcessor;
  * public key or the JWKS (fetched again, no more often than {@code plank.auth.jwks-refresh-seconds}, when a token names a
  * key it does not know: keys can rotate), asymmetric algorithms only (so {@code alg: none} and HMAC tokens are
  * refused), {@code exp} required and in the future, {@code nbf} passed, {@code iss} and {@code aud} as configured,
- * {@code sub} present, all with the configured clock skew. Without a key configured, every token is refused.
+ * {@code sub} present and not empty, all with the configured clock skew. Without a key configured, every token is refused.
  */
 @ApplicationScoped
 public class TokenVerifier {
@@ -116,6 +117,9 @@ public class TokenVerifier {
         } catch (JOSEException e) {
             throw new InvalidTokenException("The token's signature could not be checked");
         }
+        if (claims.getSubject() == null || claims.getSubject().isBlank()) { // present (Nimbus checks that) but empty
+            throw new InvalidTokenException("The token's \"sub\" is empty: a token must name its subject");
+        }
         Instant expires = claims.getExpirationTime().toInstant();
         Map<String, Object> values = new HashMap<>();
         claims.getClaims().forEach((name, value) -> {
@@ -123,7 +127,7 @@ public class TokenVerifier {
                 values.put(name, value);
             }
         });
-        return Caller.authenticated(claims.getSubject(), roles(claims), values, expires);
+        return Caller.authenticated(claims.getSubject(), roles(claims), values, expires, Duration.ofSeconds(settings.clockSkewSeconds()));
     }
 
     private Collection<String> roles(JWTClaimsSet claims) throws InvalidTokenException {

@@ -26,7 +26,7 @@ import io.plank.web.problems.UnexpectedErrorMapper;
 import io.plank.web.security.Guard;
 
 /**
- * {@code GET /api/changes/{table}?filter=&since=&snapshot=&tx_end=}: one subscription's frames as Server-Sent Events, for
+ * {@code GET /api/changes/{table}?sub=&filter=&since=&snapshot=&tx_end=}: one subscription's frames as Server-Sent Events, for
  * clients without WebSocket (services, {@code curl}, proxies that refuse upgrades). The same subscription as a
  * WebSocket {@code subscribe} with those fields, with the same checks and the same guarantees: each event is
  * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
@@ -58,7 +58,8 @@ public class ChangeStream {
     @GET
     @Path("{table}")
     @Produces(MediaType.SERVER_SENT_EVENTS)
-    public void stream(@PathParam("table") String table, @QueryParam("filter") String filter, @QueryParam("since") String since,
+    public void stream(@PathParam("table") String table, @QueryParam("sub") String sub, @QueryParam("filter") String filter,
+                       @QueryParam("since") String since,
                        @QueryParam("snapshot") String snapshot, @QueryParam("tx_end") String txEnd,
                        @HeaderParam(LAST_EVENT_ID) String lastEventId,
                        @Context SseEventSink sink, @Context Sse sse, @Context SecurityContext security,
@@ -66,7 +67,7 @@ public class ChangeStream {
         boolean resuming = lastEventId != null && !lastEventId.isBlank();
         ClientMessage request;
         try {
-            request = ClientMessage.stream(table, filter, resuming ? lastEventId.strip() : since, resuming ? null : snapshot, txEnd);
+            request = ClientMessage.stream(table, sub, filter, resuming ? lastEventId.strip() : since, resuming ? null : snapshot, txEnd);
         } catch (ProtocolError refused) {
             throw refusal(refused);
         }

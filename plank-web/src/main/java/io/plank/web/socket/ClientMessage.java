@@ -36,8 +36,11 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
      * The subscription of an event stream, from its query parameters (any may be null): checked as a
      * {@code subscribe} message with the same fields is. {@code since} is a number or refused as one.
      */
-    static ClientMessage stream(String table, String filter, String since, String snapshot, String txEnd) throws ProtocolError {
+    static ClientMessage stream(String table, String sub, String filter, String since, String snapshot, String txEnd) throws ProtocolError {
         var message = Frames.JSON.createObjectBuilder().add("type", "subscribe").add("table", table);
+        if (sub != null) {
+            message.add("sub", sub);
+        }
         if (filter != null) {
             message.add("filter", filter);
         }

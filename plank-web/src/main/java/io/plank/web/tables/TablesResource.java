@@ -2,6 +2,7 @@ package io.plank.web.tables;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 import jakarta.inject.Inject;
@@ -27,6 +28,7 @@ import io.plank.domain.access.Privilege;
 import io.plank.domain.access.RowBinding;
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
+import io.plank.domain.text.Excerpt;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.access.StoredAccess;
 import io.plank.persistence.capture.Captures;
@@ -106,7 +108,7 @@ public class TablesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Grants grant(@PathParam("name") String name, Grants grants) {
         admin.require(security);
-        String table = table(name).toString();
+        String table = existing(name).toString();
         if (grants == null || grants.read() == null || grants.write() == null) {
             throw new InvalidRequestException("Send {\"read\":[roles],\"write\":[roles]}; an empty list grants nothing");
         }
@@ -120,12 +122,18 @@ public class TablesResource {
     @Consumes(MediaType.APPLICATION_JSON)
     public Binding bind(@PathParam("name") String name, Binding binding) {
         admin.require(security);
-        String table = table(name).toString();
+        TableName table = table(name);
+        Set<String> columns = captures.columns(table); // 404 if there is no such table
         if (binding == null) {
             throw new InvalidRequestException("Send {\"column\":\"tenant_id\",\"claim\":\"tenant\"}");
         }
         try {
-            storedAccess.bind(new RowBinding(table, binding.column(), binding.claim()));
+            var rows = new RowBinding(table.toString(), binding.column(), binding.claim());
+            if (!columns.contains(rows.column())) {
+                // stored, it would refuse every subscriber of the table with an invalid_filter about a filter it never sent
+                throw new InvalidRequestException("Table " + table + " has no column '" + Excerpt.of(rows.column()) + "'");
+            }
+            storedAccess.bind(rows);
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage());
         }
@@ -171,6 +179,16 @@ public class TablesResource {
         admin.require(security);
         captures.release(table(name));
         return Response.noContent().build();
+    }
+
+    /**
+     * A table that exists, captured or not: rules may be stored before a table is captured, so that its first change
+     * goes out under them; rules for a table that does not exist would lie in wait for one created later. 404 if none.
+     */
+    private TableName existing(String name) {
+        TableName table = table(name);
+        captures.columns(table);
+        return table;
     }
 
     private static TableName table(String name) {

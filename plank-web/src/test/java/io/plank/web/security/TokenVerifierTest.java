@@ -104,6 +104,8 @@ class TokenVerifierTest {
                 sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().issuer("https://other").build()),
                 sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().audience("other").build()),
                 sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().subject(null).build()),
+                sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().subject("").build()),
+                sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().subject(" ").build()),
                 sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().expirationTime(null).build()),
                 sign(new RSASSASigner(RSA), JWSAlgorithm.RS256, claims().claim("groups", 42).build()),
                 sign(new RSASSASigner(stranger), JWSAlgorithm.RS256, claims().build()),
@@ -113,6 +115,18 @@ class TokenVerifierTest {
         for (String token : bad) {
             assertThrows(InvalidTokenException.class, () -> verifier.verify(token), token.length() > 80 ? token.substring(0, 80) : token);
         }
+    }
+
+    @Test
+    void aTokenExpiredInsideTheClockSkewIsAcceptedAndItsCallerExpiresAtExpPlusSkew() throws Exception {
+        Instant exp = Instant.ofEpochSecond(Instant.now().minusSeconds(10).getEpochSecond());
+        Caller caller = verifier(pem(RSA.toPublicKey())).verify(sign(new RSASSASigner(RSA), JWSAlgorithm.RS256,
+                claims().expirationTime(Date.from(exp)).build()));
+        assertEquals(exp, caller.expiresAt(), "the token's own exp");
+        assertEquals(exp.plusSeconds(30), caller.validUntil());
+        assertFalse(caller.expired(Instant.now()), "accepted, so not expired");
+        assertFalse(caller.expired(exp.plusSeconds(29)));
+        assertTrue(caller.expired(exp.plusSeconds(30)), "no longer accepted at exp + skew, so expired");
     }
 
     @Test

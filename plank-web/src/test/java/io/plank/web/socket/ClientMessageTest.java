@@ -112,24 +112,31 @@ class ClientMessageTest {
 
     @Test
     void anEventStreamsQueryIsCheckedAsASubscribeMessageIs() throws ProtocolError {
-        var plain = ClientMessage.stream("items", null, null, null, null);
+        var plain = ClientMessage.stream("items", null, null, null, null, null);
         assertEquals("items", plain.table());
         assertNull(plain.since());
-        var resumed = ClientMessage.stream("items", "value=gte.3", "42", "false", null);
+        var resumed = ClientMessage.stream("items", null, "value=gte.3", "42", "false", null);
         assertEquals(42L, resumed.since());
         assertEquals(1, resumed.filter().conditions().size());
-        assertTrue(ClientMessage.stream("items", null, null, "true", null).snapshot());
-        assertTrue(ClientMessage.stream("items", "value=gte.3", null, null, "true").txEnd());
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, null, "1")).code());
+        assertTrue(ClientMessage.stream("items", null, null, null, "true", null).snapshot());
+        assertTrue(ClientMessage.stream("items", null, "value=gte.3", null, null, "true").txEnd());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, null, null, "1")).code());
 
         for (String since : new String[] {"abc", "-1", "1.5", "99999999999999999999", ""}) {
-            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, since, null, null), since);
+            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, since, null, null), since);
             assertEquals(ProtocolError.INVALID_MESSAGE, refused.code(), since);
         }
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, "yes", null)).code());
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, "1", "true", null)).code());
-        assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", "value=zz.1", null, null, null)).code());
-        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null, null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, null, "yes", null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, null, "1", "true", null)).code());
+        assertEquals(ProtocolError.INVALID_FILTER, assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", null, "value=zz.1", null, null, null)).code());
+        assertEquals(ProtocolError.INVALID_MESSAGE, assertThrows(ProtocolError.class, () -> ClientMessage.stream("x".repeat(201), null, null, null, null, null)).code());
+
+        assertEquals("mine", ClientMessage.stream("items", "mine", null, null, null, null).sub(), "sub as the message's");
+        for (String sub : new String[] {"", "s".repeat(ClientMessage.MAX_SUB_LENGTH + 1)}) {
+            var refused = assertThrows(ProtocolError.class, () -> ClientMessage.stream("items", sub, null, null, null, null), sub);
+            assertEquals(ProtocolError.INVALID_MESSAGE, refused.code(), sub);
+            assertTrue(refused.getMessage().contains("\"sub\""), refused.getMessage());
+        }
     }
 
     @ParameterizedTest(name = "{0} levels of {1}")
