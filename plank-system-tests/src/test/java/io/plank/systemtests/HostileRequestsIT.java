@@ -118,6 +118,8 @@ class HostileRequestsIT {
         var api = new Api(plank);
         String grants = "{\"read\":[\"anyone\"],\"write\":[]}";
         assertProblem(api.put("/tables/no_such_table/grants", Api.JSON, grants), 404, "no_such_table");
+        assertEquals(200, api.put("/tables/no_such_table/grants", Api.JSON, "{\"read\":[],\"write\":[]}").statusCode(),
+                "clearing needs no table: the rules of one dropped must not wait for a new one");
         assertProblem(api.put("/tables/no_such_table/binding", Api.JSON, "{\"column\":\"tenant\",\"claim\":\"tenant\"}"), 404, "no_such_table");
         assertProblem(api.put("/tables/" + TABLE + "/binding", Api.JSON, "{\"column\":\"no_such_column\",\"claim\":\"tenant\"}"),
                 400, "no_such_column");

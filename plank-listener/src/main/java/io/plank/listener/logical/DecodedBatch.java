@@ -18,6 +18,13 @@ final class DecodedBatch {
     private static final int JSONB = 3802;
 
     private final Map<Integer, PgOutput.Relation> relations = new HashMap<>();
+    /**
+     * How often each relation was announced: pgoutput announces a relation again after its columns changed, so
+     * {@code relation.version} names the columns a change was written with (its shape, see V9).
+     */
+    private final Map<Integer, Integer> versions = new HashMap<>();
+    /** The shapes the batch's changes name: {@code "relation.version"} to {@code {"column": type id}}. */
+    private final Map<String, String> shapes = new HashMap<>();
     private final StringBuilder committed = new StringBuilder("[");
     private final StringBuilder open = new StringBuilder();
     private int committedChanges;
@@ -28,6 +35,7 @@ final class DecodedBatch {
 
     void relation(PgOutput.Relation relation) {
         relations.put(relation.id(), relation);
+        versions.merge(relation.id(), 1, Integer::sum);
     }
 
     void begin(PgOutput.Begin begin) {
@@ -49,6 +57,7 @@ final class DecodedBatch {
         open.append(open.isEmpty() && committedChanges == 0 ? "" : ",")
                 .append("{\"rel\":").append(Integer.toUnsignedLong(relation.id()))
                 .append(",\"action\":\"").append(change.action())
+                .append("\",\"shape\":\"").append(shape(relation))
                 .append("\",\"xid\":").append(transaction.xid())
                 .append(",\"at\":\"").append(at).append('"');
         if (change.row() != null) {
@@ -90,6 +99,25 @@ final class DecodedBatch {
 
     String json() {
         return committed + "]";
+    }
+
+    /** The shapes the batch's changes name, as {@code plank.log_decoded} takes them. */
+    String shapesJson() {
+        var json = new StringBuilder("{");
+        shapes.forEach((key, columns) -> json.append(json.length() > 1 ? "," : "").append('"').append(key).append("\":").append(columns));
+        return json.append('}').toString();
+    }
+
+    private String shape(PgOutput.Relation relation) {
+        String key = Integer.toUnsignedLong(relation.id()) + "." + versions.getOrDefault(relation.id(), 0);
+        shapes.computeIfAbsent(key, unused -> {
+            var columns = new StringBuilder("{");
+            for (PgOutput.Column column : relation.columns()) {
+                string(columns.append(columns.length() > 1 ? "," : ""), column.name()).append(':').append(Integer.toUnsignedLong(column.typeOid()));
+            }
+            return columns.append('}').toString();
+        });
+        return key;
     }
 
     /** The commit LSN of the last transaction in the batch (0 if none): at or below it, nothing is logged twice. */

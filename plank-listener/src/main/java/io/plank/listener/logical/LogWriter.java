@@ -31,10 +31,11 @@ final class LogWriter {
     long write(DecodedBatch batch, long mark) throws SQLException {
         try {
             long logged;
-            try (var statement = connection.prepareStatement("SELECT plank.log_decoded(?::jsonb, ?::pg_lsn, ?::pg_lsn)")) {
+            try (var statement = connection.prepareStatement("SELECT plank.log_decoded(?::jsonb, ?::jsonb, ?::pg_lsn, ?::pg_lsn)")) {
                 statement.setString(1, batch.json());
-                statement.setString(2, lsn(batch.commitLsn()));
-                statement.setString(3, lsn(Math.max(batch.endLsn(), mark)));
+                statement.setString(2, batch.shapesJson());
+                statement.setString(3, lsn(batch.commitLsn()));
+                statement.setString(4, lsn(Math.max(batch.endLsn(), mark)));
                 try (var result = statement.executeQuery()) {
                     result.next();
                     logged = result.getLong(1);

@@ -83,6 +83,34 @@ class LogicalDecoderTest {
     }
 
     @Test
+    void changesLoggedAfterDdlKeepTheColumnsTheyWereWrittenWith() throws SQLException {
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE TABLE shapes (id int PRIMARY KEY, legacy text, renamed int, retyped text, at timestamptz);
+                    SELECT plank.capture('shapes');""");
+            // All written before the decoder runs, so it logs the first rows after the DDL has committed.
+            statement.execute("INSERT INTO shapes VALUES (1, 'old', 10, 'abc', '2026-12-07 10:00:00+00')");
+            statement.execute("""
+                    ALTER TABLE shapes DROP COLUMN legacy;
+                    ALTER TABLE shapes RENAME COLUMN renamed TO counted;
+                    UPDATE shapes SET retyped = '42';
+                    ALTER TABLE shapes ALTER COLUMN retyped TYPE int USING retyped::int;
+                    ALTER TABLE shapes ADD COLUMN added text DEFAULT 'new';""");
+            statement.execute("INSERT INTO shapes VALUES (2, 20, 7, '2026-12-07 11:00:00+00', 'given')");
+        }
+        start(decoder());
+        Eventually.until("the decoder logged 3 changes", WITHIN, () -> strings(
+                "SELECT count(*)::text FROM plank.change_log WHERE table_name = 'shapes'"), rows -> rows.equals(List.of("3")));
+        assertEquals(List.of(
+                "INSERT|{\"at\": \"2026-12-07T10:00:00+00:00\", \"id\": 1, \"legacy\": \"old\", \"renamed\": 10, \"retyped\": \"abc\"}",
+                "UPDATE|{\"at\": \"2026-12-07T10:00:00+00:00\", \"id\": 1, \"counted\": 10, \"retyped\": \"42\"}",
+                "INSERT|{\"at\": \"2026-12-07T11:00:00+00:00\", \"id\": 2, \"added\": \"given\", \"counted\": 20, \"retyped\": 7}"),
+                strings("SELECT action || '|' || new_row::text FROM plank.change_log WHERE table_name = 'shapes' ORDER BY seq"),
+                "each change as it was written: the dropped column's value kept, the renamed one under its name then, the old type");
+    }
+
+    @Test
     void aCrashAfterLoggingButBeforeAcknowledgingLogsNothingTwice() throws SQLException {
         CaptureMethod.LOGICAL.apply(database.dataSource(), null);
         captureBoth();
