@@ -173,8 +173,10 @@ class OpenStreamsIT {
         try (Connection db = plank.connect()) {
             Sql.createTable(db, table, "(id int PRIMARY KEY, status text, region text, total int, note text)");
             Sql.capture(plank, table, "durable");
-            try (var client = SocketClient.connect(plank)) {
+            try (var client = SocketClient.connect(plank); var noticed = SocketClient.connect(plank)) {
                 subscribe(client, table, "all", null);
+                noticed.send("{\"type\":\"subscribe\",\"table\":\"" + table + "\",\"sub\":\"shape\",\"schema\":true}");
+                noticed.awaitType("subscribed");
                 subscribe(client, table, "by_status", "status=eq.paid");
                 subscribe(client, table, "by_region", "region=eq.eu");
                 subscribe(client, table, "by_total", "total=gt.5");
@@ -192,6 +194,12 @@ class OpenStreamsIT {
                         .map(jakarta.json.JsonString::getString).toList());
                 assertEquals("eu", row.getJsonObject("data").getString("area"), "the new row shape: " + row);
                 assertFalse(row.getJsonObject("data").containsKey("status"));
+
+                List<JsonObject> notices = noticed.takeUntil("the row", change(table, "INSERT", 1));
+                JsonObject last = notices.stream().filter(type("schema")).reduce((a, b) -> b).orElseThrow(() -> new AssertionError("no schema frame: " + notices));
+                assertEquals("[{\"name\":\"id\",\"type\":\"integer\"},{\"name\":\"area\",\"type\":\"text\"},{\"name\":\"total\",\"type\":\"text\"},"
+                        + "{\"name\":\"note\",\"type\":\"text\"}]", last.getJsonArray("columns").toString(), "the columns now, in order");
+                assertTrue(notices.stream().noneMatch(type("unsubscribed")), "a subscription without a filter carries on: " + notices);
             }
         }
     }
@@ -223,6 +231,9 @@ class OpenStreamsIT {
                 .dataSource(plank.dataSource())
                 .locations("classpath:db/shipments").table("shipments_history").baselineOnMigrate(true).baselineVersion("0");
         flyway.target("1").load().migrate();
+        try (var probe = SocketClient.connect(plank)) {
+            Poll.until("shipments subscribable", NOTICED, () -> subscribeAnswer(probe, "shipments", null).getString("type"), "subscribed");
+        }
         try (var all = SocketClient.connect(plank); var sent = SocketClient.connect(plank); var legacy = SocketClient.connect(plank)) {
             subscribe(all, "shipments", "all", null);
             subscribe(sent, "shipments", "sent", "status=eq.sent");

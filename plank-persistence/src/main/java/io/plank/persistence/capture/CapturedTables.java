@@ -20,13 +20,14 @@ import io.plank.persistence.db.DatabaseException;
  * The tables clients may subscribe to: those with the {@code plank_capture} trigger or in the publication {@code plank}
  * (durable, by logical decoding), how each is captured, and its columns ({@link CapturedTable}).
  * Cached: read again by {@link #refresh()} (on every DDL notice and once a second, {@code CatalogWatch} in the web
- * module), and at most once a second when asked about a table it does not know, so a table captured a moment ago
- * (by SQL, the admin API or configuration) is subscribable at once.
+ * module), and when asked about a table it does not know unless it was read in the last 100 ms, so a table captured
+ * a moment ago (by SQL, the admin API or configuration) is subscribable at once or within that time.
  */
 @ApplicationScoped
 public class CapturedTables {
 
-    private static final long REFRESH_INTERVAL_NANOS = 1_000_000_000L;
+    /** How old a read may be when asked about a table it does not know: bounds the reads a stream of unknown names costs. */
+    private static final long REFRESH_INTERVAL_NANOS = 100_000_000L;
 
     /** The view's tables with their relation, and their columns' names and types in column order. */
     private static final String READ = """

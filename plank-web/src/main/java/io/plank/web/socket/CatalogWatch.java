@@ -129,6 +129,10 @@ public class CatalogWatch {
             case RESHAPED -> {
                 if (Collections.disjoint(subscription.filter().columns(), change.changedColumns())) {
                     subscription.seenAs(change.now()); // carries on with the new row shape
+                    if (subscription.schemaNotices()) {
+                        subscription.sendIfCurrent(client.outbox(), Message.of(Frames.schema(table, subscription.sub(), change.now().columns())));
+                        client.outbox().flush();
+                    }
                 } else {
                     requests.end(client, subscription, Ending.INVALID_FILTER, "The columns of '" + table + "' changed ("
                             + String.join(", ", change.changedColumns()) + " dropped, renamed or retyped) under this subscription's "

@@ -16,11 +16,12 @@ import io.plank.web.limits.JsonNesting;
 
 /**
  * A parsed client message: {@code subscribe} (a table; optionally an id {@code sub}, a {@code filter}, either
- * {@code since}, the last {@code seq} the client has, or {@code snapshot}, and {@code tx_end}, whether it takes
- * {@code tx_end} frames), {@code unsubscribe} (by {@code sub}, or every subscription of a {@code table}) {@code ping}, or {@code auth}
+ * {@code since}, the last {@code seq} the client has, or {@code snapshot}, {@code tx_end}, whether it takes
+ * {@code tx_end} frames, and {@code schema}, whether it takes {@code schema} frames), {@code unsubscribe} (by {@code sub}, or every subscription of a {@code table}) {@code ping}, or {@code auth}
  * (a bearer {@code token}: the connection's caller from now on, or a fresh token for the same subject).
  */
-record ClientMessage(Type type, String table, String sub, Long since, Filter filter, boolean snapshot, boolean txEnd, String token) {
+record ClientMessage(Type type, String table, String sub, Long since, Filter filter, boolean snapshot, boolean txEnd, boolean schema,
+                     String token) {
 
     enum Type { SUBSCRIBE, UNSUBSCRIBE, PING, AUTH }
 
@@ -29,7 +30,7 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
 
     /** A plain subscription to {@code table}, as {@code ?tables=} asks for. */
     static ClientMessage subscribe(String table) {
-        return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false, false, null);
+        return new ClientMessage(Type.SUBSCRIBE, table, null, null, null, false, false, false, null);
     }
 
     /**
@@ -71,8 +72,8 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
         return switch (type) {
             case "subscribe" -> subscribe(message);
             case "unsubscribe" -> unsubscribe(message);
-            case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false, false, null);
-            case "auth" -> new ClientMessage(Type.AUTH, null, null, null, null, false, false, string(message, "token", null));
+            case "ping" -> new ClientMessage(Type.PING, null, null, null, null, false, false, false, null);
+            case "auth" -> new ClientMessage(Type.AUTH, null, null, null, null, false, false, false, string(message, "token", null));
             default -> throw new ProtocolError(ProtocolError.UNKNOWN_TYPE,
                     "Unknown message type '" + Excerpt.of(type) + "'; expected subscribe, unsubscribe, ping or auth");
         };
@@ -87,15 +88,16 @@ record ClientMessage(Type type, String table, String sub, Long since, Filter fil
             throw new ProtocolError(ProtocolError.INVALID_MESSAGE,
                     "\"since\" and \"snapshot\" exclude each other: resume from a seq, or start again from a snapshot", table, sub);
         }
-        return new ClientMessage(Type.SUBSCRIBE, table, sub, since, filter(message, table, sub), snapshot, flag(message, "tx_end", table, sub), null);
+        return new ClientMessage(Type.SUBSCRIBE, table, sub, since, filter(message, table, sub), snapshot, flag(message, "tx_end", table, sub),
+                flag(message, "schema", table, sub), null);
     }
 
     private static ClientMessage unsubscribe(JsonObject message) throws ProtocolError {
         String sub = sub(message);
         if (sub != null) {
-            return new ClientMessage(Type.UNSUBSCRIBE, null, sub, null, null, false, false, null);
+            return new ClientMessage(Type.UNSUBSCRIBE, null, sub, null, null, false, false, false, null);
         }
-        return new ClientMessage(Type.UNSUBSCRIBE, table(message, null), null, null, null, false, false, null);
+        return new ClientMessage(Type.UNSUBSCRIBE, table(message, null), null, null, null, false, false, false, null);
     }
 
     private static JsonObject object(String text) throws ProtocolError {

@@ -99,6 +99,16 @@ final class Frames {
         return base("unsubscribed", table, sub).build().toString();
     }
 
+    /**
+     * The table's columns changed under a subscription that goes on (it asked for this with {@code "schema":true}):
+     * rows from the next change on have these columns, in column order, each with its PostgreSQL type.
+     */
+    static String schema(String table, String sub, java.util.Map<String, String> columns) {
+        var list = JSON.createArrayBuilder();
+        columns.forEach((name, type) -> list.add(JSON.createObjectBuilder().add("name", name).add("type", type)));
+        return base("schema", table, sub).add("columns", list).build().toString();
+    }
+
     /** The server ended the subscription: {@code ending} says why to a program, {@code reason} to a person. */
     static String unsubscribed(String table, String sub, Ending ending, String reason) {
         return base("unsubscribed", table, sub).add("code", ending.code()).add("reason", reason).build().toString();

@@ -228,7 +228,7 @@ public class Requests {
         if (mode.get() == CaptureMode.EPHEMERAL) {
             // The answer first, then the changes: ephemeral changes carry no seq to order them by.
             client.send(Frames.subscribed(table, sub));
-            watch(client, Subscription.live(sub, table, filter, false).reading(request.filter(), read.filter()).seenAs(captured.get())); // no transactions: nothing to end; never bound
+            watch(client, Subscription.live(sub, table, filter, false).reading(request.filter(), read.filter()).seenAs(captured.get()).schemaNotices(request.schema())); // no transactions: nothing to end; never bound
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
@@ -238,7 +238,7 @@ public class Requests {
             // Held from the moment it is routed until its answer is queued, so no change can reach the client before
             // `subscribed`; the held changes after the answer's seq then follow it (those before, it never promised).
             var subscription = Subscription.catchingUp(sub, table, filter, 0, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound)
-                    .reading(request.filter(), read.filter()).seenAs(captured.get());
+                    .reading(request.filter(), read.filter()).seenAs(captured.get()).schemaNotices(request.schema());
             watch(client, subscription);
             long from = listener.status().lastSeq();
             client.send(Frames.subscribed(table, sub, from));
@@ -249,7 +249,7 @@ public class Requests {
         long since = request.since() == null ? 0 : request.since();
         // Held changes are released into an outbox with room for at least half its limit.
         var subscription = Subscription.catchingUp(sub, table, filter, since, settings.sendQueueLimit() / 2, request.txEnd()).bound(bound)
-                .reading(request.filter(), read.filter()).seenAs(captured.get());
+                .reading(request.filter(), read.filter()).seenAs(captured.get()).schemaNotices(request.schema());
         watch(client, subscription);
         // Read after the subscription is in place: every change the listener hands on after this point is held.
         long upTo = listener.status().lastSeq();

@@ -53,6 +53,8 @@ final class Subscription {
     private Filter reading;
     /** The table as the catalog had it when this subscription was made (or last found changed): what DDL is judged against. */
     private volatile CapturedTable seenAs;
+    /** The client asked for a {@code schema} frame when the table's columns change under it. */
+    private boolean schemaNotices;
     private boolean live;
     private boolean cancelled;
     private long lastSeq;
@@ -128,6 +130,16 @@ final class Subscription {
 
     CapturedTable seenAs() {
         return seenAs;
+    }
+
+    /** Asks for {@code schema} frames (see {@link Frames#schema}), before it is routed. */
+    Subscription schemaNotices(boolean wanted) {
+        this.schemaNotices = wanted;
+        return this;
+    }
+
+    boolean schemaNotices() {
+        return schemaNotices;
     }
 
     Filter requested() {

@@ -46,6 +46,7 @@ class AsyncApiTest {
                 Frames.change(new ChangeEvent(0, "items", Action.INSERT, "1", null, null, AT, true)),
                 Frames.change(new ChangeEvent(10, "items", Action.INSERT, "2", "{\"id\": 2}", null, AT, false, new ChangeEvent.Tx(77, 9, true))),
                 Frames.txEnd("items", "s", 77),
+                Frames.schema("items", "s", java.util.Map.of("id", "integer")),
                 Frames.annotated(change, Relation.LEAVE, List.of("a", "b")),
                 Frames.annotated(change, Relation.ENTER, List.of("a")),
                 Frames.annotated(Frames.change(new ChangeEvent(9, "items", Action.UPDATE, "1", "{\"id\": 1}", "{\"id\": 1}", AT, false), false),
@@ -70,7 +71,7 @@ class AsyncApiTest {
                 assertTrue(frame.containsKey(required.getString()), type + " has " + required.getString() + ": " + text);
             }
         }
-        assertEquals(Set.of("auth", "authenticated", "subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "snapshot", "reset", "unsubscribed", "error"),
+        assertEquals(Set.of("auth", "authenticated", "subscribe", "unsubscribe", "ping", "pong", "subscribed", "change", "tx_end", "schema", "snapshot", "reset", "unsubscribed", "error"),
                 messages.keySet(), "no message the code does not know");
     }
 
