@@ -33,6 +33,7 @@ public class TableRows {
     DataSource dataSource;
 
     private TableCatalog catalog;
+    private RecentShapes recentShapes;
     private FilterTyping typing;
     private Snapshots snapshots;
 
@@ -49,6 +50,7 @@ public class TableRows {
     @PostConstruct
     void init() {
         catalog = new TableCatalog(dataSource);
+        recentShapes = new RecentShapes(catalog::shape);
         typing = new FilterTyping(dataSource);
         snapshots = new Snapshots(dataSource);
     }
@@ -56,6 +58,14 @@ public class TableRows {
     /** The columns and key of a captured table, or empty if {@code table} (named as change frames name it) is not captured. */
     public Optional<TableShape> shape(String table) throws SQLException {
         return catalog.shape(table);
+    }
+
+    /**
+     * As {@link #shape}, but read at most half a second ago and shared: for subscribes, which may come by the thousand
+     * and must not each take a pooled connection on the container's thread ({@link RecentShapes}).
+     */
+    public Optional<TableShape> recentShape(String table) throws SQLException {
+        return recentShapes.shape(table);
     }
 
     /** Types {@code filter} against the table; an {@link io.plank.domain.filter.InvalidFilterException} says what does not fit. */

@@ -74,7 +74,7 @@ public class CatchUp {
      * beyond anything the log has issued, or older than what it still holds, gets {@code reset}.
      */
     void replay(Client client, Subscription subscription, long since, long upTo) {
-        client.catchUp(() -> reads.submit(() -> replayPage(client, subscription, since, since, upTo, 1)));
+        client.catchUp(() -> reads.submit(client.address(), client, () -> replayPage(client, subscription, since, since, upTo, 1)));
     }
 
     private void replayPage(Client client, Subscription subscription, long since, long after, long upTo, int attempt) {
@@ -100,7 +100,7 @@ public class CatchUp {
             // A pooled connection that died with a database restart, say: the same page again loses and repeats nothing.
             if (attempt < REPLAY_ATTEMPTS) {
                 LOG.log(Level.FINE, "Replay attempt " + attempt + " failed; trying again", e);
-                reads.submit(() -> replayPage(client, subscription, since, after, upTo, attempt + 1));
+                reads.submit(client.address(), client, () -> replayPage(client, subscription, since, after, upTo, attempt + 1));
                 return;
             }
             LOG.log(Level.WARNING, "Could not replay '" + subscription.table() + "' for session " + client.id(), e);
@@ -119,7 +119,7 @@ public class CatchUp {
             return;
         }
         long next = page.get(page.size() - 1).seq();
-        client.outbox().whenRoom(() -> reads.submit(() -> replayPage(client, subscription, since, next, upTo, 1)));
+        client.outbox().whenRoom(() -> reads.submit(client.address(), client, () -> replayPage(client, subscription, since, next, upTo, 1)));
     }
 
     private void reset(Client client, Subscription subscription, long upTo, String reason) {
@@ -136,7 +136,7 @@ public class CatchUp {
      */
     void snapshot(Client client, Subscription subscription, TableShape shape, long upTo) {
         // Read only for a client that has taken what it was sent: one that stops reading costs one snapshot at most.
-        client.catchUp(() -> client.outbox().whenDrained(() -> reads.submit(() -> readSnapshot(client, subscription, shape, upTo))));
+        client.catchUp(() -> client.outbox().whenDrained(() -> reads.submit(client.address(), client, () -> readSnapshot(client, subscription, shape, upTo))));
     }
 
     private void readSnapshot(Client client, Subscription subscription, TableShape shape, long upTo) {

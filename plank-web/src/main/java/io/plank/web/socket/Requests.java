@@ -263,7 +263,7 @@ public class Requests {
 
     private TableShape shape(String table, String sub) throws ProtocolError {
         try {
-            return tableRows.shape(table).orElseThrow(() -> notCaptured(table, sub));
+            return tableRows.recentShape(table).orElseThrow(() -> notCaptured(table, sub));
         } catch (SQLException e) {
             LOG.log(Level.WARNING, "Could not read the columns of '" + table + "'", e);
             throw new ProtocolError(ProtocolError.UNAVAILABLE, "Could not read table '" + table + "' now; try again", table, sub);
