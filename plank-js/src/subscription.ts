@@ -181,7 +181,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
       case 'error':
         return this.onError(frame);
       case 'unsubscribed':
-        if (typeof frame.reason === 'string') this.end(frame.reason, false);
+        if (typeof frame.reason === 'string') this.end(frame.reason, false, typeof frame.code === 'string' ? frame.code : undefined);
         return;
     }
   }
@@ -297,7 +297,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
     this.end(`${code}: ${message}`, false);
   }
 
-  private end(reason: string, tellServer: boolean): void {
+  private end(reason: string, tellServer: boolean, code?: string): void {
     if (this.phase === 'ended') return;
     const wasKnownToServer = this.phase !== 'waiting';
     this.phase = 'ended';
@@ -308,7 +308,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
       this.settled = true;
       this.rejectReady(new Error(`Subscription to '${this.table}' ended: ${reason}`));
     }
-    this.emitEvent('end', { type: 'end', reason });
+    this.emitEvent('end', code === undefined ? { type: 'end', reason } : { type: 'end', reason, code });
     for (const queue of this.queues) queue.end();
     this.queues.clear();
   }

@@ -208,6 +208,12 @@ export interface EndEvent {
   type: 'end';
   /** Why the subscription ended: unsubscribed, the table no longer captured, refused, the client closed. */
   reason: string;
+  /**
+   * When the server ended it because the database changed under it (PROTOCOL.md, "When the database changes under a
+   * stream"): `forbidden`, `access_changed` (subscribe again), `table_released`, `table_dropped`, `table_renamed`,
+   * `invalid_filter`.
+   */
+  code?: string;
 }
 
 export type SubscriptionEvent =

@@ -18,9 +18,10 @@ export interface ViewChange<R extends Row = Row> {
   rows: R[];
   /**
    * `snapshot`: the whole content was (re)loaded; `changes`: the changes listed were applied (whole transactions:
-   * every change of a transaction is applied in the same notification as its last).
+   * every change of a transaction is applied in the same notification as its last); `ended`: the server ended the
+   * subscription because the caller may no longer read these rows or the table is gone, and the view was emptied.
    */
-  cause: 'snapshot' | 'changes';
+  cause: 'snapshot' | 'changes' | 'ended';
   changes: ChangeEvent[];
 }
 
@@ -63,6 +64,7 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
   private readonly openTx = new Map<number, ChangeEvent[]>();
   private reloaded = false;
   private notifyQueued = false;
+  private emptied = false;
   private mismatchReported = false;
   private loadedOnce = false;
 
@@ -105,9 +107,21 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
     });
     s.on('error', (error) => this.emit('error', error));
     s.on('end', (end) => {
+      // Rows the caller may no longer read, or of a table that is gone, are not kept on show.
+      if (end.code === 'forbidden' || end.code === 'access_changed' || end.code === 'table_dropped') this.empty();
       reject(new Error(`View of '${table}' ended: ${end.reason}`));
       this.emit('end', end);
     });
+  }
+
+  private empty(): void {
+    this.incoming = null;
+    this.openTx.clear();
+    this.pending = [];
+    if (this.current.size === 0) return;
+    this.current = new Map();
+    this.emptied = true;
+    this.queueNotify();
   }
 
   /** The rows, in the order they arrived. The same array until the next change. */
@@ -197,8 +211,9 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
       this.notifyQueued = false;
       const changes = this.pending;
       this.pending = [];
-      const cause = this.reloaded ? 'snapshot' : 'changes';
+      const cause = this.emptied ? 'ended' : this.reloaded ? 'snapshot' : 'changes';
       this.reloaded = false;
+      this.emptied = false;
       this.emit('change', { rows: this.rows, cause, changes });
     });
   }

@@ -163,3 +163,22 @@ describe('a live view', () => {
     await assert.rejects(view.ready, /snapshot_too_large/);
   });
 });
+
+describe('a live view whose subscription the server ends', () => {
+  for (const [code, emptied] of [['forbidden', true], ['access_changed', true], ['table_dropped', true], ['invalid_filter', false], ['table_renamed', false]]) {
+    it(`${emptied ? 'empties' : 'keeps'} its rows on ${code}, and says why`, async () => {
+      const { ws, view, sub, notes } = await setup();
+      const ends = [];
+      view.on('end', (end) => ends.push(end));
+      const socket = ws.last();
+      socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 1 });
+      socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1 }, { id: 2 }] });
+      await settle();
+      socket.frame({ type: 'unsubscribed', table: 'orders', sub, code, reason: 'the database changed' });
+      await settle();
+      assert.deepEqual(ends.map((end) => [end.code, end.reason]), [[code, 'the database changed']]);
+      assert.equal(view.size, emptied ? 0 : 2);
+      if (emptied) assert.equal(notes.at(-1).cause, 'ended');
+    });
+  }
+});

@@ -2,7 +2,6 @@ package io.plank.systemtests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -17,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.plank.testsupport.server.ServerKind;
 
 /**
  * Catch-up is shared fairly: many connections from one address, each with a hundred snapshot subscribes it does not
@@ -42,12 +40,6 @@ class CatchUpFairnessIT {
 
     @Test
     void manyGreedyConnectionsFromOneAddressDoNotDelayAnotherClientsCatchUp(RunningPlank plank) throws Exception {
-        // Open on Payara (issue 19, item 7): there the fresh client's handshake still times out after 10 s. Thread dumps
-        // show why: Payara's http-thread-pool (5 threads by default) runs handshakes and every WebSocket message, and
-        // Tyrus reschedules the session's idle timeout on a managed executor for each message received, whose context
-        // capture scans every jar of the EAR for service files (ZipFile.getEntry, contended); the handshake waits in
-        // Grizzly's queue behind the 19,000 subscribes. Plank's own part (the catalog reads) is gone; Tyrus's is not yet.
-        assumeFalse(plank.kind() == ServerKind.PAYARA, "Payara: a handshake waits behind Tyrus's per-message cost (issue 19, item 7)");
         try (Connection db = plank.connect()) {
             Sql.createTable(db, "fair_many", "(id int PRIMARY KEY, body text)");
             Sql.execute(db, "INSERT INTO fair_many SELECT n, md5(n::text) FROM generate_series(1, " + ROWS + ") n");

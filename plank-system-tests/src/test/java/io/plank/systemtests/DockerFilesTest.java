@@ -40,6 +40,10 @@ class DockerFilesTest {
         assertTrue(payara.contains("COPY --chown=payara:payara " + ear + " ${DEPLOY_DIR}/plank.ear"), "Payara deploys the built EAR");
         assertTrue(wildfly.contains(ear + " /opt/jboss/wildfly/standalone/deployments/plank.ear"), "WildFly deploys the built EAR");
 
+        for (String setting : new String[] {"min-thread-pool-size=16", "max-thread-pool-size=64", "max-queue-size=-1"}) {
+            assertTrue(payara.contains("thread-pool.http-thread-pool." + setting + "' >> ${PREBOOT_COMMANDS}"),
+                    "Payara's image widens the HTTP thread pool as the tests' servers do: " + setting);
+        }
         assertTrue(wildfly.contains("COPY docker/wildfly/configure.cli /tmp/configure.cli")
                 && wildfly.contains("jboss-cli.sh --file=/tmp/configure.cli"), "WildFly is configured by the script the tests run");
         assertTrue(Files.readString(ROOT.resolve("plank-test-support/pom.xml")).contains("../docker/wildfly</directory>"),

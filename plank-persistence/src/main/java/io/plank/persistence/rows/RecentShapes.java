@@ -59,6 +59,11 @@ final class RecentShapes {
         }
     }
 
+    /** Forgets every shape: the catalog changed, and a shape read before must not type a filter after. */
+    void forget() {
+        shapes.clear();
+    }
+
     private static boolean fresh(Entry entry) {
         return entry != null && System.nanoTime() - entry.readAt() < FRESH_NANOS;
     }

@@ -68,6 +68,11 @@ public class TableRows {
         return recentShapes.shape(table);
     }
 
+    /** The catalog changed: the next {@link #recentShape} reads it again. */
+    public void forgetRecentShapes() {
+        recentShapes.forget();
+    }
+
     /** Types {@code filter} against the table; an {@link io.plank.domain.filter.InvalidFilterException} says what does not fit. */
     public RowFilter filter(TableShape shape, Filter filter) throws SQLException {
         return typing.filter(shape, filter);

@@ -1,6 +1,8 @@
 package io.plank.testsupport.server;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -47,6 +49,25 @@ final class PayaraServer extends AppServer {
                 + ":osgi.shell.telnet.port=" + port[8] + ":java.debugger.port=" + port[9];
         runTool(asadmin("create-domain", "--nopassword=true", "--adminport", adminPort, "--instanceport", httpPort,
                 "--domainproperties", domainProperties, "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(3));
+        widenHttpThreadPool();
+    }
+
+    /**
+     * Payara's {@code http-thread-pool} has 5 threads and a queue of 4,096 by default, and they read every WebSocket
+     * message as well as every request and handshake. Tyrus reschedules a session's idle timer for each message
+     * received, a managed task whose context capture scans the EAR's jars for service files, so after a burst of
+     * messages a new handshake waited behind them for over 10 s (thread dumps, issue 19), and a reconnect storm
+     * overflowed the queue (issue 21: I/O events dropped). The documented setup (docker/payara) sets the same.
+     */
+    private void widenHttpThreadPool() {
+        Path domainXml = domainsDir().resolve(DOMAIN).resolve("config/domain.xml");
+        try {
+            String config = Files.readString(domainXml);
+            Files.writeString(domainXml, config.replace("<thread-pool name=\"http-thread-pool\"></thread-pool>",
+                    "<thread-pool name=\"http-thread-pool\" " + HTTP_THREAD_POOL + "></thread-pool>"));
+        } catch (IOException e) {
+            throw new ServerException("Could not configure the HTTP thread pool in " + domainXml, e);
+        }
     }
 
     @Override
@@ -101,6 +122,9 @@ final class PayaraServer extends AppServer {
     public int adminPort() {
         return adminPort;
     }
+
+    /** What docker/payara/Dockerfile sets through asadmin, as domain.xml attributes. */
+    static final String HTTP_THREAD_POOL = "min-thread-pool-size=\"16\" max-thread-pool-size=\"64\" max-queue-size=\"-1\"";
 
     private Path domainsDir() {
         return workDir.resolve("domains");

@@ -15,6 +15,7 @@ import io.plank.persistence.capture.CapturedTable;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.TableChange;
 import io.plank.persistence.db.DatabaseException;
+import io.plank.persistence.rows.TableRows;
 
 /**
  * Follows the captured tables under open streams. Each subscription remembers its table as the catalog had it when it
@@ -36,6 +37,9 @@ public class CatalogWatch {
 
     @Inject
     CapturedTables captured;
+
+    @Inject
+    TableRows tableRows;
 
     @Inject
     Router router;
@@ -89,6 +93,7 @@ public class CatalogWatch {
             return;
         }
         applied = now;
+        tableRows.forgetRecentShapes();
         generation.incrementAndGet();
         for (String table : router.watchedTables()) {
             for (Client client : router.clientsOf(table)) {

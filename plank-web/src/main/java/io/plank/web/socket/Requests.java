@@ -223,6 +223,16 @@ public class Requests {
                     + " subscriptions (plank.ws.max-subscriptions); unsubscribe from one first", table, sub);
         }
         TableShape shape = read.filter() != null || request.snapshot() ? shape(table, sub) : null;
+        if (shape != null && !shape.columns().keySet().equals(captured.get().columns().keySet())) {
+            // The shape was read before DDL the catalog has seen (or after it, the catalog before): read both again, so
+            // that the filter is typed against the columns the subscription will be held to.
+            tableRows.forgetRecentShapes();
+            captured = Optional.ofNullable(capturedTables.refresh().get(table));
+            if (captured.isEmpty()) {
+                throw notCaptured(request.table(), sub);
+            }
+            shape = shape(table, sub);
+        }
         RowFilter filter = read.filter() == null ? RowFilter.ALL : filter(shape, read.filter(), table, sub);
 
         if (mode.get() == CaptureMode.EPHEMERAL) {
