@@ -50,12 +50,14 @@ public class CatalogWatch {
     /** Counts the passes begun, so that a subscribe made against an older catalog can tell (see {@link #generation}). */
     private final AtomicLong generation = new AtomicLong();
     private volatile Map<String, CapturedTable> applied;
+    /** A catalog the check once a second found changed, applied if the next check finds it still so. */
+    private Map<String, CapturedTable> pending;
     /** {@link CapturedTables#reads()} after the last pass's own read. */
     private long readsAtLastPass = -1;
 
     void catalogChanged(@Observes CatalogChanged changed) {
         try {
-            check();
+            check(true);
         } catch (DatabaseException e) {
             LOG.log(Level.WARNING, "Could not read the captured tables after DDL; trying again within a second", e);
         }
@@ -64,7 +66,7 @@ public class CatalogWatch {
     /** Once a second ({@link OpenStreamChecks}). */
     void quietCheck() {
         try {
-            check();
+            check(false);
         } catch (RuntimeException e) {
             LOG.log(Level.FINE, "Could not read the captured tables; trying again in a second", e);
         }
@@ -82,16 +84,23 @@ public class CatalogWatch {
     /**
      * Reads the catalog and, if it changed since the last pass, holds every open subscription against it. A read by
      * anyone else since (a subscribe's) counts as a change: its subscription was made against a catalog this watch
-     * has not compared with.
+     * has not compared with. {@code noticed}: the listener says so, after handing on the changes committed before the
+     * DDL, so the change applies at once; found by the check once a second instead, it applies at the next check if
+     * it still holds, which leaves the listener a second to hand on a dropped table's last changes first.
      */
-    synchronized void check() {
+    private synchronized void check(boolean noticed) {
         long readsBefore = captured.reads();
         Map<String, CapturedTable> now = captured.refresh();
         boolean readByOthers = readsBefore != readsAtLastPass;
         readsAtLastPass = captured.reads();
-        if (now.equals(applied) && !readByOthers) {
+        if (now.equals(applied) && !readByOthers && pending == null) {
             return;
         }
+        if (!noticed && !now.equals(pending)) {
+            pending = now;
+            return;
+        }
+        pending = null;
         applied = now;
         tableRows.forgetRecentShapes();
         generation.incrementAndGet();
