@@ -22,7 +22,9 @@ import jakarta.ws.rs.sse.SseEventSink;
  *
  * <p>The runtimes write an event on the calling thread and may block until the client reads, so each send runs on
  * {@code writers} (one thread per stream at most, as its {@link Outbox} sends one message at a time), never on
- * Plank's sender threads, which other clients share.
+ * Plank's sender threads, which other clients share; on WildFly, whose writes never block, on the connection's I/O
+ * thread instead ({@link ConnectionThread} says why). A client that is gone fails a send; the outbox then closes the
+ * stream, which is logged at FINE: a client leaving is no error.
  */
 final class EventStreamTransport implements Transport {
 
@@ -31,7 +33,10 @@ final class EventStreamTransport implements Transport {
     private final String id;
     private final SseEventSink sink;
     private final Sse sse;
+    /** Where the sink is closed, which may wait for what is queued to be flushed. */
     private final Executor writers;
+    /** Where events are written: {@code writers}, or the connection's I/O thread. */
+    private final Executor writes;
     /** How the stream's subscription starts, which decides where its first id comes from. */
     enum Start { LIVE, REPLAY, SNAPSHOT }
 
@@ -39,11 +44,13 @@ final class EventStreamTransport implements Transport {
     /** The seq of the {@code subscribed} before a snapshot: the id of the snapshot's last page; -1 if none. */
     private long idAfterSnapshot = -1;
 
-    EventStreamTransport(String id, SseEventSink sink, Sse sse, Executor writers, Start start) {
+    /** @param ioThread the connection's I/O thread to write on ({@link ConnectionThread}); null to write on {@code writers} */
+    EventStreamTransport(String id, SseEventSink sink, Sse sse, Executor writers, Executor ioThread, Start start) {
         this.id = id;
         this.sink = sink;
         this.sse = sse;
         this.writers = writers;
+        this.writes = ioThread != null ? ioThread : writers;
         this.start = start;
     }
 
@@ -62,7 +69,7 @@ final class EventStreamTransport implements Transport {
     public void send(String text, Message message, Consumer<Throwable> done) {
         OutboundSseEvent event = event(text, message);
         try {
-            writers.execute(() -> write(event, done));
+            writes.execute(() -> write(event, done));
         } catch (RejectedExecutionException e) {
             done.accept(e);
         }
@@ -103,10 +110,21 @@ final class EventStreamTransport implements Transport {
 
     private void write(OutboundSseEvent event, Consumer<Throwable> done) {
         try {
-            sink.send(event).whenComplete((sent, failure) -> done.accept(failure));
+            sink.send(event).whenComplete((sent, failure) -> {
+                if (failure != null) {
+                    left(failure);
+                }
+                done.accept(failure);
+            });
         } catch (RuntimeException e) {
+            left(e);
             done.accept(e); // a closed sink throws instead of failing the stage on some runtimes
         }
+    }
+
+    /** A write that fails means the client has gone (or the stream was closed meanwhile): normal, so FINE. */
+    private void left(Throwable failure) {
+        LOG.log(Level.FINE, () -> "Event stream " + id + " ended: the client left (" + failure + ")");
     }
 
     @Override
