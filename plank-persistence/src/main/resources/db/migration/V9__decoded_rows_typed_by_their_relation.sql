@@ -54,7 +54,8 @@ $$;
 
 DROP FUNCTION plank.log_decoded(jsonb, pg_lsn, pg_lsn);
 
--- changes: as in V6, each with "shape", a key of shapes ({"<shape>": {column: type id}}).
+-- changes: as in V6, each with "shape", a key of shapes ({"<shape>": {column: type id}}); a change without rows (a
+-- TRUNCATE) needs none.
 CREATE FUNCTION plank.log_decoded(changes jsonb, shapes jsonb, commit_lsn pg_lsn, processed_lsn pg_lsn) RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -81,7 +82,7 @@ BEGIN
                 FROM jsonb_array_elements($1) WITH ORDINALITY AS e(c, n),
                      LATERAL (SELECT CASE WHEN e.c ? 'new' THEN to_jsonb(jsonb_populate_record(NULL::%1$s, e.c -> 'new')) END AS new_row,
                                      CASE WHEN e.c ? 'old' THEN to_jsonb(jsonb_populate_record(NULL::%1$s, e.c -> 'old')) END AS old_row) AS r
-                WHERE (e.c ->> 'rel')::oid = %2$s AND e.c ->> 'shape' = $6$sql$, part.rel::regclass, part.rel)
+                WHERE (e.c ->> 'rel')::oid = %2$s AND e.c ->> 'shape' IS NOT DISTINCT FROM $6$sql$, part.rel::regclass, part.rel)
             USING changes, seqs, plank.key_columns(part.rel), relation, next_xid, part.shape;
         ELSE
             INSERT INTO plank.change_log (seq, table_name, action, key, new_row, old_row, changed_at, tx)
@@ -90,7 +91,7 @@ BEGIN
             FROM jsonb_array_elements(changes) WITH ORDINALITY AS e(c, n),
                  LATERAL (SELECT plank.decoded_row(e.c -> 'new', shapes -> part.shape) AS new_row,
                                  plank.decoded_row(e.c -> 'old', shapes -> part.shape) AS old_row) AS r
-            WHERE (e.c ->> 'rel')::oid = part.rel AND e.c ->> 'shape' = part.shape;
+            WHERE (e.c ->> 'rel')::oid = part.rel AND e.c ->> 'shape' IS NOT DISTINCT FROM part.shape;
         END IF;
         GET DIAGNOSTICS n = ROW_COUNT;
         logged := logged + n;
