@@ -3,6 +3,7 @@ package io.plank.systemtests;
 import static io.plank.systemtests.Delivery.seq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.Connection;
 import java.time.Duration;
@@ -43,6 +44,8 @@ class TwoServersIT {
             Poll.until("both instances listed by each, with their positions", Duration.ofSeconds(30),
                     () -> listed(plank).containsAll(names) && listed(wildfly).containsAll(names), true);
 
+            grantRevokedThroughOneInstanceEndsStreamsOnBoth(plank, wildfly, db);
+
             try (var writers = Writers.start(plank, 4, 100, Duration.ofSeconds(90));
                  var onPayara = SocketClient.connect(plank);
                  var onWildFly = SocketClient.connect(wildfly)) {
@@ -69,6 +72,31 @@ class TwoServersIT {
                     List<JsonObject> payaraFrames = onPayara.takeUntil("the sentinel on Payara, seq " + end, Delivery.itemsChangeFrom(end));
                     Delivery.assertExactlyOnce(db, payaraStart, end, List.of(payaraFrames), written);
                 }
+            }
+        }
+    }
+
+    /** What changes under open streams reaches every instance: a grant revoked through Payara ends WildFly's stream too. */
+    private static void grantRevokedThroughOneInstanceEndsStreamsOnBoth(RunningPlank payara, RunningPlank wildfly, Connection db) throws Exception {
+        Sql.createTable(db, "two_revoked", "(id int PRIMARY KEY)");
+        Sql.capture(payara, "two_revoked", "durable");
+        SecurityIT.grant(payara, "two_revoked", List.of("clerk"), List.of());
+        String token = TestTokens.token("carol", List.of("clerk"));
+        try (var onPayara = SocketClient.connect(payara); var onWildFly = SocketClient.connect(wildfly)) {
+            for (SocketClient client : List.of(onPayara, onWildFly)) {
+                assertEquals("authenticated", client.authenticate(token).getString("type"));
+                Poll.until("two_revoked subscribable", Duration.ofSeconds(10), () -> {
+                    client.send("{\"type\":\"subscribe\",\"table\":\"two_revoked\"}");
+                    return client.await("an answer", frame -> "subscribed".equals(frame.getString("type", null))
+                            || "error".equals(frame.getString("type", null))).getString("type");
+                }, "subscribed");
+            }
+            SecurityIT.grant(payara, "two_revoked", List.of("auditor"), List.of());
+            Sql.execute(db, "INSERT INTO two_revoked VALUES (1)"); // after the revoke: for nobody
+            for (SocketClient client : List.of(onPayara, onWildFly)) {
+                List<JsonObject> frames = client.takeUntil("the subscription ended", frame -> "unsubscribed".equals(frame.getString("type", null)));
+                assertEquals("forbidden", frames.get(frames.size() - 1).getString("code"), frames.toString());
+                assertTrue(frames.stream().noneMatch(frame -> "change".equals(frame.getString("type", null))), "no change after the revoke: " + frames);
             }
         }
     }
