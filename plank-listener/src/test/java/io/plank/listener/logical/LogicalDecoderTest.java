@@ -71,7 +71,8 @@ class LogicalDecoderTest {
         assertEquals(8, byTrigger.size(), "the trigger logged every change: " + byTrigger);
 
         try (var connection = database.connect(); var statement = connection.createStatement()) {
-            statement.execute("TRUNCATE kinds, sales.pairs, plank.change_log");
+            statement.execute("TRUNCATE kinds, sales.pairs");
+            statement.execute("TRUNCATE plank.change_log"); // after: the tables' TRUNCATE is logged too
         }
         CaptureMethod.LOGICAL.apply(database.dataSource(), null);
         assertEquals(List.of("items|durable|logical", "kinds|durable|logical", "sales.pairs|durable|logical"), captured(),
