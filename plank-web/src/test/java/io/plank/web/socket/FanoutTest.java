@@ -2,9 +2,12 @@ package io.plank.web.socket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.io.StringReader;
 import java.sql.SQLException;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.websocket.SendResult;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +22,7 @@ import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.web.security.Caller;
 
 /** What one change is to subscriptions with filters and row bindings (filters typed by the real PostgreSQL). */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -60,6 +64,24 @@ class FanoutTest {
         assertEquals("{\"subs\":[\"mine\"],\"type\":\"change\",\"seq\":9,\"table\":\"orders\",\"action\":\"TRUNCATE\","
                 + "\"id\":null,\"data\":null,\"at\":\"2026-11-21T09:08:34.411430Z\"}",
                 truncate.frame(Relation.CHANGE, List.of("mine")).text());
+    }
+
+    @Test
+    void aTruncateHeldDuringASnapshotGoesOutAfterItUnlessTheSnapshotAlreadyReflectsIt() {
+        var trouble = new OutboxTest.Trouble();
+        var remote = new OutboxTest.ScriptedRemote(handler -> handler.onResult(new SendResult()));
+        var client = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+        var subscription = Subscription.catchingUp("paid", "orders", paid, 0, 10, true);
+        client.put(subscription);
+        for (long seq : new long[] {11, 12}) {
+            client.deliver(new Fanout(new ChangeEvent(seq, "orders", Action.TRUNCATE, null, null, null, AT, false), new TableStats()));
+        }
+
+        subscription.goLiveAfterSnapshot(10, new long[] {11}, client.outbox()); // the snapshot saw 11 committed, not 12
+        client.outbox().flush();
+
+        assertEquals(List.of("TRUNCATE 12"), remote.sent.stream().map(text -> Frames.JSON.createReader(new StringReader(text)).readObject())
+                .map(frame -> frame.getString("action") + " " + frame.getInt("seq")).toList());
     }
 
     @Test
