@@ -4,6 +4,9 @@ export type Row = Record<string, unknown>;
 /** A primary key as change frames carry it: a number or string, or an object for a composite key. */
 export type RowId = number | string | Record<string, unknown>;
 
+/** What a change did: to one row, or (`TRUNCATE`) to every row of the table. */
+export type Action = 'INSERT' | 'UPDATE' | 'DELETE' | 'TRUNCATE';
+
 /** One server frame (docs/PROTOCOL.md). Unknown fields are kept. */
 export interface Frame {
   type: string;
@@ -14,8 +17,9 @@ export interface ChangeFrame extends Frame {
   type: 'change';
   seq?: number;
   table: string;
-  action: 'INSERT' | 'UPDATE' | 'DELETE';
-  id: RowId;
+  /** `TRUNCATE`: the table was emptied; `id` and `data` are null. */
+  action: Action;
+  id: RowId | null;
   data: Row | null;
   at?: string;
   subs?: string[];
@@ -164,8 +168,10 @@ export interface SnapshotEvent {
 export interface ChangeEvent {
   /** `leave`: an UPDATE moved the row out of the filter (drop it); `enter`: into it (add it); `change` otherwise. */
   type: 'change' | 'leave' | 'enter';
-  action: 'INSERT' | 'UPDATE' | 'DELETE';
-  id: RowId;
+  /** `TRUNCATE`: every row of the table is gone (drop all you hold of it); it has no `id` and no `data`. */
+  action: Action;
+  /** The row's primary key; null for a `TRUNCATE`. */
+  id: RowId | null;
   data: Row | null;
   seq?: number;
   at?: string;

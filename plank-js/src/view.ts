@@ -39,7 +39,7 @@ interface Subscriber {
 
 /**
  * The rows of a table (or of those passing a filter), kept equal to the database: loaded from a snapshot, updated by
- * every change (a DELETE or a row leaving the filter removes it, anything else puts it), and, when the client
+ * every change (a DELETE or a row leaving the filter removes it, a TRUNCATE removes every row, anything else puts it), and, when the client
  * cannot resume (a `reset`) or a snapshot was cut short, loaded again from a new snapshot, which replaces the old
  * rows in one step. Listeners hear `change` once per message from the server, however many rows it changed.
  *
@@ -179,6 +179,11 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
 
   private apply(change: ChangeEvent): void {
     const target = this.incoming ?? this.current;
+    if (change.action === 'TRUNCATE') {
+      target.clear();
+      this.notifyChanged(target, change);
+      return;
+    }
     const data = change.data as R | null;
     const key = data ? this.keyOf(data) : canonicalKey(change.id);
     if (data && !this.mismatchReported && key !== canonicalKey(change.id)) {
@@ -192,6 +197,10 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
     }
     if (change.action === 'DELETE' || change.type === 'leave') target.delete(key);
     else if (data) target.set(key, data);
+    this.notifyChanged(target, change);
+  }
+
+  private notifyChanged(target: Map<string, R>, change: ChangeEvent): void {
     if (target === this.current) {
       this.pending.push(change);
       this.queueNotify();

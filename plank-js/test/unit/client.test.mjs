@@ -91,6 +91,25 @@ describe('resuming', () => {
     assert.deepEqual(seen, [['change', 70, false], ['change', 71, true], ['txEnd', 70, undefined], ['change', undefined, true]]);
   });
 
+  it('passes a TRUNCATE on as a change without id or row, and resumes after its seq', async () => {
+    const { ws, plank, clock } = setup();
+    await settle();
+    let socket = ws.last();
+    socket.open();
+    const sub = plank.subscribe({ table: 'items', filter: 'value=gte.10' });
+    answer(socket, 10);
+    const seen = [];
+    sub.on('change', (event) => seen.push([event.action, event.id, event.data, event.seq, event.truncated]));
+    socket.frame({ type: 'change', subs: [sub.id], seq: 11, table: 'items', action: 'TRUNCATE', id: null, data: null });
+    assert.deepEqual(seen, [['TRUNCATE', null, null, 11, false]]);
+    socket.serverClose(1006);
+    clock.advance(clock.nextDelay());
+    await settle();
+    socket = ws.last();
+    socket.open();
+    assert.equal(socket.sentOf('subscribe')[0].since, 11);
+  });
+
   it('resumes with since after a drop and drops what it already delivered', async () => {
     const { ws, plank, clock } = setup();
     await settle();

@@ -157,6 +157,41 @@ describe('a live view', () => {
     assert.deepEqual(view.rows, [{ id: 1, b: 0 }, { id: 2, b: 10 }]);
   });
 
+  it('empties on a TRUNCATE, whatever its filter, and carries on with the rows that come after', async () => {
+    const { ws, view, sub, notes } = await setup();
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1 }, { id: 2 }] });
+    await settle();
+    socket.frame([
+      frame(sub, 11, 'INSERT', 3, { id: 3 }),
+      frame(sub, 12, 'TRUNCATE', null, null, { tx: 60, tx_last: true }),
+    ]);
+    await settle();
+    assert.deepEqual(view.rows, []);
+    assert.equal(notes.at(-1).cause, 'changes');
+    assert.deepEqual(notes.at(-1).changes.map((change) => change.action), ['INSERT', 'TRUNCATE']);
+    socket.frame(frame(sub, 13, 'INSERT', 4, { id: 4 }));
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 4 }]);
+  });
+
+  it('applies a TRUNCATE in its transaction: the rows written after it in the same transaction stay', async () => {
+    const { ws, view, sub } = await setup();
+    const errors = [];
+    view.on('error', (error) => errors.push(error.code));
+    const socket = ws.last();
+    socket.frame({ type: 'subscribed', table: 'orders', sub, seq: 10 });
+    socket.frame({ type: 'snapshot', table: 'orders', sub, last: true, rows: [{ id: 1 }] });
+    socket.frame(frame(sub, 11, 'TRUNCATE', null, null, { tx: 61 }));
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 1 }], 'held until the transaction ends, like any change');
+    socket.frame(frame(sub, 12, 'INSERT', 5, { id: 5 }, { tx: 61, tx_last: true }));
+    await settle();
+    assert.deepEqual(view.rows, [{ id: 5 }]);
+    assert.deepEqual(errors, [], 'no key to check on a TRUNCATE');
+  });
+
   it('rejects ready when the snapshot is refused', async () => {
     const { ws, view, sub } = await setup();
     ws.last().frame({ type: 'error', code: 'snapshot_too_large', message: 'narrow the filter', table: 'orders', sub });

@@ -9,7 +9,8 @@ import java.util.Objects;
  * or an object for composite keys), {@code row} the row as JSON text (after the change; for a DELETE, as it was),
  * {@code oldRow} the row before an UPDATE, for durably captured tables (null otherwise: a filtered subscription needs
  * it to tell a row that left its filter from one that was never in it). {@code seq} is the change's position in the
- * durable change log, or {@link #NO_SEQ} for a table captured in ephemeral mode. {@code atMicros} is when the
+ * durable change log, or {@link #NO_SEQ} for a table captured in ephemeral mode. A {@link Action#TRUNCATE} has no key
+ * and no row: every row of the table is gone. {@code atMicros} is when the
  * database made the change (its clock, in microseconds since the epoch). {@code truncated}: an ephemeral change too
  * large for a notification, announced without its row (and maybe its key). {@code tx}: the writing transaction and
  * where this change stands in it ({@link Tx#NONE} for ephemeral changes and those logged before transactions were).

@@ -15,7 +15,8 @@ import io.plank.domain.change.ChangeEvent;
 
 /**
  * Reads an ephemeral change's notification on {@code plank_changes}, the fields the capture trigger sends
- * ({@code {"table","action","id","data","at"}}, see V3__fields_not_frames.sql), into a {@link ChangeEvent}.
+ * ({@code {"table","action","id","data","at"}}, see V3__fields_not_frames.sql; a TRUNCATE's {@code id} and
+ * {@code data} are null, V7__truncate.sql), into a {@link ChangeEvent}.
  *
  * <p>Strict, since anyone may {@code NOTIFY plank_changes} by hand and what it carries goes on to browsers: one
  * complete JSON object, a known action, the key and row as JSON values (passed on as their JSON text), the time as a
@@ -72,10 +73,17 @@ final class NotificationDecoder {
         if (table == null || action == null || at == null) {
             throw new IllegalArgumentException("table, action or at missing");
         }
+        Action kind = action(action);
+        if (kind == Action.TRUNCATE) {
+            if (key != null || row != null || truncated) {
+                throw new IllegalArgumentException("a TRUNCATE names no row and carries none");
+            }
+            return ChangeEvent.ephemeral(table, kind, null, null, at, false);
+        }
         if (row == null && !truncated) {
             throw new IllegalArgumentException("data missing from a change that is not truncated");
         }
-        return ChangeEvent.ephemeral(table, action(action), key, row, at, truncated);
+        return ChangeEvent.ephemeral(table, kind, key, row, at, truncated);
     }
 
     private static String string(JsonParser parser, Event value, String name) {

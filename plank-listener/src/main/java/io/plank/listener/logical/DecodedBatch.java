@@ -49,17 +49,7 @@ final class DecodedBatch {
     }
 
     void change(PgOutput.Change change) {
-        var relation = relations.get(change.relation());
-        if (relation == null || transaction == null) {
-            throw new IllegalStateException("pgoutput sent a change outside a transaction or of an unannounced relation");
-        }
-        String at = POSTGRES_EPOCH.plus(transaction.commitMicros(), ChronoUnit.MICROS).toString();
-        open.append(open.isEmpty() && committedChanges == 0 ? "" : ",")
-                .append("{\"rel\":").append(Integer.toUnsignedLong(relation.id()))
-                .append(",\"action\":\"").append(change.action())
-                .append("\",\"shape\":\"").append(shape(relation))
-                .append("\",\"xid\":").append(transaction.xid())
-                .append(",\"at\":\"").append(at).append('"');
+        var relation = start(change.relation(), change.action());
         if (change.row() != null) {
             row(open.append(",\"new\":"), relation, change.row(), change.old());
         }
@@ -68,6 +58,31 @@ final class DecodedBatch {
         }
         open.append('}');
         openChanges++;
+    }
+
+    /** One change per table emptied, without rows, in the message's place in the transaction. */
+    void truncate(PgOutput.Truncate truncate) {
+        for (int relation : truncate.relations()) {
+            start(relation, "TRUNCATE");
+            open.append('}');
+            openChanges++;
+        }
+    }
+
+    /** Opens a change's element with the fields every change has, and leaves it open for its rows. */
+    private PgOutput.Relation start(int id, String action) {
+        var relation = relations.get(id);
+        if (relation == null || transaction == null) {
+            throw new IllegalStateException("pgoutput sent a change outside a transaction or of an unannounced relation");
+        }
+        String at = POSTGRES_EPOCH.plus(transaction.commitMicros(), ChronoUnit.MICROS).toString();
+        open.append(open.isEmpty() && committedChanges == 0 ? "" : ",")
+                .append("{\"rel\":").append(Integer.toUnsignedLong(relation.id()))
+                .append(",\"action\":\"").append(action)
+                .append("\",\"shape\":\"").append(shape(relation))
+                .append("\",\"xid\":").append(transaction.xid())
+                .append(",\"at\":\"").append(at).append('"');
+        return relation;
     }
 
     /** The open transaction joins the batch. */

@@ -169,6 +169,10 @@ public final class LogicalDecoder implements Runnable {
                 if (!skipping) {
                     session.batch.change(change);
                 }
+            } else if (message instanceof PgOutput.Truncate truncate) {
+                if (!skipping) {
+                    session.batch.truncate(truncate);
+                }
             } else if (message instanceof PgOutput.Commit commit) {
                 session.commit(commit, skipping);
                 skipping = false;

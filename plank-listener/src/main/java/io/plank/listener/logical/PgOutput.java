@@ -15,7 +15,7 @@ final class PgOutput {
     /** pgoutput's marker of a TOASTed value that an UPDATE did not change and therefore did not send. */
     static final String UNCHANGED = new String("unchanged toast");
 
-    sealed interface Message permits Begin, Commit, Relation, Change, Note, Other {
+    sealed interface Message permits Begin, Commit, Relation, Change, Truncate, Note, Other {
     }
 
     /** @param commitLsn where the transaction's commit record is: the transaction's place in commit order */
@@ -37,6 +37,13 @@ final class PgOutput {
      * order, null for SQL NULL, {@link #UNCHANGED} for an unchanged TOASTed value.
      */
     record Change(String action, int relation, String[] row, String[] old) implements Message {
+    }
+
+    /**
+     * A TRUNCATE of the published tables it names (one statement may empty several; a CASCADE adds the tables that
+     * refer to them). The options are read for completeness: either way every row of each table is gone.
+     */
+    record Truncate(List<Integer> relations, boolean cascade, boolean restartIdentity) implements Message {
     }
 
     /** A logical message ({@code pg_logical_emit_message}), such as a snapshot's mark. */
@@ -80,6 +87,15 @@ final class PgOutput {
                 int relation = buffer.getInt();
                 buffer.get(); // 'K' or 'O': with REPLICA IDENTITY FULL it is the whole old row
                 yield new Change("DELETE", relation, null, tuple(buffer));
+            }
+            case 'T' -> {
+                int count = buffer.getInt();
+                byte options = buffer.get();
+                List<Integer> relations = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    relations.add(buffer.getInt());
+                }
+                yield new Truncate(List.copyOf(relations), (options & 1) != 0, (options & 2) != 0);
             }
             case 'M' -> {
                 buffer.get(); // flags: Plank emits its marks non-transactionally

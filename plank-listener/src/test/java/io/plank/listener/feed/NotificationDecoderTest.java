@@ -69,6 +69,26 @@ class NotificationDecoderTest {
         assertTrue(event.truncated());
     }
 
+    @Test
+    void aTruncateNamesNoRowAndCarriesNone() {
+        var event = decoder.decode("{\"table\" : \"sales.invoices\", \"action\" : \"TRUNCATE\", \"id\" : null, "
+                + "\"data\" : null, \"at\" : 1795000000000001}");
+        assertEquals(Action.TRUNCATE, event.action());
+        assertEquals("sales.invoices", event.table());
+        assertNull(event.key());
+        assertNull(event.row());
+        assertFalse(event.truncated(), "not a row cut short: there is no row");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"table\" : \"t\", \"action\" : \"TRUNCATE\", \"id\" : 1, \"data\" : null, \"at\" : 1}",
+            "{\"table\" : \"t\", \"action\" : \"TRUNCATE\", \"id\" : null, \"data\" : {\"id\": 1}, \"at\" : 1}",
+            "{\"table\" : \"t\", \"action\" : \"TRUNCATE\", \"id\" : null, \"data\" : null, \"truncated\" : true, \"at\" : 1}"})
+    void aTruncateWithARowIsRefused(String payload) {
+        assertThrows(IllegalArgumentException.class, () -> decoder.decode(payload));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "", "hello", "42", "[1,2]", "{}",

@@ -68,17 +68,24 @@ class LogicalDecoderTest {
         captureBoth();
         write();
         List<String> byTrigger = logRows();
-        assertEquals(8, byTrigger.size(), "the trigger logged every change: " + byTrigger);
+        assertEquals(CHANGES, byTrigger.size(), "the trigger logged every change: " + byTrigger);
+        assertEquals(List.of("kinds|TRUNCATE", "sales.pairs|TRUNCATE"),
+                byTrigger.stream().filter(row -> row.contains("TRUNCATE")).toList(), "no key, no rows: " + byTrigger);
 
         try (var connection = database.connect(); var statement = connection.createStatement()) {
-            statement.execute("TRUNCATE kinds, sales.pairs, plank.change_log");
+            statement.execute("TRUNCATE kinds, sales.pairs");
+            statement.execute("TRUNCATE plank.change_log"); // after: the tables' TRUNCATE is logged too
         }
         CaptureMethod.LOGICAL.apply(database.dataSource(), null);
         assertEquals(List.of("items|durable|logical", "kinds|durable|logical", "sales.pairs|durable|logical"), captured(),
                 "every durable table moved to the publication");
+        assertEquals(List.of("0"), strings("SELECT count(*) FROM pg_trigger WHERE tgname IN ('plank_capture', 'plank_truncate')"),
+                "no trigger is left on a published table, for rows or TRUNCATE");
+        assertEquals(List.of("true"), strings("SELECT pubtruncate::text FROM pg_publication WHERE pubname = 'plank'"),
+                "the publication publishes TRUNCATE");
         start(decoder());
         write();
-        Eventually.until("the decoder logged 8 changes", WITHIN, this::logRows, rows -> rows.size() >= 8);
+        Eventually.until("the decoder logged every change", WITHIN, this::logRows, rows -> rows.size() >= CHANGES);
         assertEquals(byTrigger, logRows(), "same table, action, key, new and old row as the trigger wrote");
     }
 
@@ -206,7 +213,13 @@ class LogicalDecoderTest {
         captures.capture(TableName.parse("sales.pairs"), CaptureMode.DURABLE);
     }
 
-    /** Every kind of change and value the log must carry alike: json, arrays, time, numbers, a TOASTed text left as it was. */
+    /** How many log rows {@link #write} makes. */
+    private static final int CHANGES = 12;
+
+    /**
+     * Every kind of change and value the log must carry alike: json, arrays, time, numbers, a TOASTed text left as it
+     * was; a TRUNCATE of two tables (one log row each) between changes of the same transaction.
+     */
     private void write() throws SQLException {
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("""
@@ -218,7 +231,12 @@ class LogicalDecoderTest {
                     DELETE FROM kinds WHERE id = 2;
                     INSERT INTO sales.pairs VALUES (1, 'x', 10);
                     UPDATE sales.pairs SET v = 11 WHERE a = 1;
-                    DELETE FROM sales.pairs WHERE a = 1;""");
+                    DELETE FROM sales.pairs WHERE a = 1;
+                    BEGIN;
+                    INSERT INTO sales.pairs VALUES (2, 'y', 20);
+                    TRUNCATE kinds, sales.pairs RESTART IDENTITY;
+                    INSERT INTO kinds (id, name) VALUES (3, 'after the truncate');
+                    COMMIT;""");
         }
     }
 

@@ -126,6 +126,22 @@ class ChangeCaptureTest {
     }
 
     @Test
+    void truncateAnnouncesThatTheTableWasEmptiedWithoutAKeyOrRow() throws Exception {
+        insert("gone soon", 1);
+        single();
+
+        execute("TRUNCATE items");
+
+        JsonObject frame = single();
+        assertEquals(Set.of("table", "action", "id", "data", "at"), frame.keySet(), "the same fields as any change");
+        assertEquals("items", frame.getString("table"));
+        assertEquals("TRUNCATE", frame.getString("action"));
+        assertTrue(frame.isNull("id"));
+        assertTrue(frame.isNull("data"));
+        assertTrue(frame.getJsonNumber("at").isIntegral());
+    }
+
+    @Test
     void rolledBackWritesAnnounceNothing() throws Exception {
         writer.setAutoCommit(false);
         insert("never", 0);

@@ -215,6 +215,70 @@ class DurableCaptureTest {
         assertTrue(tx.last());
     }
 
+    @Test
+    void aTruncateIsLoggedInItsTransactionWithoutKeyOrRowsOncePerCapturedTable() throws SQLException {
+        execute("CREATE TABLE drafts (id int PRIMARY KEY, text text)");
+        execute("CREATE TABLE lines (draft int, n int, PRIMARY KEY (draft, n))");
+        execute("CREATE TABLE scratch (id int PRIMARY KEY)"); // not captured: not logged
+        execute("SELECT plank.capture('drafts')");
+        execute("SELECT plank.capture('lines')");
+        execute("INSERT INTO drafts VALUES (1, 'a')");
+        execute("INSERT INTO lines VALUES (1, 1)");
+        notifications(2, 5_000);
+        long before = newestSeq();
+        writer.setAutoCommit(false);
+        long writing = Long.parseLong(single("SELECT pg_current_xact_id()::text"));
+        execute("INSERT INTO drafts VALUES (2, 'b')");
+        execute("TRUNCATE drafts, lines, scratch");
+        execute("INSERT INTO drafts VALUES (3, 'after')");
+        writer.commit();
+        writer.setAutoCommit(true);
+
+        List<ChangeEvent> changes = changesAfter(before);
+        assertEquals(List.of("drafts INSERT", "drafts TRUNCATE", "lines TRUNCATE", "drafts INSERT"),
+                changes.stream().map(change -> change.table() + " " + change.action()).toList());
+        for (ChangeEvent truncate : List.of(changes.get(1), changes.get(2))) {
+            assertEquals(null, truncate.key(), "no key, though lines has a composite one: " + truncate);
+            assertEquals(null, truncate.row());
+            assertEquals(null, truncate.oldRow());
+            assertEquals(writing, truncate.tx().id(), "in the writer's transaction like its other changes");
+        }
+        assertEquals(List.of("drafts first", "drafts", "lines first last", "drafts last"),
+                changes.stream().map(DurableCaptureTest::place).toList());
+        assertEquals(1, notifications(1, 5_000).size(), "one wake-up for the transaction");
+    }
+
+    @Test
+    void tablesCapturedBeforeTruncateWasCapturedLogItToo() throws SQLException {
+        // items was captured by V2, before V7 added the TRUNCATE trigger: the migration gave it one.
+        long before = newestSeq();
+        execute("TRUNCATE items");
+
+        List<ChangeEvent> changes = changesAfter(before);
+        assertEquals(1, changes.size());
+        assertEquals("items", changes.get(0).table());
+        assertEquals(Action.TRUNCATE, changes.get(0).action());
+    }
+
+    @Test
+    void releaseTakesTheTruncateTriggerAwayAndCaptureAndReleaseAnnounceTheCatalogChanged() throws SQLException {
+        try (var statement = listener.createStatement()) {
+            statement.execute("LISTEN plank_catalog");
+        }
+        execute("CREATE TABLE notes (id int PRIMARY KEY)");
+        execute("SELECT plank.capture('notes')");
+        assertEquals("1", single("SELECT count(*) FROM plank.captured_tables WHERE table_name = 'notes'"),
+                "listed once, though it has two triggers");
+        execute("SELECT plank.release('notes')");
+        assertEquals("0", single("SELECT count(*) FROM pg_trigger WHERE tgrelid = 'notes'::regclass AND tgname LIKE 'plank%'"));
+        long before = newestSeq();
+        execute("TRUNCATE notes");
+        assertTrue(changesAfter(before).isEmpty(), "a released table's TRUNCATE is not logged");
+
+        List<PGNotification> catalog = notifications(2, 5_000);
+        assertEquals(List.of("plank_catalog", "plank_catalog"), catalog.stream().map(PGNotification::getName).toList());
+    }
+
     private static String place(ChangeEvent change) {
         return change.table() + (change.txFirst() ? " first" : "") + (change.txLast() ? " last" : "");
     }

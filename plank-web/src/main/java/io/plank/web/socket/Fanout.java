@@ -53,10 +53,11 @@ final class Fanout {
     /**
      * For an UPDATE the row before is known for durable tables; for ephemeral ones it is not, so an UPDATE whose
      * row does not pass the filter is sent as {@link Relation#LEAVE} (harmless if the client never had the row).
-     * A row too large for an ephemeral notification has no data to test: it goes to every filter.
+     * A row too large for an ephemeral notification has no data to test: it goes to every filter. So does a
+     * TRUNCATE, which empties the table whatever the filter: every subscriber drops all it holds of it.
      */
     Relation relationTo(RowFilter filter) {
-        return filter.all() ? Relation.CHANGE : filtered(filter);
+        return filter.all() || change.action() == Action.TRUNCATE ? Relation.CHANGE : filtered(filter);
     }
 
     private synchronized Relation filtered(RowFilter filter) {
@@ -75,6 +76,7 @@ final class Fanout {
                 boolean before = filter.matches(oldRow);
                 yield now ? (before ? Relation.CHANGE : Relation.ENTER) : (before ? Relation.LEAVE : Relation.NONE);
             }
+            case TRUNCATE -> Relation.CHANGE;
         };
     }
 

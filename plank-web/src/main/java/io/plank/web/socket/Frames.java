@@ -35,7 +35,8 @@ final class Frames {
      * {@code {"type":"change","seq":..,"tx":..,"tx_last":true,"table":..,"action":..,"id":..,"data":..,"at":..}}:
      * {@code seq} only for a durably captured table, {@code tx} for a change whose transaction is known (logged since
      * V4) with {@code "tx_last":true} on its transaction's last change to the table, {@code "truncated":true} for a
-     * row too large for a notification (then {@code data} is null, and {@code id} may be).
+     * row too large for a notification (then {@code data} is null, and {@code id} may be). A TRUNCATE is a change
+     * like any other, with {@code "action":"TRUNCATE","id":null,"data":null}: the client drops every row of the table.
      */
     static String change(ChangeEvent change) {
         return change(change, true);

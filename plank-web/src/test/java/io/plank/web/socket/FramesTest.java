@@ -47,6 +47,21 @@ class FramesTest {
     }
 
     @Test
+    void aTruncateIsAChangeWithoutKeyOrRowInItsTransaction() {
+        JsonObject frame = json(Frames.change(new ChangeEvent(1240, "items", Action.TRUNCATE, null, null, null, AT, false,
+                new ChangeEvent.Tx(777, 1239, true))));
+        assertEquals("change", frame.getString("type"));
+        assertEquals(1240, frame.getJsonNumber("seq").longValue());
+        assertEquals(777, frame.getJsonNumber("tx").longValue());
+        assertTrue(frame.getBoolean("tx_last"));
+        assertEquals("TRUNCATE", frame.getString("action"));
+        assertEquals(JsonValue.NULL, frame.get("id"));
+        assertEquals(JsonValue.NULL, frame.get("data"));
+        assertFalse(frame.containsKey("truncated"), "truncated means a row cut short, not a table emptied");
+        assertEquals(new Frames.Head("change", 1240, false), Frames.head(frame.toString()));
+    }
+
+    @Test
     void compositeKeysAndOddNamesStayJson() {
         JsonObject frame = json(Frames.change(new ChangeEvent(7, "we\"ird\u2028", Action.INSERT, "{\"region\": \"eu\", \"number\": 9}",
                 "{\"region\": \"eu\", \"number\": 9}", null, AT, false)));
