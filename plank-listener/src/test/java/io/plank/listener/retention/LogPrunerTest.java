@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.wait.Eventually;
 
 /** Retention against a real change log: by age, by row count, and the watermark resuming clients rely on. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
@@ -62,7 +63,8 @@ class LogPrunerTest {
             }
             assertEquals(0, pruner.pruneUnlessRunning(connection), "another instance is pruning: this one skips");
             assertEquals(10, single("SELECT count(*) FROM plank.change_log"));
-        } // the other instance's session ends, and its lock with it
+        } // the other instance's session ends, and its lock with it (PostgreSQL lets it go a moment after the close)
+        Eventually.until("the other session's lock let go", Duration.ofSeconds(10), this::nobodyHoldsTheLock);
 
         assertEquals(4, pruner.pruneUnlessRunning(connection));
         assertEquals(6, single("SELECT count(*) FROM plank.change_log"));
@@ -106,6 +108,15 @@ class LogPrunerTest {
     private void execute(String sql) throws SQLException {
         try (var statement = connection.createStatement()) {
             statement.execute(sql);
+        }
+    }
+
+    private boolean nobodyHoldsTheLock() {
+        try {
+            return single("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = " + (LogPruner.LOCK >>> 32)
+                    + " AND objid = " + (LogPruner.LOCK & 0xffffffffL)) == 0;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
         }
     }
 
