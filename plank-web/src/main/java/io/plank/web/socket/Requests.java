@@ -238,7 +238,9 @@ public class Requests {
         if (mode.get() == CaptureMode.EPHEMERAL) {
             // The answer first, then the changes: ephemeral changes carry no seq to order them by.
             client.send(Frames.subscribed(table, sub));
-            watch(client, Subscription.live(sub, table, filter, false).reading(request.filter(), read.filter()).seenAs(captured.get()).schemaNotices(request.schema())); // no transactions: nothing to end; never bound
+            // No transactions: nothing to end; never bound.
+            watch(client, Subscription.live(sub, table, filter, false).reading(request.filter(), read.filter()).seenAs(captured.get())
+                    .schemaNotices(request.schema()));
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
