@@ -20,7 +20,16 @@ fi
 echo "Building Plank..."
 # clean: a class moved or deleted in the sources must not linger in target/ and ship in the EAR. The system-tests
 # and run modules keep their target/ (the unpacked servers, earlier runs' logs).
-mvn -q clean install -DskipTests -pl '!plank-system-tests,!plank-run'
+# The build's output is shown only when it fails: on success it is npm's and the compilers' chatter.
+build_log="$(mktemp "${TMPDIR:-/tmp}/plank-build.XXXXXX")"
+trap 'rm -f "$build_log"' EXIT
+if ! mvn -B -ntp -q clean install -DskipTests -pl '!plank-system-tests,!plank-run' > "$build_log" 2>&1; then
+    cat "$build_log" >&2
+    echo "The build failed: its output is above." >&2
+    exit 1
+fi
+rm -f "$build_log"
+trap - EXIT
 
 # Messages only, no logger names and dates: this is a command's output, not a log.
 export MAVEN_OPTS="${MAVEN_OPTS:-} -Djava.util.logging.SimpleFormatter.format=%5\$s%6\$s%n"
@@ -28,4 +37,4 @@ export MAVEN_OPTS="${MAVEN_OPTS:-} -Djava.util.logging.SimpleFormatter.format=%5
 # exec: Maven (and the server behind it) receives Ctrl-C/SIGTERM directly; its shutdown hook stops the server.
 # compile builds the runner (and its initialize phase runs dependency:properties, which locates plank.ear);
 # unpack-servers unpacks the servers once.
-exec mvn -q -pl plank-run compile dependency:unpack@unpack-servers exec:java@run -Dexec.args="$server"
+exec mvn -B -ntp -q -pl plank-run compile dependency:unpack@unpack-servers exec:java@run -Dexec.args="$server"
