@@ -1,4 +1,4 @@
-// Compiled (not run) by `npm run build` against the emitted declarations: the README's uses type-check.
+// Compiled (not run) by `npm run build` against the emitted declarations: the uses in the README and docs/CLIENTS.md type-check.
 import { connect, type ChangeEvent, type ConnectionState, type Row, type SubscriptionEvent } from '../../dist/types/index.js';
 
 interface Item extends Row {

@@ -181,7 +181,7 @@ class AdminPageIT {
             assertEquals(0L, page.script("return document.querySelectorAll('img').length"), "no element made of row data or filters");
             assertEquals(null, page.script("return window.__plankXss === undefined ? null : String(window.__plankXss)"), "no script ran");
 
-            page.driver.manage().window().setSize(new Dimension(1280, 1350)); // the whole page, for the README's picture
+            page.driver.manage().window().setSize(new Dimension(1280, 1350)); // the whole page, for the picture in docs/OPERATIONS.md
             Path png = page.browser.saveScreenshot(Path.of("target", "AdminPageIT-" + plank.kind().id()));
             LOG.info(() -> plank.kind().id() + ": the admin page: " + png.toAbsolutePath());
 

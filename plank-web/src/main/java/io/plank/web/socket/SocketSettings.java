@@ -8,8 +8,8 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The WebSocket side's limits, from MicroProfile Config; the README lists each with its default. Read through the
- * methods: other beans hold a client proxy, whose own fields are never set.
+ * The WebSocket side's limits, from MicroProfile Config; docs/CONFIGURATION.md lists each with its default. Read
+ * through the methods: other beans hold a client proxy, whose own fields are never set.
  */
 @ApplicationScoped
 public class SocketSettings {
