@@ -73,8 +73,7 @@ public class ChangeStream {
         }
         var start = request.snapshot() ? EventStreamTransport.Start.SNAPSHOT
                 : request.since() != null ? EventStreamTransport.Start.REPLAY : EventStreamTransport.Start.LIVE;
-        Client client = sessions.openStream(sink, sse, start, guard.caller(security), http.getRemoteAddr(),
-                ConnectionThread.of(http));
+        Client client = sessions.openStream(sink, sse, start, guard.caller(security), http.getRemoteAddr());
         if (client == null) {
             throw new WebApplicationException(Problems.of(Response.Status.TOO_MANY_REQUESTS, connections.refusal()));
         }

@@ -22,9 +22,7 @@ import jakarta.ws.rs.sse.SseEventSink;
  *
  * <p>The runtimes write an event on the calling thread and may block until the client reads, so each send runs on
  * {@code writers} (one thread per stream at most, as its {@link Outbox} sends one message at a time), never on
- * Plank's sender threads, which other clients share; on WildFly, whose writes never block, on the connection's I/O
- * thread instead ({@link ConnectionThread} says why). A client that is gone fails a send; the outbox then closes the
- * stream, which is logged at FINE: a client leaving is no error.
+ * Plank's sender threads, which other clients share.
  */
 final class EventStreamTransport implements Transport {
 
@@ -33,10 +31,7 @@ final class EventStreamTransport implements Transport {
     private final String id;
     private final SseEventSink sink;
     private final Sse sse;
-    /** Where the sink is closed, which may wait for what is queued to be flushed. */
     private final Executor writers;
-    /** Where events are written: {@code writers}, or the connection's I/O thread. */
-    private final Executor writes;
     /** How the stream's subscription starts, which decides where its first id comes from. */
     enum Start { LIVE, REPLAY, SNAPSHOT }
 
@@ -44,13 +39,11 @@ final class EventStreamTransport implements Transport {
     /** The seq of the {@code subscribed} before a snapshot: the id of the snapshot's last page; -1 if none. */
     private long idAfterSnapshot = -1;
 
-    /** @param ioThread the connection's I/O thread to write on ({@link ConnectionThread}); null to write on {@code writers} */
-    EventStreamTransport(String id, SseEventSink sink, Sse sse, Executor writers, Executor ioThread, Start start) {
+    EventStreamTransport(String id, SseEventSink sink, Sse sse, Executor writers, Start start) {
         this.id = id;
         this.sink = sink;
         this.sse = sse;
         this.writers = writers;
-        this.writes = ioThread != null ? ioThread : writers;
         this.start = start;
     }
 
@@ -69,7 +62,7 @@ final class EventStreamTransport implements Transport {
     public void send(String text, Message message, Consumer<Throwable> done) {
         OutboundSseEvent event = event(text, message);
         try {
-            writes.execute(() -> write(event, done));
+            writers.execute(() -> write(event, done));
         } catch (RejectedExecutionException e) {
             done.accept(e);
         }

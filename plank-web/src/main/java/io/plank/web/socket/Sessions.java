@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
@@ -136,15 +135,13 @@ public class Sessions {
 
     /**
      * An event stream's client for {@code caller}, whose one subscription starts as {@code start} says; null, opening
-     * nothing, if {@code address} already holds {@code plank.ws.max-connections-per-address} connections. Its events are
-     * written on {@code ioThread} if not null (see {@link ConnectionThread}), else on a stream writer.
+     * nothing, if {@code address} already holds {@code plank.ws.max-connections-per-address} connections.
      */
-    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller, String address, Executor ioThread) {
+    Client openStream(SseEventSink sink, Sse sse, EventStreamTransport.Start start, Caller caller, String address) {
         if (!connections.acquire(address)) {
             return null;
         }
-        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, ioThread, start),
-                caller, address);
+        return register(new EventStreamTransport("stream-" + UUID.randomUUID(), sink, sse, streamWriters, start), caller, address);
     }
 
     /** The connection is counted against {@code address} (unless null); {@link #close} uncounts it, once, however it ends. */
