@@ -11,53 +11,34 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.wait.Eventually;
 
 /** The commit-order rule of the log reader, played out with real transactions that commit out of seq order. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ChangeLogReaderTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.preparedBy(db -> SchemaMigrator.migrate(Notifications.settings(db).unpooled("test-migrate")));
 
     private Connection reading;
     private Connection early;
     private Connection late;
     private final List<ChangeEvent> delivered = new ArrayList<>();
 
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void connect() throws SQLException {
-        reading = database.connect();
-        early = database.connect();
-        late = database.connect();
-    }
-
-    @AfterEach
-    void disconnect() throws SQLException {
-        reading.close();
-        early.close();
-        late.close();
+        reading = database.connection();
+        early = database.connection();
+        late = database.connection();
     }
 
     @Test

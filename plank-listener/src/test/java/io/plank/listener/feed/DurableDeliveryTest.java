@@ -27,8 +27,8 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -36,7 +36,7 @@ import io.plank.domain.change.ChangeEvent;
 import io.plank.listener.logical.CaptureMethod;
 import io.plank.listener.logical.LogicalDecoder;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.wait.Eventually;
 
 /**
@@ -55,7 +55,8 @@ class DurableDeliveryTest {
     private static final String SENTINEL = "sentinel";
     private static final Duration WITHIN = Duration.ofSeconds(30);
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.preparedBy(db -> SchemaMigrator.migrate(Notifications.settings(db).unpooled("test-migrate")));
 
     private final ConcurrentLinkedQueue<ChangeEvent> delivered = new ConcurrentLinkedQueue<>();
     private NotificationLoop loop;
@@ -63,17 +64,10 @@ class DurableDeliveryTest {
     private LogicalDecoder decoder;
     private Thread decoderThread;
 
-    @BeforeEach
-    void migrate() {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
-    }
-
     @AfterEach
-    void stopAndDrop() throws InterruptedException {
+    void stopLoopAndDecoder() throws InterruptedException {
         stop();
         stopDecoder();
-        database.close();
     }
 
     /** Captures durable tables by {@code method}; under logical decoding a decoder runs until the test ends. */

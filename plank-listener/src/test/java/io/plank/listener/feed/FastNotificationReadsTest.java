@@ -17,29 +17,19 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.LongStream;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGNotification;
 
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** The fix is observable without timing: the driver field it sets, and nothing lost or reordered with it. */
 @Timeout(20)
 class FastNotificationReadsTest {
 
-    private static TestDatabase database;
-
-    @BeforeAll
-    static void createDatabase() {
-        database = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        database.close();
-    }
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.empty();
 
     @Test
     void appliesToAPgjdbcConnection() throws SQLException {

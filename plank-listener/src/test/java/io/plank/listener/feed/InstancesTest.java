@@ -7,28 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.sql.Connection;
 import java.sql.SQLException;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** Instances on one database: each its own name and saved position, and a new one starting where it is safe to. */
 class InstancesTest {
 
-    private static TestDatabase database;
-
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
 
     @Test
     void anInstanceIsNamedByConfigurationOrElseByItsHostAndServer() {

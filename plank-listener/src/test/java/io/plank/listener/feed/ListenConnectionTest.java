@@ -13,45 +13,34 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGNotification;
 
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** The cases of pgjdbc's NotifyTest, on the connection the listener opens. */
 @Timeout(15)
 class ListenConnectionTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.empty();
 
     private ListenConnection listener;
     private Connection sender;
 
-    @BeforeAll
-    static void createDatabase() {
-        database = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        database.close();
-    }
-
     @BeforeEach
     void connect() throws SQLException {
         listener = ListenConnection.open(Notifications.settings(database), ListenerSettings.defaults());
-        sender = database.connect();
+        sender = database.connection();
     }
 
     @AfterEach
     void disconnect() throws SQLException {
         listener.close();
-        sender.close();
     }
 
     @Test

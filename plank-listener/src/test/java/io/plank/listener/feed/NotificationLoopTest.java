@@ -22,44 +22,34 @@ import java.util.function.Predicate;
 
 import jakarta.json.Json;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.db.DatabaseSettings;
 import io.plank.persistence.migration.SchemaMigrator;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.db.TestDatabase;
 import io.plank.testsupport.wait.Eventually;
 
 @Timeout(20)
 class NotificationLoopTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.preparedBy(db -> SchemaMigrator.migrate(Notifications.settings(db).unpooled("test-migrate")));
 
     private final BlockingQueue<ChangeEvent> events = new LinkedBlockingQueue<>();
     private Connection sender;
     private NotificationLoop loop;
     private Thread thread;
 
-    @BeforeAll
-    static void createDatabase() {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(Notifications.settings(database).unpooled("test-migrate"));
-    }
-
-    @AfterAll
-    static void dropDatabase() {
-        database.close();
-    }
-
     @BeforeEach
     void connectSender() throws SQLException {
-        sender = database.connect();
+        sender = database.connection();
     }
 
     @AfterEach
@@ -68,7 +58,6 @@ class NotificationLoopTest {
             loop.stop();
             thread.join(5_000);
         }
-        sender.close();
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 
 import io.plank.persistence.db.DatabaseSettings;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.db.TestDatabase;
 
 /** Sends NOTIFY from a second connection, as pgjdbc's NotifyTest does, and builds ephemeral changes' payloads. */
@@ -14,6 +15,10 @@ final class Notifications {
 
     static DatabaseSettings settings(TestDatabase database) {
         return new DatabaseSettings(database.url(), database.user(), database.password());
+    }
+
+    static DatabaseSettings settings(FreshDatabase database) {
+        return settings(database.get());
     }
 
     static void send(Connection sender, String payload) throws SQLException {

@@ -15,13 +15,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.persistence.capture.Captures;
 import io.plank.persistence.db.DatabaseSettings;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.wait.Eventually;
 
 /**
@@ -34,16 +35,15 @@ class LogicalDecoderTest {
 
     private static final Duration WITHIN = Duration.ofSeconds(30);
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private DatabaseSettings settings;
     private final List<Thread> threads = new ArrayList<>();
     private final List<LogicalDecoder> decoders = new ArrayList<>();
 
     @BeforeEach
-    void migrate() throws SQLException {
-        database = TestDatabase.create();
-        settings = new DatabaseSettings(database.url(), database.user(), database.password());
-        SchemaMigrator.migrate(database.dataSource());
+    void createTables() throws SQLException {
+        settings = new DatabaseSettings(database.get().url(), database.get().user(), database.get().password());
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("""
                     CREATE SCHEMA sales;
@@ -54,12 +54,11 @@ class LogicalDecoderTest {
     }
 
     @AfterEach
-    void stopAndDrop() throws InterruptedException {
+    void stop() throws InterruptedException {
         decoders.forEach(LogicalDecoder::stop);
         for (Thread thread : threads) {
             thread.join(5_000);
         }
-        database.close();
     }
 
     @Test

@@ -9,33 +9,26 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.wait.Eventually;
 
 /** Retention against a real change log: by age, by row count, and the watermark resuming clients rely on. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class LogPrunerTest {
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private Connection connection;
 
     @BeforeEach
-    void migrate() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
-        connection = database.connect();
-    }
-
-    @AfterEach
-    void drop() throws SQLException {
-        connection.close();
-        database.close();
+    void connect() throws SQLException {
+        connection = database.connection();
     }
 
     @Test

@@ -5,38 +5,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.sql.SQLException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.access.Grant;
 import io.plank.domain.access.RowBinding;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** Grants and bindings stored through the admin API, on a real database: replaced whole, read back by another instance. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class StoredAccessTest {
 
-    private TestDatabase database;
-
-    @BeforeEach
-    void migrate() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
-    }
-
-    @AfterEach
-    void drop() {
-        database.close();
-    }
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
 
     @Test
     void grantsAreReplacedWholeAndAnotherInstanceReadsThem() {

@@ -12,16 +12,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 import io.plank.domain.change.CaptureMode;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /**
  * The catalog as instances read it (relation ids, column types) and the notices V8 sends when it or the stored access
@@ -30,27 +30,19 @@ import io.plank.testsupport.db.TestDatabase;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CapturedTablesTest {
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private Connection listening;
     private Connection db;
 
     @BeforeEach
-    void migrate() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
-        db = database.connect();
-        listening = database.connect();
+    void listen() throws SQLException {
+        db = database.connection();
+        listening = database.connection();
         try (var statement = listening.createStatement()) {
             statement.execute("LISTEN plank_catalog");
             statement.execute("LISTEN plank_access");
         }
-    }
-
-    @AfterEach
-    void drop() throws SQLException {
-        listening.close();
-        db.close();
-        database.close();
     }
 
     private void sql(String sql) throws SQLException {

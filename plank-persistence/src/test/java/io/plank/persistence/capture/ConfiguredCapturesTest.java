@@ -8,35 +8,29 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** plank.capture.tables at start-up: what can be captured is, the rest is logged and skipped. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ConfiguredCapturesTest {
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
 
     @BeforeEach
-    void migrate() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
+    void createTables() throws SQLException {
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE orders (id int PRIMARY KEY)");
             statement.execute("CREATE SCHEMA sales");
             statement.execute("CREATE TABLE sales.invoices (number text PRIMARY KEY)");
             statement.execute("CREATE TABLE keyless (note text)");
         }
-    }
-
-    @AfterEach
-    void drop() {
-        database.close();
     }
 
     @Test

@@ -12,13 +12,12 @@ import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.ds.PGSimpleDataSource;
 
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /**
  * A pooled connection whose server session dies (as when PostgreSQL restarts) is usable again and loses no
@@ -28,17 +27,8 @@ import io.plank.testsupport.db.TestDatabase;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ConnectionLossTest {
 
-    private static TestDatabase database;
-
-    @BeforeAll
-    static void create() {
-        database = TestDatabase.create();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.empty();
 
     @Test
     void aTerminatedSessionFailsOnceThenTheConnectionWorksAgain() throws SQLException {

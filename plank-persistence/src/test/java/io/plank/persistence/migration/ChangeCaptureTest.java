@@ -19,16 +19,15 @@ import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /**
  * The capture trigger in ephemeral mode, against a real PostgreSQL: what each kind of write announces
@@ -37,7 +36,8 @@ import io.plank.testsupport.db.TestDatabase;
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ChangeCaptureTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.empty();
 
     private Connection writer;
     private Connection listener;
@@ -45,7 +45,6 @@ class ChangeCaptureTest {
     @BeforeAll
     static void migrate() throws SQLException {
         assertTrue(migrationFiles() >= 2, "the migrations are on the test class path");
-        database = TestDatabase.create();
         assertEquals(migrationFiles(), SchemaMigrator.migrate(database.dataSource()), "every migration applies to an empty database");
         assertEquals(0, SchemaMigrator.migrate(database.dataSource()), "a second run finds nothing to do");
         try (var connection = database.connect(); var statement = connection.createStatement()) {
@@ -62,22 +61,11 @@ class ChangeCaptureTest {
         }
     }
 
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void connect() throws SQLException {
-        writer = database.connect();
-        listener = database.connect();
+        writer = database.connection();
+        listener = database.connection();
         listener.createStatement().execute("LISTEN plank_changes");
-    }
-
-    @AfterEach
-    void disconnect() throws SQLException {
-        writer.close();
-        listener.close();
     }
 
     @Test

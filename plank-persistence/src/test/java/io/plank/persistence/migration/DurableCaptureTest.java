@@ -14,54 +14,36 @@ import java.util.concurrent.TimeUnit;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
 import io.plank.persistence.changelog.ChangeLogRows;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /** Durable mode, the default: each change is written to plank.change_log in the writer's transaction. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DurableCaptureTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
 
     private Connection writer;
     private Connection listener;
 
-    @BeforeAll
-    static void migrate() {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
-    }
-
     @BeforeEach
     void connect() throws SQLException {
-        writer = database.connect();
-        listener = database.connect();
+        writer = database.connection();
+        listener = database.connection();
         try (var statement = listener.createStatement()) {
             statement.execute("LISTEN plank_log");
             statement.execute("LISTEN plank_changes");
         }
-    }
-
-    @AfterEach
-    void disconnect() throws SQLException {
-        writer.close();
-        listener.close();
     }
 
     @Test

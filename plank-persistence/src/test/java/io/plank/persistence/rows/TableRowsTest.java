@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import io.plank.domain.filter.Filter;
 import io.plank.domain.filter.InvalidFilterException;
 import io.plank.persistence.migration.SchemaMigrator;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 
 /**
  * Filters and snapshots against a real table of many column types. The central check: for every filter, the
@@ -35,13 +35,12 @@ import io.plank.testsupport.db.TestDatabase;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TableRowsTest {
 
-    private TestDatabase database;
+    @RegisterExtension
+    final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private TableRows rows;
 
     @BeforeEach
     void createTable() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
         rows = new TableRows(database.dataSource());
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')");
@@ -61,11 +60,6 @@ class TableRowsTest {
                     ('zë', 3, 'Zoë 🚀', 1e6, 1e10, false, 'infinity', 'infinity', '-infinity', null, 'ok', null),
                     ('Ω', 4, 'O''Brien; DROP TABLE orders;--', 5, 5, true, '2026-03-01', '2026-03-01T00:00:00Z', '2026-03-01 00:00', null, 'happy', null)""");
         }
-    }
-
-    @AfterEach
-    void drop() {
-        database.close();
     }
 
     @Test

@@ -16,16 +16,16 @@ import jakarta.json.JsonObject;
 import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
 import io.plank.persistence.rows.TableShape;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.testsupport.websocket.TextRemote;
 import io.plank.web.security.Caller;
 
@@ -36,7 +36,8 @@ import io.plank.web.security.Caller;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class CatchUpTest {
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private static TableShape shape;
 
     private final ExecutorService readers = Executors.newFixedThreadPool(4);
@@ -44,19 +45,12 @@ class CatchUpTest {
 
     @BeforeAll
     static void table() throws Exception {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE bulk (id int PRIMARY KEY, body text)");
             statement.execute("INSERT INTO bulk SELECT n, repeat(md5(n::text), 20) FROM generate_series(1, 3000) n");
             statement.execute("SELECT plank.capture('bulk')");
         }
         shape = new TableRows(database.dataSource()).shape("bulk").orElseThrow();
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
     }
 
     @Test

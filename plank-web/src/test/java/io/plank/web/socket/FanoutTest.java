@@ -9,10 +9,10 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.websocket.SendResult;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.access.RowBinding;
 import io.plank.domain.change.Action;
@@ -21,7 +21,7 @@ import io.plank.domain.filter.Filter;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.web.security.Caller;
 
 /** What one change is to subscriptions with filters and row bindings (filters typed by the real PostgreSQL). */
@@ -30,14 +30,13 @@ class FanoutTest {
 
     private static final long AT = 1_795_252_114_411_430L;
 
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private static RowFilter paid;
     private static RowFilter tenant;
 
     @BeforeAll
     static void filters() throws SQLException {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE orders (id bigint PRIMARY KEY, status text, tenant text)");
             statement.execute("SELECT plank.capture('orders')");
@@ -46,11 +45,6 @@ class FanoutTest {
         var shape = rows.shape("orders").orElseThrow();
         paid = rows.filter(shape, Filter.parse("status=eq.paid"));
         tenant = rows.filter(shape, new RowBinding("orders", "tenant", "tenant").narrow(null, List.of("t1")).orElseThrow());
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
     }
 
     @Test

@@ -12,10 +12,10 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.websocket.SendResult;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
@@ -23,7 +23,7 @@ import io.plank.domain.filter.Filter;
 import io.plank.persistence.migration.SchemaMigrator;
 import io.plank.persistence.rows.RowFilter;
 import io.plank.persistence.rows.TableRows;
-import io.plank.testsupport.db.TestDatabase;
+import io.plank.testsupport.db.FreshDatabase;
 import io.plank.web.security.Caller;
 
 /**
@@ -35,7 +35,8 @@ import io.plank.web.security.Caller;
 class TransactionFramesTest {
 
     private static final TableStats STATS = new TableStats();
-    private static TestDatabase database;
+    @RegisterExtension
+    static final FreshDatabase database = FreshDatabase.migratedBy(SchemaMigrator::migrate);
     private static RowFilter paid;
 
     private final OutboxTest.Trouble trouble = new OutboxTest.Trouble();
@@ -44,19 +45,12 @@ class TransactionFramesTest {
 
     @BeforeAll
     static void filter() throws Exception {
-        database = TestDatabase.create();
-        SchemaMigrator.migrate(database.dataSource());
         try (var connection = database.connect(); var statement = connection.createStatement()) {
             statement.execute("CREATE TABLE accounts (id int PRIMARY KEY, status text)");
             statement.execute("SELECT plank.capture('accounts')");
         }
         var rows = new TableRows(database.dataSource());
         paid = rows.filter(rows.shape("accounts").orElseThrow(), Filter.parse("status=eq.paid"));
-    }
-
-    @AfterAll
-    static void drop() {
-        database.close();
     }
 
     @Test
