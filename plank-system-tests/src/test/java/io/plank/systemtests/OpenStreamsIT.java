@@ -126,10 +126,16 @@ class OpenStreamsIT {
                 client.subscribe(table, null);
                 assertEquals("subscribed", stream.nextEvent().name());
                 Sql.execute(db, "INSERT INTO " + table + " VALUES (1, 'last words')");
+                boolean logical = "logical".equals(Sql.queryString(db, "SELECT plank.capture_method()"));
+                if (logical) {
+                    // The decoder logs a change once its table's key can be read: one the DROP overtakes is not logged.
+                    Poll.until("the last change logged", NOTICED, () -> countLogged(db, table), 1L);
+                }
                 Sql.execute(db, "DROP TABLE " + table);
 
-                client.await("the last change", change(table, "INSERT", 1));
-                JsonObject ended = client.await("the subscription ended", type("unsubscribed"));
+                List<JsonObject> frames = client.takeUntil("the subscription ended", type("unsubscribed"));
+                assertTrue(frames.stream().anyMatch(change(table, "INSERT", 1)), "the last change before the drop: " + frames);
+                JsonObject ended = frames.get(frames.size() - 1);
                 assertEquals("table_dropped", ended.getString("code"), ended.toString());
                 var events = stream.takeUntil(event -> event.name().equals("unsubscribed"));
                 assertEquals("table_dropped", events.get(events.size() - 1).data().getString("code"));
@@ -300,6 +306,14 @@ class OpenStreamsIT {
         }
         ids.remove(-1L);
         return ids;
+    }
+
+    private static long countLogged(Connection db, String table) {
+        try {
+            return Sql.queryLong(db, "SELECT count(*) FROM plank.change_log WHERE table_name = '" + table + "'");
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Subscribes (with an id, for the frames to name it) and waits for the answer. */
