@@ -38,6 +38,9 @@ final class ChangeLogReader {
             ORDER BY l.seq
             LIMIT ?""";
 
+    /** The column of {@link #READ} after {@link ChangeLogRows#COLUMNS}' ten. */
+    private static final int ACCESS_VERSION = 11;
+
     private static final String RUNNING = """
             SELECT transactionid::text FROM pg_locks
             WHERE locktype = 'transactionid' AND mode = 'ExclusiveLock' AND granted""";
@@ -125,7 +128,7 @@ final class ChangeLogReader {
                     if (seq != cursor + 1 && seq > settledUpTo) {
                         return new Page(delivered, seq, false);
                     }
-                    long version = result.getLong("access_version");
+                    long version = result.getLong(ACCESS_VERSION);
                     if (version != accessVersion) {
                         if (accessVersion >= 0) {
                             accessChanged.run();

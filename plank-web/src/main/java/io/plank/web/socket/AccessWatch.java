@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import io.plank.domain.change.AccessChanged;
 import io.plank.domain.text.Excerpt;
+import io.plank.persistence.access.StoredAccess;
 import io.plank.persistence.db.DatabaseException;
 import io.plank.web.security.Access;
 
@@ -40,7 +41,7 @@ public class AccessWatch {
 
     /** Counts the passes begun, so that a subscribe that read the rules before one can tell (see {@link #generation}). */
     private final AtomicLong generation = new AtomicLong();
-    private volatile Object applied;
+    private volatile StoredAccess.Snapshot applied;
 
     /** On the listener's thread, before the changes that follow the new rules. */
     void accessChanged(@Observes AccessChanged changed) {

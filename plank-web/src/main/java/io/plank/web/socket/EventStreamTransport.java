@@ -126,6 +126,11 @@ final class EventStreamTransport implements Transport {
     }
 
     @Override
+    public boolean endsWithItsSubscription() {
+        return true;
+    }
+
+    @Override
     public boolean keepsAlive() {
         return true;
     }

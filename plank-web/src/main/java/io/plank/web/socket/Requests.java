@@ -350,7 +350,7 @@ public class Requests {
         }
         drop(client, subscription);
         client.send(Frames.unsubscribed(subscription.table(), subscription.sub(), ending, reason));
-        if (client.transport() instanceof EventStreamTransport && client.count() == 0) {
+        if (client.transport().endsWithItsSubscription() && client.count() == 0) {
             client.outbox().whenDrained(() -> sessions.closeLater(client,
                     new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, Excerpt.of(reason))));
         }

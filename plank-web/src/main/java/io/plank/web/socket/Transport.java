@@ -27,6 +27,14 @@ interface Transport {
     /** Whether an idle connection needs {@link Message#KEEP_ALIVE} now and then (the WebSocket protocol has its own pings). */
     boolean keepsAlive();
 
+    /**
+     * Whether the connection carries one subscription only and ends with it (an event stream), rather than holding
+     * several that come and go (a WebSocket).
+     */
+    default boolean endsWithItsSubscription() {
+        return false;
+    }
+
     /** Ends the connection, telling the client why where the transport can. */
     void close(CloseReason reason);
 }
