@@ -102,3 +102,13 @@ BEGIN
     RETURN logged;
 END
 $$;
+
+-- The 64-bit id of a decoded 32-bit xid: the one nearest the newest id. V6 took the previous epoch for any xid at or
+-- past the newest id's low bits, but pgoutput can hand on a commit before the committing backend has left the proc
+-- array, so the newest id (a snapshot's xmax) may not yet be past it: the tx came out negative (a fresh-clone run,
+-- SnapshotIT under logical decoding), and a snapshot could not see that it contained the change.
+CREATE OR REPLACE FUNCTION plank.full_xid(xid bigint, next_xid bigint) RETURNS bigint
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN ((next_xid >> 32) << 32) + xid > next_xid + 2147483648 THEN (((next_xid >> 32) - 1) << 32) + xid
+                ELSE ((next_xid >> 32) << 32) + xid END
+$$;
