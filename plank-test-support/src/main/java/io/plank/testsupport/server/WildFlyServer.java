@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,6 +37,15 @@ final class WildFlyServer extends AppServer {
     private static final Duration UNDEPLOY_TIMEOUT = Duration.ofMinutes(2);
     /** One name whatever the file is called (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository). */
     private static final String NAME = "plank.ear";
+
+    private static final String STOP = "stop-embedded-server";
+    /**
+     * The harness deploys and undeploys by marker files alone. With the scanner's default, auto-deploy-zipped, an
+     * EAR replaced after an undeployment was deployed by the next scan as well as by its {@code .dodeploy} marker: two
+     * deployments in a row, the second closing the sessions opened on the first (RedeployIT, WildFly, once in CI).
+     */
+    private static final String DEPLOY_BY_MARKERS_ONLY =
+            "/subsystem=deployment-scanner/scanner=default:write-attribute(name=auto-deploy-zipped,value=false)";
 
     private int offset = -1;
     /** Where this launch's part of the log starts: a restart appends to the same file. */
@@ -83,7 +93,8 @@ final class WildFlyServer extends AppServer {
             if (shared == null) {
                 throw new ServerException(CONFIGURE + " is missing from plank-test-support's resources");
             }
-            Files.copy(shared, script, StandardCopyOption.REPLACE_EXISTING);
+            String configure = new String(shared.readAllBytes(), StandardCharsets.UTF_8);
+            Files.writeString(script, configure.replace(STOP, DEPLOY_BY_MARKERS_ONLY + "\n" + STOP));
         } catch (IOException e) {
             throw new ServerException("Could not write " + script, e);
         }
