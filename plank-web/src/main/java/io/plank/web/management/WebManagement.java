@@ -13,16 +13,15 @@ import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.health.jmx.PlankMBeans;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
-import io.plank.web.socket.Router;
-import io.plank.web.socket.SessionInfo;
 import io.plank.web.socket.Sessions;
-import io.plank.web.socket.TableStats;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.SessionInfo;
+import io.plank.web.socket.fanout.TableStats;
 
 /**
  * Registers {@code io.plank:type=Tables} and {@code io.plank:type=Sessions} in the platform MBean server when the web application starts and

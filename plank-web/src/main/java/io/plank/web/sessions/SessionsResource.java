@@ -19,8 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.plank.domain.text.Excerpt;
 import io.plank.web.admin.AdminSwitch;
-import io.plank.web.socket.SessionInfo;
 import io.plank.web.socket.Sessions;
+import io.plank.web.socket.fanout.SessionInfo;
 
 /**
  * {@code /api/sessions}: the open WebSocket connections of this instance with their subscriptions and backlog

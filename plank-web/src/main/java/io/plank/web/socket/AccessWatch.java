@@ -14,6 +14,10 @@ import io.plank.domain.text.Excerpt;
 import io.plank.persistence.access.StoredAccess;
 import io.plank.persistence.db.DatabaseException;
 import io.plank.web.security.Access;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.Subscription;
+import io.plank.web.socket.protocol.Ending;
 
 /**
  * Holds open streams to the access rules in force. When the stored grants or row bindings change, every open

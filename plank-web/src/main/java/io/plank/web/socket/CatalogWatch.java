@@ -16,6 +16,12 @@ import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.TableChange;
 import io.plank.persistence.db.DatabaseException;
 import io.plank.persistence.rows.TableRows;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.Subscription;
+import io.plank.web.socket.outbox.Message;
+import io.plank.web.socket.protocol.Ending;
+import io.plank.web.socket.protocol.Frames;
 
 /**
  * Follows the captured tables under open streams. Each subscription remembers its table as the catalog had it when it

@@ -16,6 +16,10 @@ import jakarta.websocket.Session;
 import jakarta.websocket.server.ServerEndpoint;
 
 import io.plank.web.limits.WebSocketConnectionLimit;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.protocol.MessageRate;
+import io.plank.web.socket.protocol.SocketSettings;
+import io.plank.web.socket.protocol.Utf8;
 
 /**
  * {@code /ws}: one instance per connection, handing each connection to {@link Sessions} and each message to

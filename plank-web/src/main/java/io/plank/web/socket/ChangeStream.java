@@ -24,6 +24,10 @@ import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.problems.Problems;
 import io.plank.web.problems.UnexpectedErrorMapper;
 import io.plank.web.security.Guard;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.outbox.EventStreamTransport;
+import io.plank.web.socket.protocol.ClientMessage;
+import io.plank.web.socket.protocol.ProtocolError;
 
 /**
  * {@code GET /api/changes/{table}?sub=&filter=&since=&snapshot=&tx_end=}: one subscription's frames as Server-Sent Events, for

@@ -29,6 +29,15 @@ import io.plank.web.security.Access;
 import io.plank.web.security.Caller;
 import io.plank.web.security.InvalidTokenException;
 import io.plank.web.security.TokenVerifier;
+import io.plank.web.socket.catchup.CatchUp;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.Subscription;
+import io.plank.web.socket.protocol.ClientMessage;
+import io.plank.web.socket.protocol.Ending;
+import io.plank.web.socket.protocol.Frames;
+import io.plank.web.socket.protocol.ProtocolError;
+import io.plank.web.socket.protocol.SocketSettings;
 
 /**
  * What clients ask for: {@code auth}, {@code subscribe}, {@code unsubscribe} and {@code ping}. A subscribe is checked

@@ -31,6 +31,17 @@ import jakarta.ws.rs.sse.SseEventSink;
 import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.security.Access;
 import io.plank.web.security.Caller;
+import io.plank.web.socket.fanout.Client;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.SessionInfo;
+import io.plank.web.socket.fanout.Subscription;
+import io.plank.web.socket.outbox.Backlog;
+import io.plank.web.socket.outbox.EventStreamTransport;
+import io.plank.web.socket.outbox.Message;
+import io.plank.web.socket.outbox.Outbox;
+import io.plank.web.socket.outbox.Transport;
+import io.plank.web.socket.outbox.WebSocketTransport;
+import io.plank.web.socket.protocol.SocketSettings;
 
 /**
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
@@ -150,7 +161,7 @@ public class Sessions {
     /** The connection is counted against {@code address} (unless null); {@link #close} uncounts it, once, however it ends. */
     private Client register(Transport transport, Caller caller, String address) {
         var client = new Client[1];
-        var outbox = new Outbox(transport, settings.outboxLimits(), backlog, senders, reason -> closeLater(client[0], reason));
+        var outbox = new Outbox(transport, new Outbox.Limits(settings.sendQueueLimit(), settings.sendQueueChars()), backlog, senders, reason -> closeLater(client[0], reason));
         client[0] = new Client(outbox, caller, address);
         clients.put(transport.id(), client[0]);
         return client[0];
@@ -172,7 +183,7 @@ public class Sessions {
     }
 
     /** Closing writes to the socket, so it never runs on the thread that found the problem (often the listener's). */
-    void closeLater(Client client, CloseReason reason) {
+    public void closeLater(Client client, CloseReason reason) {
         if (clients.get(client.id()) != client) {
             return;
         }

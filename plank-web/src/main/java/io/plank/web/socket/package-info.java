@@ -3,3 +3,4 @@
  * subscribed session and sent asynchronously, one message at a time per session.
  */
 package io.plank.web.socket;
+

@@ -18,9 +18,9 @@ import io.plank.health.ListenerStatus;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.changelog.Retention;
-import io.plank.web.socket.Router;
 import io.plank.web.socket.Sessions;
-import io.plank.web.socket.TableStats;
+import io.plank.web.socket.fanout.Router;
+import io.plank.web.socket.fanout.TableStats;
 
 /**
  * {@code /api/status}: sessions, subscriptions per table, captured tables with their mode, subscribers, changes

@@ -29,13 +29,13 @@ import io.plank.domain.access.RowBinding;
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.domain.text.Excerpt;
-import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.access.StoredAccess;
+import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.capture.Captures;
 import io.plank.web.admin.AdminSwitch;
 import io.plank.web.problems.InvalidRequestException;
 import io.plank.web.security.Access;
-import io.plank.web.socket.Router;
+import io.plank.web.socket.fanout.Router;
 
 /**
  * {@code /api/tables}: list the captured tables with who may read and write them, capture one

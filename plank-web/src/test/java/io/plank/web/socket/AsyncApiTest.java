@@ -23,6 +23,10 @@ import org.junit.jupiter.api.Test;
 
 import io.plank.domain.change.Action;
 import io.plank.domain.change.ChangeEvent;
+import io.plank.web.socket.protocol.Ending;
+import io.plank.web.socket.protocol.Frames;
+import io.plank.web.socket.protocol.ProtocolError;
+import io.plank.web.socket.protocol.Relation;
 
 /**
  * The AsyncAPI document Plank serves ({@code /plank/asyncapi.json}, from src/main/webapp) says what the code writes

@@ -1,0 +1,56 @@
+package io.plank.web.socket.outbox;
+
+import java.time.Instant;
+import java.util.function.LongConsumer;
+
+/**
+ * One message for a client, as queued in its {@link Outbox}. A change frame is made once per change (and per set of
+ * subscription ids) and the same instance is queued for every client it goes to; it carries where its
+ * table's latency is recorded and the change's time, so that each send's completion can record how long the change took to
+ * reach that client. Other messages (answers, snapshot pages, replayed changes) are not timed.
+ */
+public final class Message {
+
+    /** Nothing for the client, for a connection that must show it is alive ({@link Transport#keepsAlive}). */
+    public static final Message KEEP_ALIVE = new Message("", null, 0);
+
+    private final String text;
+    private final LongConsumer latency;
+    private final long changedAtMicros;
+
+    private Message(String text, LongConsumer latency, long changedAtMicros) {
+        this.text = text;
+        this.latency = latency;
+        this.changedAtMicros = changedAtMicros;
+    }
+
+    public static Message of(String text) {
+        return new Message(text, null, 0);
+    }
+
+    /** A live change's frame: its delivery is timed against {@code changedAtMicros}, each delivery's microseconds told to {@code latency}. */
+    public static Message change(String text, LongConsumer latency, long changedAtMicros) {
+        return new Message(text, latency, changedAtMicros);
+    }
+
+    public String text() {
+        return text;
+    }
+
+    int length() {
+        return text.length();
+    }
+
+    /** The wall clock in microseconds since the epoch, as the database writes a change's time. */
+    static long nowMicros() {
+        Instant now = Instant.now();
+        return now.getEpochSecond() * 1_000_000L + now.getNano() / 1_000;
+    }
+
+    /** Records the delivery of this message, sent at {@code nowMicros}, if it is a timed change frame. */
+    void delivered(long nowMicros) {
+        if (latency != null) {
+            latency.accept(nowMicros - changedAtMicros);
+        }
+    }
+}

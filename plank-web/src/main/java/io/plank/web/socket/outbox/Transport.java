@@ -1,0 +1,40 @@
+package io.plank.web.socket.outbox;
+
+import java.util.function.Consumer;
+
+import jakarta.websocket.CloseReason;
+
+/**
+ * How a client's messages reach it: a WebSocket session ({@link WebSocketTransport}) or an HTTP event stream
+ * ({@link EventStreamTransport}). Its {@link Outbox} sends one message at a time through it.
+ */
+public interface Transport {
+
+    String id();
+
+    /** What operators see the connection as: {@code websocket} or {@code event-stream}. */
+    String kind();
+
+    /**
+     * Sends {@code text}: {@code message} itself, or for a batch ({@code message} null) a JSON array of messages.
+     * {@code done} is told once, with null or the failure, on whatever thread finishes the send.
+     */
+    void send(String text, Message message, Consumer<Throwable> done);
+
+    /** Whether several messages may go as one JSON array. */
+    boolean batches();
+
+    /** Whether an idle connection needs {@link Message#KEEP_ALIVE} now and then (the WebSocket protocol has its own pings). */
+    boolean keepsAlive();
+
+    /**
+     * Whether the connection carries one subscription only and ends with it (an event stream), rather than holding
+     * several that come and go (a WebSocket).
+     */
+    default boolean endsWithItsSubscription() {
+        return false;
+    }
+
+    /** Ends the connection, telling the client why where the transport can. */
+    void close(CloseReason reason);
+}

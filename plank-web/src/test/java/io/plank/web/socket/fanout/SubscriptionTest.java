@@ -1,0 +1,157 @@
+package io.plank.web.socket.fanout;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.StringReader;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.websocket.SendResult;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import io.plank.domain.change.Action;
+import io.plank.domain.change.ChangeEvent;
+import io.plank.persistence.rows.RowFilter;
+import io.plank.web.security.Caller;
+import io.plank.web.socket.outbox.Message;
+import io.plank.web.socket.outbox.ScriptedRemote;
+import io.plank.web.socket.outbox.Trouble;
+import io.plank.web.socket.protocol.Frames;
+import io.plank.web.socket.protocol.Relation;
+
+/** Subscriptions on one connection: ids in frames, one frame per change, and the seams of catch-up and snapshots. */
+@Timeout(value = 10, unit = TimeUnit.SECONDS)
+class SubscriptionTest {
+
+    private static final TableStats STATS = new TableStats();
+
+    private final Trouble trouble = new Trouble();
+    private final ScriptedRemote remote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+
+    @Test
+    void thePlainFormGetsTheSharedFrameUntouched() {
+        subscriber.put(Subscription.live(null, "items", RowFilter.ALL));
+        ChangeEvent change = change(1, "items");
+        subscriber.deliver(new Fanout(change, STATS));
+        assertEquals(List.of(Frames.change(change)), List.copyOf(remote.sent));
+    }
+
+    @Test
+    void oneFrameNamesEverySubscriptionItMatches() {
+        subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("b\"quoted", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("c", "other", RowFilter.ALL));
+        assertEquals(1, subscriber.deliver(new Fanout(change(1, "items"), STATS)));
+
+        JsonObject frame = json(remote.sent.getFirst());
+        assertEquals(List.of("a", "b\"quoted"), frame.getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString).stream().sorted().toList());
+        assertEquals("change", frame.getString("type"));
+        assertEquals(1, frame.getInt("seq"));
+    }
+
+    @Test
+    void framesForTheSameIdsAreMadeOnceAndShared() {
+        var fanout = new Fanout(change(1, "items"), STATS);
+        Message first = fanout.frame(Relation.CHANGE, List.of("feed"));
+        assertTrue(first == fanout.frame(Relation.CHANGE, List.of("feed")), "the same message for every client");
+        assertEquals("{\"subs\":[\"feed\"],\"leave\":true," + Frames.change(fanout.change()).substring(1), fanout.frame(Relation.LEAVE, List.of("feed")).text());
+    }
+
+    @Test
+    void clientsWithLookalikeIdsEachGetTheirOwn() {
+        subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
+        subscriber.put(Subscription.live("b", "items", RowFilter.ALL));
+        var otherRemote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
+        var other = new Client(trouble.outbox(otherRemote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+        other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
+        other.put(Subscription.live("a,b", "other", RowFilter.ALL));
+
+        var fanout = new Fanout(change(1, "items"), STATS);
+        subscriber.deliver(fanout);
+        other.deliver(fanout);
+
+        assertEquals(List.of("a", "b"), json(remote.sent.getFirst()).getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString).stream().sorted().toList());
+        assertEquals(List.of("a\u0000b"), json(otherRemote.sent.getFirst()).getJsonArray("subs").getValuesAs(jakarta.json.JsonString::getString));
+    }
+
+    @Test
+    void aSnapshotSeamSkipsWhatTheSnapshotHoldsAndNothingElse() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
+        subscriber.put(subscription);
+        // Held while the snapshot is read: 5 is at or below the listener's position when it started, 7 and 9 the
+        // snapshot's own transaction saw; 6, 8 and 10 committed after it.
+        for (long seq = 5; seq <= 10; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
+        }
+        assertTrue(remote.sent.isEmpty(), "nothing is sent while the snapshot is under way");
+
+        subscription.goLiveAfterSnapshot(5, new long[] {7, 9, 11}, subscriber.outbox());
+        subscriber.outbox().flush();
+        for (long seq = 11; seq <= 12; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
+        }
+
+        assertEquals(List.of(6L, 8L, 10L, 12L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
+    }
+
+    @Test
+    void heldChangesThatOverflowAreReadFromTheLogInsteadOfClosingTheClient() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 3);
+        subscriber.put(subscription);
+        for (long seq = 1; seq <= 6; seq++) {
+            subscriber.deliver(new Fanout(change(seq, "items"), STATS));
+        }
+        assertEquals(0, trouble.overflows.get(), "not closed as too slow");
+        assertEquals(Subscription.CATCH_UP_AGAIN, subscription.goLive(subscriber.outbox()), "still catching up");
+        assertEquals(0, subscription.lastSeq(), "from where it stands");
+
+        // The further catch-up: the log from seq 1 on, while a new live change is held.
+        subscriber.deliver(new Fanout(change(7, "items"), STATS));
+        for (long seq = 1; seq <= 7; seq++) {
+            subscription.replay(Fanout.replayed(change(seq, "items")), subscriber.outbox());
+        }
+        assertEquals(0, subscription.goLive(subscriber.outbox()), "7 came from the log: the held one is not sent again");
+        subscriber.deliver(new Fanout(change(8, "items"), STATS));
+        subscriber.outbox().flush();
+
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
+    }
+
+    @Test
+    void aCancelledSubscriptionSendsNothingMore() {
+        var subscription = Subscription.live("a", "items", RowFilter.ALL);
+        subscriber.put(subscription);
+        subscription.cancel();
+        subscriber.remove(subscription.key());
+        assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"), STATS)));
+        assertTrue(remote.sent.isEmpty());
+    }
+
+    @Test
+    void aSubscriptionEndedDuringItsCatchUpReleasesNothingAndDoesNotFail() {
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
+        subscriber.put(subscription);
+        subscriber.deliver(new Fanout(change(1, "items"), STATS));
+        subscription.cancel();
+        assertEquals(0, subscription.goLiveAfterSnapshot(0, new long[0], subscriber.outbox()));
+        assertEquals(0, subscription.goLive(subscriber.outbox()));
+        assertEquals(0, subscription.restartAt(5, subscriber.outbox()));
+        assertTrue(remote.sent.isEmpty());
+    }
+
+    private static ChangeEvent change(long seq, String table) {
+        return new ChangeEvent(seq, table, Action.INSERT, Long.toString(seq), "{\"id\":" + seq + "}", null, 1_795_000_000_000_000L, false);
+    }
+
+    private static JsonObject json(String text) {
+        try (var reader = Json.createReader(new StringReader(text))) {
+            return reader.readObject();
+        }
+    }
+}
