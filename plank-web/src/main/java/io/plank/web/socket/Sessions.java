@@ -176,7 +176,7 @@ public class Sessions {
             }
             client.close();
             for (Subscription subscription : client.all()) {
-                subscription.cancel();
+                subscription.end();
                 router.unroute(client, subscription.table());
             }
         }

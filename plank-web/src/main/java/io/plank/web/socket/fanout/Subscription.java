@@ -1,7 +1,6 @@
 package io.plank.web.socket.fanout;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 import io.plank.domain.change.ChangeEvent;
@@ -17,16 +16,16 @@ import io.plank.web.socket.protocol.Relation;
  * One subscription of a client: a table, an optional client-chosen id ({@code sub}), a filter, and where its
  * stream stands. Guarded by its own monitor, held only while deciding and queueing (never while sending).
  *
- * <p>A subscription that resumes or starts with a snapshot begins in catch-up: live changes are held back
- * while the log is replayed or the snapshot sent, and released when it goes live. {@code lastSeq} makes the
- * seam exact: a change already sent is never sent again, and nothing between is skipped, since every live
- * change after the catch-up's start was held. After a snapshot, the changes the snapshot already contains
- * ({@code contained}, read in the snapshot's own transaction) are skipped as well.
+ * <p>Its {@link State}: a subscription that resumes or starts with a snapshot begins {@link State#CATCHING_UP}: live
+ * changes are held back while the log is replayed or the snapshot sent, and released when it goes {@link State#LIVE}.
+ * Its {@link Seam} makes the seam exact: a change already sent is never sent again, and nothing between is skipped,
+ * since every live change after the catch-up's start was held. After a snapshot, the changes the snapshot already
+ * contains (read in the snapshot's own transaction) are skipped as well.
  *
  * <p>Transactions: a change frame marks its transaction's last change to the table ({@code tx_last}), which is how a
  * client knows it may apply the transaction. A subscription whose filter drops that last change would never see the
  * mark, so one that asked for {@code tx_end} frames ({@code txEnds}: a new frame type, which clients written before it
- * may not expect) remembers the transactions it was sent part of ({@code openTx}) and, when one's last change passes
+ * may not expect) remembers the transactions it was sent part of ({@link OpenTransactions}) and, when one's last change passes
  * it by, queues a {@code tx_end} for it instead, in the same order as its frames, live, held or replayed. A transaction
  * of one change to the table needs nothing of this. A resumed subscription cannot know what the client's earlier
  * connection was sent, so a transaction that began at or before {@code since} and whose last change its filter drops
@@ -39,6 +38,33 @@ public final class Subscription {
         public static Key of(String sub, String table) {
             return sub != null ? new Key(sub, null) : new Key(null, table);
         }
+    }
+
+    /** Where a subscription is in its life. */
+    public enum State {
+        /** Replaying the log or sending a snapshot: live changes are held until it goes live. */
+        CATCHING_UP,
+        /**
+         * Catching up, and more live changes arrived than it may hold: they were let go, and since every durable change is
+         * in the log, going live first replays them from there instead of closing the client.
+         */
+        LET_GO,
+        /** Each change is sent as it comes. */
+        LIVE,
+        /** Unsubscribed, replaced, ended by the server or its client gone: nothing more is queued for it. */
+        ENDED
+    }
+
+    /** The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now. */
+    public enum Offer { SEND, SKIP, HELD, OVERFLOW, END }
+
+    /**
+     * What going live did: how many held change frames it released, or that the held changes were let go and the log
+     * must be replayed from {@link #lastSeq()} first (the subscription still catching up).
+     */
+    public record GoingLive(int released, boolean catchUpAgain) {
+        static final GoingLive NOTHING = new GoingLive(0, false);
+        static final GoingLive AGAIN = new GoingLive(0, true);
     }
 
     private record Held(Fanout change, Relation relation) {
@@ -59,30 +85,19 @@ public final class Subscription {
     private volatile CapturedTable seenAs;
     /** The client asked for a {@code schema} frame when the table's columns change under it. */
     private boolean schemaNotices;
-    private boolean live;
-    private boolean cancelled;
-    private long lastSeq;
-    /**
-     * More live changes arrived during catch-up than it may hold: they were let go, and since every durable change is
-     * in the log, catch-up reads them from there instead of closing the client ({@link #CATCH_UP_AGAIN}).
-     */
-    private boolean overflowed;
-    private long[] contained = new long[0];
+    private State state;
+    private final Seam seam;
+    private final OpenTransactions openTx;
     private List<Held> held = new ArrayList<>();
-    /** The transactions this subscription was sent some changes of, not their last; few at a time (concurrent writers). */
-    private long[] openTx = new long[0];
-    private int openTxCount;
-    /** The {@code since} of a resume: the client may hold changes of transactions begun up to here. */
-    private long resumedAfter;
 
-    private Subscription(String sub, String table, RowFilter filter, boolean live, long lastSeq, int holdLimit, boolean txEnds) {
+    private Subscription(String sub, String table, RowFilter filter, State state, long lastSeq, int holdLimit, boolean txEnds) {
         this.sub = sub;
         this.ids = sub == null ? List.of() : List.of(sub);
         this.table = table;
         this.filter = filter;
-        this.live = live;
-        this.lastSeq = lastSeq;
-        this.resumedAfter = lastSeq;
+        this.state = state;
+        this.seam = new Seam(lastSeq);
+        this.openTx = new OpenTransactions(lastSeq);
         this.holdLimit = holdLimit;
         this.txEnds = txEnds;
     }
@@ -93,7 +108,7 @@ public final class Subscription {
 
     /** {@code txEnds}: the client asked for {@code tx_end} frames. */
     public static Subscription live(String sub, String table, RowFilter filter, boolean txEnds) {
-        return new Subscription(sub, table, filter, true, 0, 0, txEnds);
+        return new Subscription(sub, table, filter, State.LIVE, 0, 0, txEnds);
     }
 
     /** A subscription that first catches up (replays the log after {@code since}, or sends a snapshot), holding up to {@code holdLimit} live changes meanwhile. */
@@ -102,7 +117,7 @@ public final class Subscription {
     }
 
     public static Subscription catchingUp(String sub, String table, RowFilter filter, long since, int holdLimit, boolean txEnds) {
-        return new Subscription(sub, table, filter, false, since, holdLimit, txEnds);
+        return new Subscription(sub, table, filter, State.CATCHING_UP, since, holdLimit, txEnds);
     }
 
     Key key() {
@@ -172,62 +187,56 @@ public final class Subscription {
         return filter;
     }
 
-    /** The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now. */
-    enum Offer { SEND, SKIP, HELD, OVERFLOW, END }
-
-    /** What {@link #goLive} returns when the held changes overflowed: replay the log after {@link #lastSeq()} first. */
-    public static final int CATCH_UP_AGAIN = -1;
-
     /**
      * Takes a live change the filter relates to as {@code relation}: send it now, skip it, or hold it while catching
      * up. A change of relation {@link Relation#NONE} needs offering only if it {@link #mayEndTx may end a transaction}.
      */
-    synchronized Offer offer(Fanout change, Relation relation) {
-        if (cancelled) {
+    public synchronized Offer offer(Fanout change, Relation relation) {
+        return switch (state) {
+            case LIVE -> relation == Relation.NONE ? (endsOpenTx(change) ? Offer.END : Offer.SKIP)
+                    : (admitted(change) ? Offer.SEND : Offer.SKIP);
+            case CATCHING_UP, LET_GO -> hold(change, relation);
+            case ENDED -> Offer.SKIP;
+        };
+    }
+
+    private Offer hold(Fanout change, Relation relation) {
+        if (relation == Relation.NONE && !(txEnds && mayEndTx(change))) {
             return Offer.SKIP;
         }
-        if (!live) {
-            if (relation == Relation.NONE && !(txEnds && mayEndTx(change))) {
-                return Offer.SKIP;
-            }
-            if (overflowed) {
-                return Offer.HELD; // let go: the log has it, and catch-up reads it from there
-            }
-            if (held.size() >= holdLimit && change.change().durable()) {
-                overflowed = true;
-                held = new ArrayList<>();
-                return Offer.HELD;
-            }
-            held.add(new Held(change, relation));
-            return held.size() <= holdLimit ? Offer.HELD : Offer.OVERFLOW;
+        if (state == State.LET_GO) {
+            return Offer.HELD; // let go: the log has it, and catch-up reads it from there
         }
-        if (relation == Relation.NONE) {
-            return endsOpenTx(change) ? Offer.END : Offer.SKIP;
+        if (held.size() >= holdLimit && change.change().durable()) {
+            state = State.LET_GO;
+            held = new ArrayList<>();
+            return Offer.HELD;
         }
-        return admitted(change) ? Offer.SEND : Offer.SKIP;
+        held.add(new Held(change, relation));
+        return held.size() <= holdLimit ? Offer.HELD : Offer.OVERFLOW;
     }
 
     /**
      * True if {@code change} is the last of several changes of its transaction to the table: a subscription that its
      * filter passes by may still have been sent earlier ones, and then needs a {@link #txEnd}.
      */
-    static boolean mayEndTx(Fanout change) {
+    public static boolean mayEndTx(Fanout change) {
         ChangeEvent event = change.change();
         return event.tx().known() && event.txLast() && !event.txFirst();
     }
 
     /** The frame that ends, for this subscription, the transaction of {@code change} (see {@link Offer#END}). */
-    Message txEnd(Fanout change) {
+    public Message txEnd(Fanout change) {
         return change.txEnd(sub);
     }
 
     /**
      * Queues a frame about this subscription ({@code subscribed}, a snapshot page, {@code reset}) unless it has
-     * ended. Decided under the same monitor as {@link #cancel}, so nothing about a subscription is queued after the
+     * ended. Decided under the same monitor as {@link #end}, so nothing about a subscription is queued after the
      * answer that ended it.
      */
     public synchronized boolean sendIfCurrent(Outbox outbox, Message frame) {
-        return !cancelled && outbox.offer(frame);
+        return state != State.ENDED && outbox.offer(frame);
     }
 
     /**
@@ -235,7 +244,7 @@ public final class Subscription {
      * may end a transaction the replay sent part of: then its {@code tx_end} is queued.
      */
     public synchronized boolean replay(Fanout change, Outbox outbox) {
-        if (cancelled) {
+        if (state == State.ENDED) {
             return false;
         }
         Relation relation = relate(change);
@@ -249,20 +258,28 @@ public final class Subscription {
     }
 
     /**
-     * Ends catch-up: releases the held live changes that catch-up did not already supply; returns how many. A
-     * subscription that ended meanwhile releases nothing.
+     * Ends catch-up: releases the held live changes that catch-up did not already supply. A subscription whose held
+     * changes were let go stays catching up ({@link GoingLive#catchUpAgain}); one that ended releases nothing.
      */
-    public synchronized int goLive(Outbox outbox) {
-        if (live || cancelled) {
-            return 0;
-        }
-        if (overflowed) {
-            // Still catching up: what was let go is read from the log after lastSeq, holding anew meanwhile.
-            overflowed = false;
-            held = new ArrayList<>();
-            return CATCH_UP_AGAIN;
-        }
-        live = true;
+    public synchronized GoingLive goLive(Outbox outbox) {
+        return switch (state) {
+            case LIVE, ENDED -> GoingLive.NOTHING;
+            case LET_GO -> {
+                // Still catching up: what was let go is read from the log after lastSeq, holding anew meanwhile.
+                state = State.CATCHING_UP;
+                held = new ArrayList<>();
+                yield GoingLive.AGAIN;
+            }
+            case CATCHING_UP -> {
+                state = State.LIVE;
+                int released = release(outbox);
+                held = List.of();
+                yield new GoingLive(released, false);
+            }
+        };
+    }
+
+    private int release(Outbox outbox) {
         int released = 0;
         for (Held change : held) {
             if (change.relation() == Relation.NONE) {
@@ -273,7 +290,6 @@ public final class Subscription {
                 released++;
             }
         }
-        held = null;
         return released;
     }
 
@@ -281,112 +297,75 @@ public final class Subscription {
      * Goes live after a snapshot: skips every change up to {@code seq} and those in {@code contained} (sorted),
      * which the snapshot holds already.
      */
-    public synchronized int goLiveAfterSnapshot(long seq, long[] contained, Outbox outbox) {
-        this.contained = contained;
-        return restartAt(seq, outbox);
+    public synchronized GoingLive goLiveAfterSnapshot(long seq, long[] contained, Outbox outbox) {
+        return goLiveFrom(seq, contained, outbox);
     }
 
     /**
      * Skips what happened up to {@code seq} (the client reloads instead) and goes live from there, also when the
      * client asked for a point beyond it (a seq from another database).
      */
-    public synchronized int restartAt(long seq, Outbox outbox) {
-        lastSeq = seq;
-        openTxCount = 0; // the client reloads: what it was sent of them no longer matters
-        resumedAfter = 0;
+    public synchronized GoingLive restartAt(long seq, Outbox outbox) {
+        return goLiveFrom(seq, new long[0], outbox);
+    }
+
+    private GoingLive goLiveFrom(long seq, long[] contained, Outbox outbox) {
+        seam.restartAt(seq, contained);
+        openTx.forget(); // the client reloads: what it was sent of them no longer matters
         return goLive(outbox);
     }
 
     /** The last change sent (or skipped as the client's already), where a further catch-up resumes. */
     public synchronized long lastSeq() {
-        return lastSeq;
+        return seam.lastSeq();
     }
 
-    public synchronized void cancel() {
-        cancelled = true;
-        held = null;
+    /** Nothing more is queued for this subscription. */
+    public synchronized void end() {
+        state = State.ENDED;
+        held = List.of();
     }
 
-    public synchronized boolean cancelled() {
-        return cancelled;
+    public synchronized boolean ended() {
+        return state == State.ENDED;
+    }
+
+    public synchronized State state() {
+        return state;
     }
 
     /** What operators see of it (a copy, taken under the subscription's monitor). */
-    synchronized SessionInfo.Sub info() {
-        return new SessionInfo.Sub(sub, table, filter.text(), live, lastSeq);
+    public synchronized SessionInfo.Sub info() {
+        return new SessionInfo.Sub(sub, table, filter.text(), state == State.LIVE, seam.lastSeq());
     }
 
     /** The ids a frame for this subscription alone names: its own, or none for the plain form. */
-    List<String> ids() {
+    public List<String> ids() {
         return ids;
     }
 
-    /** {@link #admit}s the change and notes what it means for its transaction. */
+    /** {@link Seam#admit}s the change and notes what it means for its transaction. */
     private boolean admitted(Fanout change) {
         ChangeEvent event = change.change();
-        if (!admit(event.seq())) {
+        if (!seam.admit(event.seq())) {
             return false;
         }
-        if (txEnds && event.inSharedTx()) {
-            if (event.txLast()) {
-                closeTx(event.tx().id());
-            } else {
-                openTx(event.tx().id());
-            }
+        if (txEnds) {
+            openTx.sent(event);
         }
         return true;
     }
 
     /**
-     * True if the change, not sent to this subscription, ends a transaction it was sent part of (which it now
-     * forgets), or one the client may have had part of before resuming. Counts the change as handled, so the same
-     * change held and replayed ends its transaction once.
+     * True if the change, not sent to this subscription, ends a transaction it was sent part of, or one the client may
+     * have had part of before resuming. Counts the change as handled, so the same change held and replayed ends its
+     * transaction once.
      */
     private boolean endsOpenTx(Fanout change) {
         ChangeEvent event = change.change();
-        if (!txEnds || !event.tx().known() || !event.txLast() || !admit(event.seq())) {
+        if (!txEnds || !event.tx().known() || !event.txLast() || !seam.admit(event.seq())) {
             return false;
         }
-        return closeTx(event.tx().id()) || !event.txFirst() && event.tx().firstSeq() <= resumedAfter;
-    }
-
-    private void openTx(long tx) {
-        for (int i = 0; i < openTxCount; i++) {
-            if (openTx[i] == tx) {
-                return;
-            }
-        }
-        if (openTxCount == openTx.length) {
-            openTx = Arrays.copyOf(openTx, Math.max(4, openTx.length * 2));
-        }
-        openTx[openTxCount++] = tx;
-    }
-
-    private boolean closeTx(long tx) {
-        for (int i = 0; i < openTxCount; i++) {
-            if (openTx[i] == tx) {
-                openTx[i] = openTx[--openTxCount];
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private boolean admit(long seq) {
-        if (seq == ChangeEvent.NO_SEQ) {
-            return true;
-        }
-        if (seq <= lastSeq) {
-            return false;
-        }
-        lastSeq = seq;
-        if (contained.length > 0) {
-            if (seq > contained[contained.length - 1]) {
-                contained = new long[0];
-            } else if (Arrays.binarySearch(contained, seq) >= 0) {
-                return false;
-            }
-        }
-        return true;
+        return openTx.endedBy(event);
     }
 }

@@ -108,7 +108,8 @@ class SubscriptionTest {
             subscriber.deliver(new Fanout(change(seq, "items"), STATS));
         }
         assertEquals(0, trouble.overflows.get(), "not closed as too slow");
-        assertEquals(Subscription.CATCH_UP_AGAIN, subscription.goLive(subscriber.outbox()), "still catching up");
+        assertTrue(subscription.goLive(subscriber.outbox()).catchUpAgain(), "still catching up");
+        assertEquals(Subscription.State.CATCHING_UP, subscription.state());
         assertEquals(0, subscription.lastSeq(), "from where it stands");
 
         // The further catch-up: the log from seq 1 on, while a new live change is held.
@@ -116,7 +117,7 @@ class SubscriptionTest {
         for (long seq = 1; seq <= 7; seq++) {
             subscription.replay(Fanout.replayed(change(seq, "items")), subscriber.outbox());
         }
-        assertEquals(0, subscription.goLive(subscriber.outbox()), "7 came from the log: the held one is not sent again");
+        assertEquals(0, subscription.goLive(subscriber.outbox()).released(), "7 came from the log: the held one is not sent again");
         subscriber.deliver(new Fanout(change(8, "items"), STATS));
         subscriber.outbox().flush();
 
@@ -124,10 +125,10 @@ class SubscriptionTest {
     }
 
     @Test
-    void aCancelledSubscriptionSendsNothingMore() {
+    void anEndedSubscriptionSendsNothingMore() {
         var subscription = Subscription.live("a", "items", RowFilter.ALL);
         subscriber.put(subscription);
-        subscription.cancel();
+        subscription.end();
         subscriber.remove(subscription.key());
         assertEquals(0, subscriber.deliver(new Fanout(change(1, "items"), STATS)));
         assertTrue(remote.sent.isEmpty());
@@ -138,10 +139,11 @@ class SubscriptionTest {
         var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 100);
         subscriber.put(subscription);
         subscriber.deliver(new Fanout(change(1, "items"), STATS));
-        subscription.cancel();
-        assertEquals(0, subscription.goLiveAfterSnapshot(0, new long[0], subscriber.outbox()));
-        assertEquals(0, subscription.goLive(subscriber.outbox()));
-        assertEquals(0, subscription.restartAt(5, subscriber.outbox()));
+        subscription.end();
+        assertEquals(new Subscription.GoingLive(0, false), subscription.goLiveAfterSnapshot(0, new long[0], subscriber.outbox()));
+        assertEquals(new Subscription.GoingLive(0, false), subscription.goLive(subscriber.outbox()));
+        assertEquals(new Subscription.GoingLive(0, false), subscription.restartAt(5, subscriber.outbox()));
+        assertEquals(Subscription.State.ENDED, subscription.state());
         assertTrue(remote.sent.isEmpty());
     }
 

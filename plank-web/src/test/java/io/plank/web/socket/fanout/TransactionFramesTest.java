@@ -26,8 +26,8 @@ import io.plank.persistence.rows.TableRows;
 import io.plank.testsupport.db.FreshDatabase;
 import io.plank.web.security.Caller;
 import io.plank.web.socket.outbox.ScriptedRemote;
-import io.plank.web.socket.protocol.Frames;
 import io.plank.web.socket.outbox.Trouble;
+import io.plank.web.socket.protocol.Frames;
 
 /**
  * How a transaction's end reaches each subscription: {@code tx_last} on the frame of its last change to the table,
@@ -117,7 +117,7 @@ class TransactionFramesTest {
         // The replay up to the listener's position when the subscription started: the start of tx 7.
         assertTrue(subscription.replay(Fanout.replayed(change(1, 7, "first", "paid")), subscriber.outbox()));
         assertTrue(!subscription.replay(Fanout.replayed(change(2, 7, "", "open")), subscriber.outbox()));
-        assertEquals(0, subscription.goLive(subscriber.outbox()));
+        assertEquals(0, subscription.goLive(subscriber.outbox()).released());
         subscriber.outbox().flush();
 
         assertEquals(List.of("change 1 tx 7 [paid]", "tx_end 7 paid"), sent());
