@@ -46,7 +46,7 @@ import io.plank.web.socket.protocol.SocketSettings;
 /**
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
  * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
- * all clients together hold more than {@code plank.ws.total-queue-chars} and it holds the most. Every close for
+ * all clients together hold more than {@code plank.ws.total-queue-chars} ({@link BacklogRelief}). Every close for
  * being too slow uses 1013 (try again later), so the client reconnects and resumes.
  */
 @ApplicationScoped
@@ -81,8 +81,6 @@ public class Sessions {
     @Resource(lookup = "java:comp/DefaultManagedThreadFactory")
     ManagedThreadFactory threads;
 
-    /** A client that took something within this long is reading (see {@link #relieveBacklog}). */
-    private static final long READING_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
     private final LongAdder closedAsTooSlow = new LongAdder();
@@ -106,7 +104,8 @@ public class Sessions {
             thread.setName("plank-stream-writer-" + thread.getId());
             return thread;
         });
-        backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(this::relieveBacklog));
+        var relief = new BacklogRelief(clients::values, this::closeLater, scheduler, executor);
+        backlog = new Backlog(settings.totalQueueChars(), () -> executor.execute(() -> relief.relieve(backlog)));
         long stallNanos = TimeUnit.MILLISECONDS.toNanos(settings.stallTimeoutMs());
         stallChecks = scheduler.scheduleWithFixedDelay(() -> closeStalledOrExpired(stallNanos, Instant.now()),
                 STALL_CHECK_SECONDS, STALL_CHECK_SECONDS, TimeUnit.SECONDS);
@@ -217,43 +216,6 @@ public class Sessions {
         for (Client client : clients.values()) {
             if (client.transport().keepsAlive() && client.outbox().queued() == 0) {
                 client.outbox().send(Message.KEEP_ALIVE);
-            }
-        }
-    }
-
-    /**
-     * Closes the clients holding the most until all together are back under the limit, those that have taken nothing
-     * for {@link #READING_NANOS} first: a burst (sixty 200 KB rows at once) fills every client's queue alike, and the
-     * largest may then be one that reads as fast as it can (ChangeStreamIT closed such a reader instead of a stalled
-     * stream now and then). If every client took something that recently, relief waits that long once and looks again;
-     * the per-client limits bound what is held meanwhile.
-     */
-    private void relieveBacklog() {
-        relieveBacklog(false);
-    }
-
-    private void relieveBacklog(boolean waited) {
-        boolean later = false;
-        try {
-            while (backlog.over()) {
-                Client largest = clients.values().stream().filter(client -> client.backlogChars() > 0)
-                        .max(Comparator.comparing((Client client) -> client.outbox().waitingNanos() >= READING_NANOS)
-                                .thenComparingLong(Client::backlogChars))
-                        .orElse(null);
-                if (largest == null) {
-                    return;
-                }
-                if (!waited && largest.outbox().waitingNanos() < READING_NANOS) {
-                    scheduler.schedule(() -> executor.execute(() -> relieveBacklog(true)), READING_NANOS, TimeUnit.NANOSECONDS);
-                    later = true;
-                    return;
-                }
-                closeLater(largest, new CloseReason(CloseReason.CloseCodes.TRY_AGAIN_LATER,
-                        "Too slow: Plank's memory for waiting messages is full and this connection holds the most"));
-            }
-        } finally {
-            if (!later) {
-                backlog.relieved();
             }
         }
     }
