@@ -12,6 +12,7 @@ public class ListenerMonitor {
 
     private volatile Supplier<ListenerStatus> source = () -> NOT_STARTED;
     private volatile String instance = "";
+    private volatile CaptureInUse capture = CaptureInUse.UNKNOWN;
 
     /** Called by the listener when it starts; {@code status} must be cheap and thread-safe. */
     public void reportFrom(Supplier<ListenerStatus> status) {
@@ -26,6 +27,15 @@ public class ListenerMonitor {
     /** This instance's name in {@code plank.listener_cursor}; empty before the listener started. */
     public String instance() {
         return instance;
+    }
+
+    /** Called by the listener once it has chosen how durable tables are captured. */
+    public void capturing(CaptureInUse capture) {
+        this.capture = capture;
+    }
+
+    public CaptureInUse capture() {
+        return capture;
     }
 
     public ListenerStatus status() {

@@ -69,6 +69,8 @@ class DockerFilesTest {
         Map<String, Object> database = map(postgres, "environment");
         assertTrue(String.valueOf(postgres.get("image")).startsWith("postgres:"), "a PostgreSQL image");
         assertTrue(String.valueOf(map(postgres, "healthcheck").get("test")).contains("pg_isready"), "PostgreSQL has a health check");
+        assertTrue(String.valueOf(postgres.get("command")).contains("wal_level=logical"),
+                "PostgreSQL is set up for logical decoding, which plank.capture.method=auto takes: " + postgres.get("command"));
 
         for (String server : List.of("payara", "wildfly")) {
             Map<String, Object> service = map(services, server);

@@ -100,6 +100,10 @@ public final class RunningPlank implements AutoCloseable {
             Instant started = Instant.now();
             server.deploy(ear);
             server.awaitReady(Duration.ofMinutes(3));
+            String expected = System.getProperty("plank.capture.expected");
+            if (expected != null && !expected.isBlank()) {
+                plank.expectCaptureMethod(expected);
+            }
             LOG.info(() -> String.format("%s: started in %d s, deployed and ready in %d s more; %s",
                     kind.id(), Duration.between(begin, started).toSeconds(),
                     Duration.between(started, Instant.now()).toSeconds(), server.baseUrl()));
@@ -183,6 +187,21 @@ public final class RunningPlank implements AutoCloseable {
     /** A new autocommit connection to Plank's database. */
     public Connection connect() throws SQLException {
         return database.connect();
+    }
+
+    /** Fails, naming what Plank chose, unless durable tables are captured by {@code method} ({@code plank.capture.expected}). */
+    void expectCaptureMethod(String method) {
+        try (Connection db = connect(); var statement = db.createStatement();
+             var result = statement.executeQuery("SELECT plank.capture_method()")) {
+            result.next();
+            String inUse = result.getString(1);
+            if (!method.equals(inUse)) {
+                throw new IllegalStateException("Plank captures by " + inUse + ", not " + method + " (plank.capture.expected); "
+                        + "see the server log for why: " + server.logFile());
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not read the capture method in use", e);
+        }
     }
 
     /**

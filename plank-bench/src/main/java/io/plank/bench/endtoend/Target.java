@@ -80,6 +80,9 @@ final class Target implements AutoCloseable {
             environment.put("PLANK_WS_MAX_CONNECTIONS_PER_ADDRESS", "0");
             // The clients subscribe to items without a token, as in the run command's development mode.
             environment.put("PLANK_GRANTS", "items:read:anyone");
+            // Capture by trigger, as in the figures measured before auto became the default (an EAR older than that
+            // captures by trigger whatever it is told); -Dplank.bench.env.KIND_OR_NAME=PLANK_CAPTURE_METHOD=auto overrides it.
+            environment.put("PLANK_CAPTURE_METHOD", "trigger");
             environment.putAll(settings.serverEnvironment(kind.id()));
             if (!name.equals(kind.id())) {
                 environment.putAll(settings.serverEnvironment(name));

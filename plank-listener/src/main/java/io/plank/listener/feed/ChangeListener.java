@@ -1,8 +1,12 @@
 package io.plank.listener.feed;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
+import javax.sql.DataSource;
 
 import jakarta.annotation.PostConstruct;
 import jakarta.annotation.PreDestroy;
@@ -21,11 +25,14 @@ import org.eclipse.microprofile.config.Config;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import io.plank.domain.change.ChangeEvent;
+import io.plank.health.CaptureInUse;
 import io.plank.health.ListenerMonitor;
 import io.plank.health.ListenerState;
 import io.plank.health.ListenerStatus;
+import io.plank.listener.logical.CaptureChoice;
 import io.plank.listener.logical.CaptureMethod;
 import io.plank.listener.logical.LogicalDecoder;
+import io.plank.listener.logical.ReplicationSlot;
 import io.plank.persistence.capture.Captures;
 import io.plank.persistence.capture.ConfiguredCaptures;
 import io.plank.persistence.db.DatabaseSettings;
@@ -80,6 +87,8 @@ public class ChangeListener {
     private Thread thread;
     private volatile LogicalDecoder decoder;
     private Thread decoderThread;
+    /** Set when the application stops: a decoder not started by then never starts. */
+    private boolean stopped;
 
     @PostConstruct
     void start() {
@@ -87,16 +96,23 @@ public class ChangeListener {
         instance = InstanceName.of(config.getOptionalValue("plank.instance", String.class).orElse(null));
         var database = DatabaseSettings.fromConfig();
         // A wrong method fails the deployment at once, with this message: it is not something a retry mends.
-        var method = CaptureMethod.of(config.getOptionalValue("plank.capture.method", String.class).orElse(null));
+        String configuredMethod = config.getOptionalValue("plank.capture.method", String.class).orElse(null);
+        if (!CaptureChoice.isAuto(configuredMethod)) {
+            CaptureMethod.of(configuredMethod);
+        }
         String slot = config.getOptionalValue("plank.capture.slot", String.class).orElse(null);
         // Flyway must have created the trigger before anyone relies on the feed. An unreachable database must
         // not fail the deployment, though: the loop then migrates before its first LISTEN, retrying with backoff.
         Runnable migration = () -> {
             var dataSource = database.unpooled("plank-migrate");
             SchemaMigrator.migrate(dataSource);
-            method.apply(dataSource, slot);
+            CaptureChoice capture = choose(dataSource, configuredMethod, slot);
+            capture.method().apply(dataSource, slot);
             ConfiguredCaptures.apply(new Captures(dataSource),
                     config.getOptionalValues("plank.capture.tables", String.class).orElse(List.of()));
+            if (capture.method() == CaptureMethod.LOGICAL) {
+                startDecoder(database, slot);
+            }
         };
         Runnable pending = null;
         try {
@@ -113,17 +129,43 @@ public class ChangeListener {
         thread = threads.newThread(loop);
         thread.setName("plank-listener");
         thread.start();
-        if (method == CaptureMethod.LOGICAL) {
-            decoder = new LogicalDecoder(database, slot, ListenerSettings.DEFAULT_BACKOFF_INITIAL_MS, Math.max(backoffMaxMs, 5_000));
-            decoderThread = threads.newThread(decoder);
-            decoderThread.setName("plank-decoder");
-            decoderThread.start();
+    }
+
+    /** Chooses the capture method ({@link CaptureChoice}) and tells the log and the monitor which, and why. */
+    private CaptureChoice choose(DataSource dataSource, String configured, String configuredSlot) {
+        CaptureChoice choice;
+        try (Connection connection = dataSource.getConnection()) {
+            choice = CaptureChoice.of(configured, connection, ReplicationSlot.name(connection, configuredSlot));
+        } catch (SQLException e) {
+            throw new IllegalStateException("Could not choose how to capture: " + e.getMessage(), e);
         }
+        if (choice.fallback() != null) {
+            LOG.warning(choice.fallback());
+        } else {
+            LOG.info("Capturing durable tables by " + choice.describe());
+        }
+        monitor.capturing(new CaptureInUse(choice.method().sqlName(), choice.auto(), choice.fallback()));
+        return choice;
+    }
+
+    /** Starts the logical decoder, once: at deployment, or when the listener first reaches the database. */
+    private synchronized void startDecoder(DatabaseSettings database, String slot) {
+        if (decoder != null || stopped) {
+            return;
+        }
+        decoder = new LogicalDecoder(database, slot, ListenerSettings.DEFAULT_BACKOFF_INITIAL_MS, Math.max(backoffMaxMs, 5_000));
+        decoderThread = threads.newThread(decoder);
+        decoderThread.setName("plank-decoder");
+        decoderThread.start();
     }
 
     @PreDestroy
     void stop() {
-        var decoding = decoder;
+        LogicalDecoder decoding;
+        synchronized (this) {
+            stopped = true;
+            decoding = decoder;
+        }
         if (decoding != null) {
             decoding.stop();
             join(decoderThread);
@@ -145,6 +187,11 @@ public class ChangeListener {
         if (thread.isAlive()) {
             LOG.warning(() -> "Thread " + thread.getName() + " did not end within " + STOP_WAIT_MS + " ms");
         }
+    }
+
+    /** How durable tables are captured, as chosen at start-up. */
+    public CaptureInUse capture() {
+        return monitor.capture();
     }
 
     /** The logical decoder, or null when durable tables are captured by trigger. */

@@ -8,7 +8,8 @@ import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /**
- * How durable tables are captured in this deployment ({@code plank.capture.method}): {@code trigger} (a trigger
+ * How durable tables are captured in this deployment ({@code plank.capture.method}, chosen by {@link CaptureChoice}
+ * when {@code auto}): {@code trigger} (a trigger
  * writes the log row and NOTIFYs in the writer's transaction; needs nothing but a trigger) or {@code logical} (the
  * table is published and {@link LogicalDecoder} writes the log; needs {@code wal_level=logical} and the REPLICATION
  * attribute). Stored in the database at start-up, where {@code plank.capture()} reads it, and every durable table
@@ -19,12 +20,13 @@ public enum CaptureMethod {
 
     private static final Logger LOG = Logger.getLogger(CaptureMethod.class.getName());
 
+    /** {@code trigger} or {@code logical}; {@code auto} is {@link CaptureChoice}'s to resolve. */
     public static CaptureMethod of(String configured) {
-        String name = configured == null || configured.isBlank() ? "trigger" : configured.strip().toLowerCase(Locale.ROOT);
+        String name = configured == null ? "" : configured.strip().toLowerCase(Locale.ROOT);
         return switch (name) {
             case "trigger" -> TRIGGER;
             case "logical" -> LOGICAL;
-            default -> throw new IllegalArgumentException("plank.capture.method must be trigger or logical, not '" + configured + "'");
+            default -> throw new IllegalArgumentException("plank.capture.method must be auto, trigger or logical, not '" + configured + "'");
         };
     }
 

@@ -28,8 +28,11 @@ public interface ListenerMXBean {
     /** The last failure, or null. */
     String getLastError();
 
-    /** How durable tables are captured: trigger, or logical (decoding the replication slot). */
+    /** How durable tables are captured: trigger, or logical (decoding the replication slot); unknown before the database was reached. */
     String getCaptureMethod();
+
+    /** Why {@code plank.capture.method=auto} captures by trigger (what logical decoding lacks); null when it does not. */
+    String getCaptureFallback();
 
     /** The decoder's state (decoding; standby while another instance holds the slot; reconnecting), or null under trigger. */
     String getDecoderState();

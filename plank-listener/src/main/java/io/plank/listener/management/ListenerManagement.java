@@ -62,7 +62,12 @@ public class ListenerManagement {
 
         @Override
         public String getCaptureMethod() {
-            return listener.decoder() == null ? "trigger" : "logical";
+            return listener.capture().method();
+        }
+
+        @Override
+        public String getCaptureFallback() {
+            return listener.capture().fallback();
         }
 
         @Override

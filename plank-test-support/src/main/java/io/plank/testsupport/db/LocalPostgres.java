@@ -72,7 +72,9 @@ public final class LocalPostgres implements AutoCloseable {
                     "-E", "UTF8", "--locale=C");
         }
         postgres.run(home.resolve("bin/pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("postgres.log").toString(),
-                "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir, "start");
+                "-w", "-t", "120", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -k " + dir
+                        // Set up for capture by logical decoding, which plank.capture.method=auto then takes.
+                        + " -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10", "start");
         LOG.info(() -> "PostgreSQL started on 127.0.0.1:" + port + ", data in " + data);
         return postgres;
     }

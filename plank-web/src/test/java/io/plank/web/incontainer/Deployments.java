@@ -101,6 +101,8 @@ final class Deployments {
         // Every table open to anyone, as in the system tests' harness: these tests are about the listener, JPA and JMX,
         // and a deployment as shipped reads nothing without a token and a grant (SecurityIT, AdminOffIT).
         config.setProperty("plank.grants", "*:read:anyone,*:write:anyone");
+        // As the system tests' main runs: capture by trigger (the default, auto, is tested by their logical runs).
+        config.setProperty("plank.capture.method", "trigger");
         var text = new StringWriter();
         try {
             config.store(text, "Written by " + Deployments.class.getName());
