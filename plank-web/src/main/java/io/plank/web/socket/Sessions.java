@@ -85,7 +85,7 @@ public class Sessions {
     private static final long READING_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
-    private final LongAdder closedAsTooSlow = new LongAdder();
+    private final LongAdder closedTooSlow = new LongAdder();
     private Backlog backlog;
     private ExecutorService senders;
     private ExecutorService streamWriters;
@@ -188,7 +188,7 @@ public class Sessions {
             return;
         }
         if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
-            closedAsTooSlow.increment();
+            closedTooSlow.increment();
             LOG.warning(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
         } else {
             LOG.fine(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
@@ -285,8 +285,8 @@ public class Sessions {
         return clients.size();
     }
 
-    public long closedAsTooSlow() {
-        return closedAsTooSlow.sum();
+    public long closedTooSlow() {
+        return closedTooSlow.sum();
     }
 
     public long messagesDelivered() {
@@ -299,7 +299,7 @@ public class Sessions {
     }
 
     /** Past this, the clients holding the most are closed ({@code plank.ws.total-queue-chars}). */
-    public long backlogLimit() {
+    public long backlogLimitChars() {
         return backlog.limit();
     }
 }
