@@ -19,9 +19,10 @@ import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPoin
  * row changed, inside the writing transaction: {@code clock_timestamp()} in the capture trigger) to the moment the
  * server's WebSocket stack reports the frame sent (the send's completion, on this server's clock). Both clocks are
  * the machine's wall clock; on two machines they must be kept in step (NTP). Recording runs on the sender threads for
- * every frame: it takes no lock and allocates nothing (the classic histogram's striped counters and a max
- * accumulator; a Prometheus summary would lock on every observation). The histogram holds counts only, so what is
- * recent is what changed between two {@link Reading}s.
+ * every frame: it takes no lock (the classic histogram's striped counters and a max accumulator; a Prometheus summary
+ * would lock on every observation) and, once compiled, allocates nothing (measured: the client's 1.8.0 creates an
+ * {@code AtomicBoolean} per observation for its native buckets, which C2 removes when they are off, as here). The
+ * histogram holds counts only, so what is recent is what changed between two {@link Reading}s.
  */
 public final class TableStats {
 
