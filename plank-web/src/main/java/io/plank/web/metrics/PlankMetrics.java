@@ -61,7 +61,11 @@ public class PlankMetrics {
     }
 
     private MetricSnapshots collect() {
-        Snapshot now = overview.read();
+        return map(overview.read());
+    }
+
+    /** The snapshot under Prometheus's names: {@code plank_}, the group and the status's words. */
+    static MetricSnapshots map(Snapshot now) {
         List<MetricSnapshot> metrics = new ArrayList<>();
         var changes = CounterSnapshot.builder().name("plank_table_changes").help("Changes received from the database, per captured table");
         var frames = CounterSnapshot.builder().name("plank_table_frames_queued").help("Change frames queued to clients, per captured table");
