@@ -200,7 +200,9 @@
             ['reconnects', count(listener.reconnects)],
             ['notifications', count(listener.notifications_received)],
             ['last notification', ago(listener.last_notification_at)],
-            ['last error', listener.last_error || 'none', !!listener.last_error]
+            ['last error', listener.last_error || 'none', !!listener.last_error],
+            ['capture', listener.capture_method + (listener.capture_fallback ? ': ' + listener.capture_fallback : ''),
+                !!listener.capture_fallback]
         ]);
         const log = status.change_log;
         definitions($('log'), [
@@ -211,13 +213,13 @@
             ['pruned through', count(log.pruned_through)],
             ['retention', minutes(log.retention_minutes) + ', at most ' + count(log.max_rows) + ' entries']
         ]);
-        const backlog = status.backlog;
+        const sessions = status.sessions;
         definitions($('delivery'), [
-            ['sessions', count(status.sessions)],
-            ['changes received', count(status.events.received)],
-            ['messages delivered', count(status.events.delivered)],
-            ['closed as too slow', count(status.events.sessions_closed_for_overflow), status.events.sessions_closed_for_overflow > 0],
-            ['backlog', chars(backlog.chars) + ' of ' + chars(backlog.limit_chars)]
+            ['sessions', count(sessions.open)],
+            ['changes received', count(status.changes_received)],
+            ['messages delivered', count(sessions.messages_delivered)],
+            ['closed as too slow', count(sessions.closed_too_slow), sessions.closed_too_slow > 0],
+            ['backlog', chars(sessions.backlog_chars) + ' of ' + chars(sessions.backlog_limit_chars)]
         ]);
 
         const tables = Object.entries(status.tables).map(([name, table]) => ({name, ...table}));
@@ -240,12 +242,12 @@
         const cell = name => row.querySelector('td.' + name);
         cell('mode').replaceChildren(h('span', {className: 'badge ' + table.mode}, table.mode));
         cell('subscribers').textContent = count(table.subscribers);
-        cell('rate').textContent = decimal.format(table.changes_per_s);
-        const latency = table.latency_ms;
+        cell('rate').textContent = decimal.format(table.changes_per_second);
+        const latency = table.delivery_latency_ms;
         for (const p of ['p50', 'p99', 'max']) cell(p).textContent = latency.frames ? ms(latency[p]) : '–';
         cell('p50').title = latency.frames ? count(latency.frames) + ' frames in the last ' + latency.window_s + ' s' : 'nothing sent in the last ' + latency.window_s + ' s';
         cell('changes').textContent = count(table.changes);
-        cell('delivered').textContent = count(table.delivered);
+        cell('delivered').textContent = count(table.frames_queued);
         renderAccess(cell('access'), table.name);
         const edit = row.querySelector('td.actions button.edit-access');
         edit.hidden = !access.has(table.name);

@@ -210,7 +210,7 @@ class ChangeStreamIT {
         try (Connection db = plank.connect()) {
             Sql.createTable(db, "stream_blobs", "(id int PRIMARY KEY, body text)");
             Sql.capture(plank, "stream_blobs", "durable");
-            long closedBefore = closedAsTooSlow(plank);
+            long closedBefore = closedTooSlow(plank);
             List<RawSocketClient> stalled = new ArrayList<>();
             try (var reader = SocketClient.subscribedTo(plank, "stream_blobs")) {
                 for (int i = 0; i < stalledCount; i++) {
@@ -223,7 +223,7 @@ class ChangeStreamIT {
                 assertEquals(blobs, frames.stream().filter(frame -> "change".equals(frame.getString("type", null))).count(),
                         "the WebSocket client got every row");
                 Poll.until("the stalled streams are closed as too slow", Duration.ofSeconds(60),
-                        () -> closedAsTooSlow(plank) - closedBefore >= stalledCount, true);
+                        () -> closedTooSlow(plank) - closedBefore >= stalledCount, true);
                 for (RawSocketClient client : stalled) {
                     assertTrue(client.readUntilEnd(Duration.ofSeconds(30)), "a stalled stream is ended");
                 }
@@ -250,11 +250,11 @@ class ChangeStreamIT {
     }
 
     private static int sessions(RunningPlank plank) {
-        return status(plank).getInt("sessions");
+        return status(plank).getJsonObject("sessions").getInt("open");
     }
 
-    private static long closedAsTooSlow(RunningPlank plank) {
-        return status(plank).getJsonObject("events").getJsonNumber("sessions_closed_for_overflow").longValue();
+    private static long closedTooSlow(RunningPlank plank) {
+        return status(plank).getJsonObject("sessions").getJsonNumber("closed_too_slow").longValue();
     }
 
     private static JsonObject status(RunningPlank plank) {

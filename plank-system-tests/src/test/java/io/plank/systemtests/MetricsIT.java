@@ -43,7 +43,7 @@ class MetricsIT {
             Map<String, Double> samples = parse(response.body());
 
             assertTrue(samples.get(series("plank_table_changes_total", "table", "items", "mode", "durable")) >= 2, "items' changes: " + samples);
-            double frames = samples.get(series("plank_table_frames_total", "table", "items", "mode", "durable"));
+            double frames = samples.get(series("plank_table_frames_queued_total", "table", "items", "mode", "durable"));
             assertTrue(frames >= 2, "items' frames");
             double sent = samples.get(series("plank_table_delivery_latency_seconds_count", "table", "items", "mode", "durable"));
             assertTrue(sent >= 2, "frames timed: " + sent);
@@ -55,9 +55,9 @@ class MetricsIT {
             assertEquals(15, buckets.size(), "14 bounds and +Inf");
             assertTrue(buckets.get(0) >= 0 && buckets.get(14) == sent, "cumulative counts up to every frame: " + buckets);
             assertTrue(samples.get(series("plank_table_subscribers", "table", "items", "mode", "durable")) >= 1);
-            assertTrue(samples.get(series("plank_sessions")) >= 1);
+            assertTrue(samples.get(series("plank_sessions_open")) >= 1);
             assertEquals(1.0, samples.get(series("plank_listener_state", "state", "LISTENING")));
-            assertTrue(samples.get(series("plank_log_newest_seq")) >= end);
+            assertTrue(samples.get(series("plank_change_log_newest_seq")) >= end);
             assertTrue(samples.get(series("plank_http_requests_total", "resource", "items", "method", "POST", "status", "201")) >= 1,
                     "the POST above is counted: " + samples.keySet().stream().filter(key -> key.startsWith("plank_http")).toList());
         }

@@ -49,8 +49,8 @@ class SlowClientIT {
             Sql.capture(plank, "ticks", "durable");
             Sql.createTable(db, "blobs", "(id int PRIMARY KEY, body text)");
             Sql.capture(plank, "blobs", "durable");
-            long closedBefore = closedAsTooSlow(plank);
-            long limit = status(plank).getJsonObject("backlog").getJsonNumber("limit_chars").longValue();
+            long closedBefore = closedTooSlow(plank);
+            long limit = status(plank).getJsonObject("sessions").getJsonNumber("backlog_limit_chars").longValue();
 
             List<Reader> readers = new ArrayList<>();
             try (var stalled = RawSocketClient.connect(plank.webSocket(""))) {
@@ -67,7 +67,7 @@ class SlowClientIT {
                 var backlogSeen = new AtomicLong();
                 var sampling = CompletableFuture.runAsync(() -> {
                     while (readers.stream().anyMatch(reader -> reader.changes.get() < CHANGES)) {
-                        backlogSeen.accumulateAndGet(status(plank).getJsonObject("backlog").getJsonNumber("chars").longValue(), Math::max);
+                        backlogSeen.accumulateAndGet(status(plank).getJsonObject("sessions").getJsonNumber("backlog_chars").longValue(), Math::max);
                         Poll.pause();
                     }
                 });
@@ -89,7 +89,7 @@ class SlowClientIT {
                 assertTrue(received.stream().allMatch(count -> count == CHANGES), "every reader received every change: " + received);
                 assertTrue(readers.stream().noneMatch(reader -> reader.end.isDone()), "no reader was closed");
                 assertTrue(backlogSeen.get() <= limit, "backlog " + backlogSeen.get() + " within " + limit);
-                assertTrue(closedAsTooSlow(plank) - closedBefore >= 1, "the stalled client was closed as too slow");
+                assertTrue(closedTooSlow(plank) - closedBefore >= 1, "the stalled client was closed as too slow");
                 String expectedEnd = plank.kind() == ServerKind.PAYARA ? "ended without a close frame" : "1013";
                 assertEquals(expectedEnd, stalled.readUntilClosed(Duration.ofSeconds(30)), "how the stalled client ended");
             } finally {
@@ -116,8 +116,8 @@ class SlowClientIT {
         }
     }
 
-    private static long closedAsTooSlow(RunningPlank plank) {
-        return status(plank).getJsonObject("events").getJsonNumber("sessions_closed_for_overflow").longValue();
+    private static long closedTooSlow(RunningPlank plank) {
+        return status(plank).getJsonObject("sessions").getJsonNumber("closed_too_slow").longValue();
     }
 
     private static JsonObject status(RunningPlank plank) {

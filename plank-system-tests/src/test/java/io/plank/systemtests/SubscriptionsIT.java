@@ -79,7 +79,9 @@ class SubscriptionsIT {
 
             JsonObject table = JsonText.object(new Api(plank).get("/status").body()).getJsonObject("tables").getJsonObject("order_lines");
             assertEquals(1, table.getInt("subscribers"));
-            assertTrue(table.getJsonNumber("delivered").longValue() >= 7, table.toString());
+            assertTrue(table.getJsonNumber("frames_queued").longValue() >= 7, table.toString());
+            assertEquals(Set.of("mode", "subscribers", "changes", "frames_queued", "changes_per_second", "delivery_latency_ms"), table.keySet(),
+                    "the status's names, and nothing only the metrics use: " + table);
         }
     }
 

@@ -5,6 +5,12 @@ public interface ChangeLogMXBean {
 
     long getNewestSeq();
 
+    /** The oldest entry kept: how far back clients can resume (0 when the log is empty). */
+    long getOldestSeq();
+
+    /** When the oldest entry kept was logged (ISO-8601), or null when the log is empty. */
+    String getOldestAt();
+
     /** The highest seq retention has removed: a client resuming from before it gets {@code reset}. */
     long getPrunedThrough();
 

@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import io.plank.health.ListenerStatus;
 import io.plank.health.jmx.PlankMBeans;
+import io.plank.health.jmx.SharedReading;
 import io.plank.listener.feed.ChangeListener;
 import io.plank.listener.retention.LogRetention;
 import io.plank.persistence.changelog.ChangeLog;
@@ -20,7 +21,8 @@ import io.plank.persistence.changelog.Retention;
 /**
  * Registers {@code io.plank:type=Listener} and {@code io.plank:type=ChangeLog} in the platform MBean server when the
  * application starts, and unregisters them when it stops, so a redeployment leaves none behind (and replaces any
- * that a failed undeployment left).
+ * that a failed undeployment left). Attributes carry the names of {@code /api/status}'s {@code listener} and
+ * {@code change_log} in CamelCase.
  */
 @Singleton
 @Startup
@@ -41,6 +43,8 @@ public class ListenerManagement {
     ChangeLog changeLog;
 
     private final PlankMBeans mBeans = new PlankMBeans();
+    /** The log's figures, one query per burst of attribute reads rather than one per attribute. */
+    private final SharedReading<ChangeLog.Stats> stats = new SharedReading<>(() -> changeLog.stats());
 
     @PostConstruct
     void register() {
@@ -119,7 +123,7 @@ public class ListenerManagement {
 
         @Override
         public long getLag() {
-            return status().lagBehind(changeLog.stats().newestSeq());
+            return status().lagBehind(stats.get().newestSeq());
         }
 
         @Override
@@ -154,22 +158,33 @@ public class ListenerManagement {
 
         @Override
         public long getNewestSeq() {
-            return changeLog.stats().newestSeq();
+            return stats.get().newestSeq();
+        }
+
+        @Override
+        public long getOldestSeq() {
+            return stats.get().oldestSeq();
+        }
+
+        @Override
+        public String getOldestAt() {
+            var at = stats.get().oldestAt();
+            return at == null ? null : at.toString();
         }
 
         @Override
         public long getPrunedThrough() {
-            return changeLog.stats().prunedThrough();
+            return stats.get().prunedThrough();
         }
 
         @Override
         public long getApproximateRows() {
-            return changeLog.stats().approximateRows();
+            return stats.get().approximateRows();
         }
 
         @Override
         public long getBytes() {
-            return changeLog.stats().bytes();
+            return stats.get().bytes();
         }
 
         @Override

@@ -2,10 +2,21 @@ package io.plank.web.management;
 
 import java.beans.ConstructorProperties;
 
-/** {@code io.plank:type=Sessions}: the open connections with their subscriptions and backlog; disconnect one. */
+/**
+ * {@code io.plank:type=Sessions}: the figures of {@code /api/status}'s {@code sessions} in CamelCase, and the open
+ * connections with their subscriptions and backlog (as {@code /api/sessions}); disconnect one.
+ */
 public interface SessionsMXBean {
 
-    int getCount();
+    int getOpen();
+
+    long getMessagesDelivered();
+
+    long getClosedTooSlow();
+
+    long getBacklogChars();
+
+    long getBacklogLimitChars();
 
     Session[] getSessions();
 

@@ -1,9 +1,5 @@
 package io.plank.web.management;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -16,16 +12,17 @@ import jakarta.inject.Inject;
 import io.plank.domain.change.CaptureMode;
 import io.plank.domain.change.TableName;
 import io.plank.health.jmx.PlankMBeans;
-import io.plank.persistence.capture.CapturedTables;
+import io.plank.health.jmx.SharedReading;
 import io.plank.persistence.capture.Captures;
+import io.plank.web.overview.Overview;
+import io.plank.web.overview.Snapshot;
 import io.plank.web.socket.Sessions;
-import io.plank.web.socket.fanout.Router;
 import io.plank.web.socket.fanout.SessionInfo;
-import io.plank.web.socket.fanout.TableStats;
 
 /**
- * Registers {@code io.plank:type=Tables} and {@code io.plank:type=Sessions} in the platform MBean server when the web application starts and
- * unregisters it when it stops (replacing one a failed undeployment left). JMX is the server operator's own
+ * Registers {@code io.plank:type=Tables} and {@code io.plank:type=Sessions} in the platform MBean server when the web
+ * application starts and unregisters them when it stops (replacing ones a failed undeployment left). Their figures are
+ * the {@link Overview}'s traffic, under the status's names. JMX is the server operator's own
  * channel, so these operations do not depend on {@code plank.admin.enabled}, which guards the HTTP admin API.
  */
 @ApplicationScoped
@@ -34,10 +31,7 @@ public class WebManagement {
     private static final Logger LOG = Logger.getLogger(WebManagement.class.getName());
 
     @Inject
-    Router router;
-
-    @Inject
-    CapturedTables capturedTables;
+    Overview overview;
 
     @Inject
     Captures captures;
@@ -46,6 +40,8 @@ public class WebManagement {
     Sessions sessions;
 
     private final PlankMBeans mBeans = new PlankMBeans();
+    /** A console reads the attributes one by one: they share one reading of the overview. */
+    private final SharedReading<Overview.Traffic> traffic = new SharedReading<>(() -> overview.traffic());
 
     void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
         mBeans.register("Tables", new Tables(), TablesMXBean.class);
@@ -61,16 +57,13 @@ public class WebManagement {
     private final class Tables implements TablesMXBean {
 
         @Override
+        public long getChangesReceived() {
+            return traffic.get().changesReceived();
+        }
+
+        @Override
         public Table[] getTables() {
-            Map<String, Integer> subscribers = router.subscribers();
-            List<Table> tables = new ArrayList<>();
-            new TreeMap<>(capturedTables.all()).forEach((table, mode) -> {
-                TableStats stats = router.stats(table);
-                TableStats.Window window = stats.window();
-                tables.add(new Table(table, mode.sqlName(), subscribers.getOrDefault(table, 0), stats.changes(),
-                        window.changesPerSecond(), window.p50(), window.p99()));
-            });
-            return tables.toArray(Table[]::new);
+            return traffic.get().tables().entrySet().stream().map(entry -> table(entry.getKey(), entry.getValue())).toArray(Table[]::new);
         }
 
         @Override
@@ -98,8 +91,28 @@ public class WebManagement {
     private final class Connections implements SessionsMXBean {
 
         @Override
-        public int getCount() {
-            return sessions.count();
+        public int getOpen() {
+            return traffic.get().sessions().open();
+        }
+
+        @Override
+        public long getMessagesDelivered() {
+            return traffic.get().sessions().messagesDelivered();
+        }
+
+        @Override
+        public long getClosedTooSlow() {
+            return traffic.get().sessions().closedTooSlow();
+        }
+
+        @Override
+        public long getBacklogChars() {
+            return traffic.get().sessions().backlogChars();
+        }
+
+        @Override
+        public long getBacklogLimitChars() {
+            return traffic.get().sessions().backlogLimitChars();
         }
 
         @Override
@@ -113,6 +126,12 @@ public class WebManagement {
         public boolean disconnect(String id) {
             return sessions.disconnect(id);
         }
+    }
+
+    static TablesMXBean.Table table(String name, Snapshot.Table table) {
+        Snapshot.DeliveryLatency latency = table.deliveryLatencyMs();
+        return new TablesMXBean.Table(name, table.mode(), table.subscribers(), table.changes(), table.framesQueued(), table.changesPerSecond(),
+                new TablesMXBean.DeliveryLatency(latency.windowS(), latency.frames(), latency.p50(), latency.p99(), latency.max()));
     }
 
     private static String describe(SessionInfo.Sub subscription) {

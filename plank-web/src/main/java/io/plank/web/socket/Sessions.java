@@ -83,7 +83,7 @@ public class Sessions {
 
 
     private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
-    private final LongAdder closedAsTooSlow = new LongAdder();
+    private final LongAdder closedTooSlow = new LongAdder();
     private Backlog backlog;
     private ExecutorService senders;
     private ExecutorService streamWriters;
@@ -187,7 +187,7 @@ public class Sessions {
             return;
         }
         if (reason.getCloseCode() == CloseReason.CloseCodes.TRY_AGAIN_LATER) {
-            closedAsTooSlow.increment();
+            closedTooSlow.increment();
             LOG.warning(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
         } else {
             LOG.fine(() -> "Closing session " + client.id() + ": " + reason.getReasonPhrase());
@@ -247,8 +247,8 @@ public class Sessions {
         return clients.size();
     }
 
-    public long closedAsTooSlow() {
-        return closedAsTooSlow.sum();
+    public long closedTooSlow() {
+        return closedTooSlow.sum();
     }
 
     public long messagesDelivered() {
@@ -261,7 +261,7 @@ public class Sessions {
     }
 
     /** Past this, the clients holding the most are closed ({@code plank.ws.total-queue-chars}). */
-    public long backlogLimit() {
+    public long backlogLimitChars() {
         return backlog.limit();
     }
 }

@@ -77,6 +77,7 @@ class ManagementIT {
             Sql.insertItem(sql, "logged", 1);
         }
         Eventually.until("the newest seq", WITHIN, () -> (Long) attribute(log, "NewestSeq"), seq -> seq > 0);
+        assertTrue((Long) server.getAttribute(log, "OldestSeq") > 0, "the status's change_log.oldest_seq");
         assertEquals(1440L, server.getAttribute(log, "RetentionMinutes"));
         assertEquals(1_000_000L, server.getAttribute(log, "MaxRows"));
         assertEquals(0L, server.invoke(log, "pruneNow", null, null), "nothing is a day old: nothing pruned, and no failure");
@@ -92,6 +93,10 @@ class ManagementIT {
                 new String[] {String.class.getName(), String.class.getName()});
         assertTrue(answer.contains("jmx_orders"), answer);
         Eventually.until("jmx_orders listed as ephemeral", WITHIN, () -> mode(tables, "jmx_orders"), "ephemeral"::equals);
+        CompositeData listed = Arrays.stream((CompositeData[]) attribute(tables, "Tables"))
+                .filter(table -> "jmx_orders".equals(table.get("name"))).findFirst().orElseThrow();
+        assertEquals(0L, listed.get("framesQueued"));
+        assertEquals(30L, ((CompositeData) listed.get("deliveryLatencyMs")).get("windowS"), "the status's delivery_latency_ms.window_s");
 
         var refusal = assertThrows(RuntimeMBeanException.class, () -> server.invoke(tables, "capture",
                 new Object[] {"no_such_table", "durable"}, new String[] {String.class.getName(), String.class.getName()}));
@@ -123,6 +128,8 @@ class ManagementIT {
                         .findFirst().orElse(null),
                 listed -> listed != null);
         assertEquals("websocket", session.get("transport"));
+        assertTrue((Integer) attribute(sessions, "Open") >= 1, "the status's sessions.open");
+        assertTrue((Long) attribute(sessions, "BacklogLimitChars") > 0, "the status's sessions.backlog_limit_chars");
 
         assertEquals(true, server.invoke(sessions, "disconnect", new Object[] {session.get("id")}, new String[] {String.class.getName()}));
         assertEquals(1008, closed.get(20, TimeUnit.SECONDS), "closed as a policy violation: not retried at once");

@@ -84,6 +84,11 @@ public class Router {
         return known != null ? known : stats.computeIfAbsent(table, name -> new TableStats());
     }
 
+    /** Every table this instance has seen, with its figures. */
+    public Map<String, TableStats> allStats() {
+        return Map.copyOf(stats);
+    }
+
     public long changesReceived() {
         return changesReceived.sum();
     }

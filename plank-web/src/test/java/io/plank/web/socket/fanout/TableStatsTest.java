@@ -1,41 +1,62 @@
 package io.plank.web.socket.fanout;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** A table's latency figures: the sliding window, and the cumulative counts behind the metrics' histogram. */
+/** A table's cumulative figures: the latency histogram's buckets, and the slowest frame restarted by readings. */
 class TableStatsTest {
 
     @Test
-    void theCumulativeFiguresCountEveryLatencySinceTheStartByUpperBound() {
-        var stats = new TableStats();
-        for (long micros : new long[] {200, 800, 800, 3_000, 40_000, 2_000_000}) {
-            stats.latency(micros);
+    void theBoundsAreTenPerDecadeFromATenthOfAMillisecondToTenSeconds() {
+        double[] bounds = TableStats.LATENCY_BOUNDS;
+        assertEquals(51, bounds.length);
+        assertEquals(0.0001, bounds[0]);
+        assertEquals(0.0025, bounds[14]);
+        assertEquals(10, bounds[50]);
+        for (int i = 1; i < bounds.length; i++) {
+            assertTrue(bounds[i] / bounds[i - 1] < 1.3, "about 25% apart: " + bounds[i - 1] + ", " + bounds[i]);
         }
-        TableStats.Cumulative first = stats.cumulative(new long[] {500, 1_000, 10_000, 1_000_000});
-        assertArrayEquals(new long[] {1, 3, 4, 5}, first.atMost());
-        assertEquals(6, first.count());
-        assertEquals(2_044_800, first.sumMicros(), 2_044_800 * 0.002, "the sum, to HdrHistogram's precision");
-
-        stats.latency(100);
-        TableStats.Cumulative second = stats.cumulative(new long[] {500, 1_000, 10_000, 1_000_000});
-        assertArrayEquals(new long[] {2, 4, 5, 6}, second.atMost(), "counts only grow: nothing leaves with the window");
-        assertEquals(7, second.count());
-        assertEquals(7, stats.window().delivered(), "the window still sees them all (they are recent)");
     }
 
     @Test
-    void askingOftenAddsNoSlicesAndLosesNothing() {
+    void aReadingCountsEveryLatencyInItsBucketAndKeepsTheSlowest() {
         var stats = new TableStats();
-        for (int i = 0; i < 2_000; i++) {
-            stats.latency(1_000 + i);
-            stats.window();
-            stats.cumulative(new long[] {10_000});
+        for (long micros : new long[] {50, 800, 800, 3_000, 40_000, 20_000_000}) {
+            stats.latency(micros);
         }
-        assertEquals(1, stats.slices(), "2,000 askings within a slice's span share one slice");
-        assertEquals(2_000, stats.window().delivered());
-        assertEquals(2_000, stats.cumulative(new long[] {10_000}).count());
+        TableStats.Reading first = stats.read(true);
+        assertEquals(6, first.latencyCount());
+        assertEquals(1, first.latencyCounts()[0], "50 us: at most 0.1 ms");
+        assertEquals(1, first.latencyCounts()[first.latencyCounts().length - 1], "20 s: above the last bound");
+        assertEquals(2, first.latencyCounts()[bucketOf(0.0008)], "800 us twice");
+        assertEquals(20.04465, first.latencySumSeconds(), 1e-9);
+        assertEquals(20_000_000, first.slowestMicros());
+
+        stats.latency(100);
+        TableStats.Reading second = stats.read(false);
+        assertEquals(7, second.latencyCount(), "counts only grow");
+        assertEquals(100, second.slowestMicros(), "the slowest since the reading that restarted it");
+        stats.latency(90);
+        assertEquals(100, stats.read(false).slowestMicros(), "a reading that does not restart it leaves it going");
+    }
+
+    @Test
+    void aNegativeLatencyOfClocksOutOfStepCountsAsZero() {
+        var stats = new TableStats();
+        stats.latency(-5_000);
+        TableStats.Reading reading = stats.read(false);
+        assertEquals(1, reading.latencyCounts()[0]);
+        assertEquals(0, reading.latencySumSeconds());
+    }
+
+    private static int bucketOf(double seconds) {
+        double[] bounds = TableStats.LATENCY_BOUNDS;
+        int i = 0;
+        while (i < bounds.length && seconds > bounds[i]) {
+            i++;
+        }
+        return i;
     }
 }
