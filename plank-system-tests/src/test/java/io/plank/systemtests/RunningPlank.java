@@ -199,6 +199,10 @@ public final class RunningPlank implements AutoCloseable {
                 throw new IllegalStateException("Plank captures by " + inUse + ", not " + method + " (plank.capture.expected); "
                         + "see the server log for why: " + server.logFile());
             }
+            var listener = JsonText.object(new Api(this).get("/status").body()).getJsonObject("listener");
+            if (!method.equals(listener.getString("capture_method", null)) || listener.containsKey("capture_fallback")) {
+                throw new IllegalStateException("The status does not say what is in use (" + method + "): " + listener);
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("Could not read the capture method in use", e);
         }
