@@ -19,10 +19,10 @@ import jakarta.websocket.Session;
  * A WebSocket session: text messages through its asynchronous remote; batches if it connected with ?batch=true.
  *
  * <p>Several messages at once ({@link #send(Message[], Consumer)}, for a client that does not take batches) are sent
- * together: all at once between {@code setBatchingAllowed(true)} and {@code flushBatch()}, which Undertow (WildFly)
- * honours by queueing the frames and writing them with one gathering write on its I/O thread, where it completes each
- * send (Tyrus's batching calls are empty: there they go one after another). The transport waits for every one of them
- * before it reports the drain done.
+ * together: on Tyrus (Payara) as one write ({@link TyrusFrames}); elsewhere all at once between
+ * {@code setBatchingAllowed(true)} and {@code flushBatch()}, which Undertow (WildFly) honours by queueing the frames
+ * and writing them with one gathering write on its I/O thread, where it completes each send. The transport waits for
+ * every one of them before it reports the drain done.
  */
 public final class WebSocketTransport implements Transport {
 
@@ -32,6 +32,8 @@ public final class WebSocketTransport implements Transport {
     private final RemoteEndpoint.Async remote;
     private final Session session;
     private final boolean batches;
+    /** Tyrus's cheaper send path for this session, or null: then the standard API. */
+    private final TyrusFrames tyrus;
     /** The outbox's callback, adapted once: only the outbox's drain sends, so this is never raced. */
     private Consumer<Throwable> adapted;
     private SendHandler handler;
@@ -47,6 +49,7 @@ public final class WebSocketTransport implements Transport {
         this.remote = remote;
         this.session = session;
         this.batches = batches;
+        this.tyrus = session == null ? TyrusFrames.of(remote) : TyrusFrames.of(session, remote);
     }
 
     @Override
@@ -66,7 +69,11 @@ public final class WebSocketTransport implements Transport {
             handler = result -> done.accept(result.isOK() ? null : result.getException());
         }
         try {
-            remote.sendText(text, handler);
+            if (tyrus != null) {
+                tyrus.send(text, handler);
+            } else {
+                remote.sendText(text, handler);
+            }
         } catch (Throwable e) {
             failed(e, done);
         }
@@ -79,8 +86,12 @@ public final class WebSocketTransport implements Transport {
 
     @Override
     public void send(Message[] messages, Consumer<Throwable> done) {
-        var all = new AllSent(messages.length, done);
+        var all = new AllSent(tyrus != null ? 1 : messages.length, done); // Tyrus: the last send's completion
         try {
+            if (tyrus != null) {
+                tyrus.send(messages, all);
+                return;
+            }
             remote.setBatchingAllowed(true);
             try {
                 for (Message message : messages) {

@@ -232,6 +232,24 @@ class OutboxTest {
     }
 
     @Test
+    void onTyrusSeveralMessagesGoAsOneRawWriteAndTheLastAsTextWithoutTheIdleTimeoutTask() {
+        var remote = new TyrusLikeRemote();
+        var outbox = owner.outbox(remote, 1_000);
+        String large = "\"" + "é".repeat(200) + "\""; // 402 bytes in UTF-8: a 16-bit length
+        outbox.offer(m("{\"n\":\"€\"}"));
+        outbox.offer(m(large));
+        outbox.offer(m("{\"n\":2}"));
+        outbox.flush();
+        assertEquals(List.of("{\"n\":\"€\"}", large, "{\"n\":2}"), List.copyOf(remote.webSocket.messages));
+        assertEquals(List.of("raw 2", "text"), List.copyOf(remote.webSocket.writes), "one write for all but the last, whose completion ends the drain");
+        assertEquals(3, owner.backlog.messagesDelivered());
+
+        outbox.send(m("alone"));
+        assertEquals("text", remote.webSocket.writes.peekLast(), "a message alone goes as text, past the API");
+        assertEquals(4, owner.backlog.messagesDelivered());
+    }
+
+    @Test
     void workWaitingForADrainedOutboxRunsOnlyOnceEverythingIsSent() {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var outbox = owner.outbox(new ScriptedRemote(pending::add), 10);
