@@ -27,8 +27,8 @@ import jakarta.websocket.CloseReason;
  * queued, as one WebSocket message: a JSON array of the frames, in order. Every cost the servers pay per message (a
  * task scheduled per send on Payara, a frame and a flush on both) is then paid once per batch. A client that did not
  * opt in still gets one JSON frame per WebSocket message, but what has piled up goes to the transport in one send
- * ({@link Transport#send(Message[], Consumer)}), which writes the messages together: one write and flush per send
- * instead of per message.
+ * ({@link Transport#send(Message[], Consumer)}), which writes the messages together: a write and flush or two per
+ * send (Payara: {@link TyrusFrames}) instead of one per message.
  *
  * <p>A message that does not fit closes the outbox and reports why, once: a client is never silently skipped. Work
  * that produces messages only as fast as the client reads (a snapshot, a replay) waits with {@link #whenRoom} or
