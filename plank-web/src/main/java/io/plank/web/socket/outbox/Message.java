@@ -1,5 +1,6 @@
 package io.plank.web.socket.outbox;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.function.LongConsumer;
 
@@ -17,6 +18,8 @@ public final class Message {
     private final String text;
     private final LongConsumer latency;
     private final long changedAtMicros;
+    /** The text in UTF-8, made by the first send that needs it and shared by every client the message goes to. */
+    private volatile byte[] utf8;
 
     private Message(String text, LongConsumer latency, long changedAtMicros) {
         this.text = text;
@@ -35,6 +38,16 @@ public final class Message {
 
     public String text() {
         return text;
+    }
+
+    /** The text in UTF-8, encoded once however many clients it goes to (a race encodes it twice, harmlessly). */
+    byte[] utf8() {
+        byte[] bytes = utf8;
+        if (bytes == null) {
+            bytes = text.getBytes(StandardCharsets.UTF_8);
+            utf8 = bytes;
+        }
+        return bytes;
     }
 
     int length() {

@@ -16,16 +16,19 @@ import jakarta.websocket.CloseReason;
  * One client's outgoing messages: a queue bounded in messages and in characters, and the loop that sends them.
  *
  * <p>{@link #offer} only enqueues, so the listener thread never waits on a socket and never sends: the first send of
- * an idle outbox is handed to a sender thread ({@code senders}). From there one message is in flight at a time (the
- * spec lets a session refuse concurrent sends); each send's completion sends the next, on whatever thread completed
- * it (Tyrus completes inline on the sending thread, Undertow on its I/O thread), and after {@link #TURN} sends the
- * loop hands the client back to the senders so that one busy client cannot keep a thread. No lock is held across a
- * send; a send that completes inline does not recurse. While sending, the thread's context class loader is the
- * platform loader ({@link PlatformLoader}).
+ * an idle outbox is handed to a sender thread ({@code senders}). From there one send is in flight at a time (the spec
+ * lets a session refuse concurrent sends; a send of several messages is the transport's to overlap or not); each
+ * send's completion sends the next, on whatever thread completed it (Tyrus completes inline on the sending thread,
+ * Undertow on its I/O thread), and after {@link #TURN} sends the loop hands the client back to the senders so that
+ * one busy client cannot keep a thread. No lock is held across a send; a send that completes inline does not recurse.
+ * While sending, the thread's context class loader is the platform loader ({@link PlatformLoader}).
  *
  * <p>A client that opted in to batches ({@code ?batch=true}) gets what has piled up, when more than one message is
  * queued, as one WebSocket message: a JSON array of the frames, in order. Every cost the servers pay per message (a
- * task scheduled per send on Payara, a frame and a flush on both) is then paid once per batch.
+ * task scheduled per send on Payara, a frame and a flush on both) is then paid once per batch. A client that did not
+ * opt in still gets one JSON frame per WebSocket message, but what has piled up goes to the transport in one send
+ * ({@link Transport#send(Message[], Consumer)}), which writes the messages together: a write and flush or two per
+ * send (Payara: {@link TyrusFrames}) instead of one per message.
  *
  * <p>A message that does not fit closes the outbox and reports why, once: a client is never silently skipped. Work
  * that produces messages only as fast as the client reads (a snapshot, a replay) waits with {@link #whenRoom} or
@@ -39,7 +42,7 @@ public final class Outbox {
 
     /** Sends in one turn of a thread before the client goes to the back of the senders' queue. */
     static final int TURN = 64;
-    /** A batch holds at most this many messages... */
+    /** A batch, or a send of several messages, holds at most this many messages... */
     static final int BATCH_MESSAGES = 256;
     /** ...and at most this many characters (a larger message goes alone). */
     static final int BATCH_CHARS = 256 * 1024;
@@ -53,11 +56,13 @@ public final class Outbox {
     private final Backlog backlog;
     private final Executor senders;
     private final boolean batches;
+    /** Whether what piled up goes in one send: as a batch, or as several messages sent together. */
+    private final boolean takesSeveral;
     private final Consumer<CloseReason> onTrouble;
     private final ConcurrentLinkedQueue<Message> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong chars = new AtomicLong();
-    /** What is being sent: a Message, or a Message[] batch; counted until its send completes or the outbox closes. */
+    /** What is being sent: a Message, or a Message[] (a batch, or several messages); counted until sent or closed. */
     private final AtomicReference<Object> inFlight = new AtomicReference<>();
     /** Catch-up data read for this client and not yet queued: held in the heap for it, so part of its backlog. */
     private final AtomicLong reserved = new AtomicLong();
@@ -81,6 +86,7 @@ public final class Outbox {
         this.backlog = backlog;
         this.senders = senders;
         this.batches = transport.batches();
+        this.takesSeveral = batches || transport.sendsSeveral();
         this.onTrouble = onTrouble;
     }
 
@@ -267,8 +273,10 @@ public final class Outbox {
             try {
                 if (next instanceof Message message) {
                     transport.send(message.text(), message, onSent);
-                } else {
+                } else if (batches) {
                     transport.send(batchText((Message[]) next), null, onSent);
+                } else {
+                    transport.send((Message[]) next, onSent);
                 }
             } catch (RuntimeException e) {
                 giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION, "Send failed"));
@@ -283,10 +291,10 @@ public final class Outbox {
         }
     }
 
-    /** The next message, or for a client taking batches with more than one queued, a batch of them. */
+    /** The next message, or with more than one queued, as many as one send takes (a batch, or several messages). */
     private Object next() {
         Message first = queue.poll();
-        if (first == null || !batches || queue.isEmpty() || first.length() >= BATCH_CHARS) {
+        if (first == null || !takesSeveral || queue.isEmpty() || first.length() >= BATCH_CHARS) {
             return first;
         }
         List<Message> batch = new ArrayList<>();

@@ -6,7 +6,8 @@ import jakarta.websocket.CloseReason;
 
 /**
  * How a client's messages reach it: a WebSocket session ({@link WebSocketTransport}) or an HTTP event stream
- * ({@link EventStreamTransport}). Its {@link Outbox} sends one message at a time through it.
+ * ({@link EventStreamTransport}). Its {@link Outbox} has one send (of a message, a batch, or
+ * several messages) in flight through it at a time.
  */
 public interface Transport {
 
@@ -23,6 +24,22 @@ public interface Transport {
 
     /** Whether several messages may go as one JSON array. */
     boolean batches();
+
+    /**
+     * Whether {@link #send(Message[], Consumer)} takes several messages at once, each still a message of its own: what
+     * a client that does not take batches gets instead, so that the container writes them together.
+     */
+    default boolean sendsSeveral() {
+        return false;
+    }
+
+    /**
+     * Sends each of {@code messages} (two or more) as a message of its own, in order, written together where the
+     * connection can. {@code done} is told once: with null when all have gone, or with the first failure.
+     */
+    default void send(Message[] messages, Consumer<Throwable> done) {
+        throw new UnsupportedOperationException(kind() + " sends one message at a time");
+    }
 
     /** Whether an idle connection needs {@link Message#KEEP_ALIVE} now and then (the WebSocket protocol has its own pings). */
     boolean keepsAlive();

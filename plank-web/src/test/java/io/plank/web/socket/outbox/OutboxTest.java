@@ -42,7 +42,7 @@ class OutboxTest {
     }
 
     @Test
-    void messagesGoOutOneAtATimeInOrderWhenSendsCompleteLater() throws Exception {
+    void sendsOverlapOnlyWithinOneDrainAndKeepTheirOrderWhenTheyCompleteLater() throws Exception {
         var remote = new ScriptedRemote(handler -> completions.execute(() -> handler.onResult(new SendResult())));
         var outbox = owner.outbox(remote, 100_000);
         var senders = Executors.newFixedThreadPool(4);
@@ -61,7 +61,7 @@ class OutboxTest {
         senders.shutdown();
         owner.awaitDelivered(20_000);
 
-        assertFalse(remote.overlapped.get(), "never two sends in flight on one session");
+        assertFalse(remote.overlapped.get(), "never two sends in flight on one session, but those of one drain");
         assertEquals(20_000, remote.sent.size());
         int[] next = new int[4];
         for (String message : remote.sent) {
@@ -161,14 +161,92 @@ class OutboxTest {
         outbox.whenRoom(ran::incrementAndGet);
         assertEquals(0, ran.get(), "eight of ten in use: no room yet");
         pending.poll().onResult(new SendResult());
+        assertEquals(0, ran.get(), "seven in use, all in the next drain");
+        for (int i = 0; i < 6; i++) {
+            pending.poll().onResult(new SendResult());
+        }
+        assertEquals(0, ran.get(), "a drain gives its room back when all of it has gone");
         pending.poll().onResult(new SendResult());
-        assertEquals(0, ran.get());
-        pending.poll().onResult(new SendResult());
-        assertEquals(1, ran.get(), "five in use is half: room");
+        assertEquals(1, ran.get(), "none in use: room");
+        outbox.send(m("more"));
         pending.poll().onResult(new SendResult());
         assertEquals(1, ran.get(), "runs once");
         outbox.whenRoom(ran::incrementAndGet);
         assertEquals(2, ran.get(), "with room already, at once");
+    }
+
+    @Test
+    void aPlainClientGetsWhatPiledUpAsMessagesOfTheirOwnWrittenTogether() {
+        // Undertow's way with batching allowed: the frames wait for the flush, then each send completes.
+        var written = new ConcurrentLinkedDeque<SendHandler>();
+        var unflushed = new ConcurrentLinkedDeque<SendHandler>();
+        var remote = new ScriptedRemote[1];
+        remote[0] = new ScriptedRemote(handler -> (remote[0].getBatchingAllowed() ? unflushed : written).add(handler));
+        remote[0].onFlush = () -> {
+            for (SendHandler handler; (handler = unflushed.poll()) != null; ) {
+                written.add(handler);
+            }
+        };
+        var outbox = owner.outbox(remote[0], 1_000);
+        outbox.send(m("{\"n\":0}"));
+        for (int i = 1; i <= 5; i++) {
+            outbox.send(m("{\"n\":" + i + "}"));
+        }
+        assertEquals(List.of("{\"n\":0}"), List.copyOf(remote[0].sent), "the first goes alone, the rest wait behind it");
+        assertEquals(0, remote[0].flushes.get(), "a message alone needs no batch");
+
+        written.poll().onResult(new SendResult());
+        assertEquals(List.of("{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"n\":5}"),
+                List.copyOf(remote[0].sent), "the rest as messages of their own, in order, in one go");
+        assertEquals(5, remote[0].batchedSends.get());
+        assertEquals(1, remote[0].flushes.get(), "and one flush for them");
+        assertTrue(unflushed.isEmpty());
+        assertEquals(5, written.size(), "held until the flush, then written");
+
+        for (int i = 0; i < 4; i++) {
+            written.poll().onResult(new SendResult());
+        }
+        assertEquals(1, owner.backlog.messagesDelivered(), "the drain is done when all of it has gone");
+        assertEquals(5, outbox.queued());
+        written.poll().onResult(new SendResult());
+        assertEquals(6, owner.backlog.messagesDelivered());
+        assertEquals(0, outbox.queued());
+        assertEquals(0, owner.backlog.chars());
+        assertFalse(remote[0].overlapped.get());
+    }
+
+    @Test
+    void aDrainThatFailsHalfwayIsReportedOnce() {
+        var pending = new ConcurrentLinkedDeque<SendHandler>();
+        var outbox = owner.outbox(new ScriptedRemote(pending::add), 100);
+        for (int i = 0; i < 4; i++) {
+            outbox.send(m("m" + i));
+        }
+        pending.poll().onResult(new SendResult());
+        pending.poll().onResult(new SendResult());
+        pending.poll().onResult(new SendResult(new IOException("broken pipe")));
+        pending.poll().onResult(new SendResult(new IOException("broken pipe")));
+        assertEquals(1, owner.failures.get());
+        assertEquals(0, owner.backlog.chars(), "what was in flight is given back");
+        assertFalse(outbox.send(m("more")));
+    }
+
+    @Test
+    void onTyrusSeveralMessagesGoAsOneRawWriteAndTheLastAsTextWithoutTheIdleTimeoutTask() {
+        var remote = new TyrusLikeRemote();
+        var outbox = owner.outbox(remote, 1_000);
+        String large = "\"" + "é".repeat(200) + "\""; // 402 bytes in UTF-8: a 16-bit length
+        outbox.offer(m("{\"n\":\"€\"}"));
+        outbox.offer(m(large));
+        outbox.offer(m("{\"n\":2}"));
+        outbox.flush();
+        assertEquals(List.of("{\"n\":\"€\"}", large, "{\"n\":2}"), List.copyOf(remote.webSocket.messages));
+        assertEquals(List.of("raw 2", "text"), List.copyOf(remote.webSocket.writes), "one write for all but the last, whose completion ends the drain");
+        assertEquals(3, owner.backlog.messagesDelivered());
+
+        outbox.send(m("alone"));
+        assertEquals("text", remote.webSocket.writes.peekLast(), "a message alone goes as text, past the API");
+        assertEquals(4, owner.backlog.messagesDelivered());
     }
 
     @Test
