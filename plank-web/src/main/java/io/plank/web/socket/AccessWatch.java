@@ -41,7 +41,7 @@ public class AccessWatch {
     Router router;
 
     @Inject
-    Requests requests;
+    Endings endings;
 
     /** Counts the passes begun, so that a subscribe that read the rules before one can tell (see {@link #generation}). */
     private final AtomicLong generation = new AtomicLong();
@@ -101,11 +101,11 @@ public class AccessWatch {
         String table = subscription.table();
         Access.Read read = access.read(client.caller(), table, subscription.requested());
         if (!read.allowed()) {
-            requests.end(client, subscription, Ending.FORBIDDEN, "Reading '" + Excerpt.of(table) + "' is no longer granted to this caller");
+            endings.end(client, subscription, Ending.FORBIDDEN, "Reading '" + Excerpt.of(table) + "' is no longer granted to this caller");
             return false;
         }
         if (read.bound() != subscription.bound() || !Objects.equals(read.filter(), subscription.readingThrough())) {
-            requests.end(client, subscription, Ending.ACCESS_CHANGED, "The rows of '" + Excerpt.of(table)
+            endings.end(client, subscription, Ending.ACCESS_CHANGED, "The rows of '" + Excerpt.of(table)
                     + "' this caller may read have changed (row binding); subscribe again to reload them");
             return false;
         }

@@ -51,7 +51,7 @@ public class CatalogWatch {
     Router router;
 
     @Inject
-    Requests requests;
+    Endings endings;
 
     /** Counts the passes begun, so that a subscribe made against an older catalog can tell (see {@link #generation}). */
     private final AtomicLong generation = new AtomicLong();
@@ -140,11 +140,11 @@ public class CatalogWatch {
         }
         String table = seen.name();
         switch (change.why()) {
-            case DROPPED -> requests.end(client, subscription, Ending.TABLE_DROPPED, "Table '" + table + "' was dropped");
-            case REPLACED -> requests.end(client, subscription, Ending.TABLE_DROPPED, "Table '" + table
+            case DROPPED -> endings.end(client, subscription, Ending.TABLE_DROPPED, "Table '" + table + "' was dropped");
+            case REPLACED -> endings.end(client, subscription, Ending.TABLE_DROPPED, "Table '" + table
                     + "' was dropped; the table of that name now is another one: subscribe again to follow it");
-            case RELEASED -> requests.end(client, subscription, Ending.TABLE_RELEASED, "Table '" + table + "' is no longer captured");
-            case RENAMED -> requests.end(client, subscription, Ending.TABLE_RENAMED, "Table '" + table + "' was renamed to '"
+            case RELEASED -> endings.end(client, subscription, Ending.TABLE_RELEASED, "Table '" + table + "' is no longer captured");
+            case RENAMED -> endings.end(client, subscription, Ending.TABLE_RENAMED, "Table '" + table + "' was renamed to '"
                     + change.renamedTo() + "'; subscribe to '" + change.renamedTo() + "' to follow it");
             case RESHAPED -> {
                 if (Collections.disjoint(subscription.filter().columns(), change.changedColumns())) {
@@ -154,7 +154,7 @@ public class CatalogWatch {
                         client.outbox().flush();
                     }
                 } else {
-                    requests.end(client, subscription, Ending.INVALID_FILTER, "The columns of '" + table + "' changed ("
+                    endings.end(client, subscription, Ending.INVALID_FILTER, "The columns of '" + table + "' changed ("
                             + String.join(", ", change.changedColumns()) + " dropped, renamed or retyped) under this subscription's "
                             + (subscription.bound() ? "filter or row binding" : "filter") + "; subscribe again with a filter that fits");
                 }

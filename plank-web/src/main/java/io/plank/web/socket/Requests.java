@@ -7,12 +7,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.websocket.CloseReason;
 
 import io.plank.domain.change.TableName;
-import io.plank.domain.change.TableReleased;
 import io.plank.domain.text.Excerpt;
 import io.plank.persistence.db.ConnectionFailures;
 import io.plank.web.security.Access;
@@ -20,7 +17,6 @@ import io.plank.web.security.Caller;
 import io.plank.web.security.InvalidTokenException;
 import io.plank.web.security.TokenVerifier;
 import io.plank.web.socket.fanout.Client;
-import io.plank.web.socket.fanout.Router;
 import io.plank.web.socket.fanout.Subscription;
 import io.plank.web.socket.protocol.ClientMessage;
 import io.plank.web.socket.protocol.Ending;
@@ -29,7 +25,7 @@ import io.plank.web.socket.protocol.ProtocolError;
 
 /**
  * What clients ask for: {@code auth}, {@code subscribe} (checked and started by {@link Subscribe}), {@code unsubscribe}
- * and {@code ping}; and the server's own ending of subscriptions ({@link #end}). Every request gets an answer, an
+ * and {@code ping}. Every request gets an answer, an
  * error frame included: nothing a client sends is thrown to the container.
  */
 @ApplicationScoped
@@ -41,16 +37,13 @@ public class Requests {
     Subscribe subscribe;
 
     @Inject
-    Router router;
-
-    @Inject
     Access access;
 
     @Inject
     TokenVerifier tokens;
 
     @Inject
-    Sessions sessions;
+    Endings endings;
 
     /** The tables a client named in {@code ?tables=a,b} when it connected, each subscribed in the plain form. */
     void subscribeAtOpen(Client client, List<String> requested) {
@@ -136,7 +129,7 @@ public class Requests {
         client.send(Frames.authenticated(caller.subject(), caller.expiresAt().getEpochSecond()));
         for (Subscription subscription : client.all()) {
             if (!stillAllowed(before, caller, subscription.table())) {
-                end(client, subscription, Ending.FORBIDDEN, "The new token does not grant reading this table");
+                endings.end(client, subscription, Ending.FORBIDDEN, "The new token does not grant reading this table");
             }
         }
     }
@@ -158,51 +151,14 @@ public class Requests {
                 throw new ProtocolError(ProtocolError.UNKNOWN_SUBSCRIPTION,
                         "No subscription '" + Excerpt.of(request.sub()) + "' on this connection", null, request.sub());
             }
-            drop(client, removed);
+            endings.stop(client, removed);
             client.send(Frames.unsubscribed(removed.table(), removed.sub()));
             return;
         }
         String table = TableName.canonical(request.table());
         for (Subscription removed : client.removeTable(table)) {
-            drop(client, removed);
+            endings.stop(client, removed);
         }
         client.send(Frames.unsubscribed(table, null));
-    }
-
-    /** A table released through this instance: its subscriptions end at once (other instances see it in the catalog). */
-    void released(@Observes TableReleased released) {
-        endAll(released.table(), Ending.TABLE_RELEASED, "Table '" + released.table() + "' is no longer captured");
-    }
-
-    /** Ends every subscription to {@code table} on every connection. */
-    void endAll(String table, Ending ending, String reason) {
-        for (Client client : router.clientsOf(table)) {
-            for (Subscription subscription : client.all()) {
-                if (subscription.table().equals(table)) {
-                    end(client, subscription, ending, reason);
-                }
-            }
-        }
-    }
-
-    /**
-     * Ends {@code subscription} from the server's side, telling the client why; nothing of it is queued after that.
-     * An event stream, whose one subscription it was, then ends once the client has read the frame.
-     */
-    void end(Client client, Subscription subscription, Ending ending, String reason) {
-        if (!client.removeIfCurrent(subscription)) {
-            return; // replaced or ended meanwhile
-        }
-        drop(client, subscription);
-        client.send(Frames.unsubscribed(subscription.table(), subscription.sub(), ending, reason));
-        if (client.transport().endsWithItsSubscription() && client.count() == 0) {
-            client.outbox().whenDrained(() -> sessions.closeLater(client,
-                    new CloseReason(CloseReason.CloseCodes.NORMAL_CLOSURE, Excerpt.of(reason))));
-        }
-    }
-
-    private void drop(Client client, Subscription subscription) {
-        subscription.end();
-        router.unroute(client, subscription.table());
     }
 }

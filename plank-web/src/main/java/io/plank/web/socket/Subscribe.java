@@ -67,6 +67,9 @@ public class Subscribe {
     @Inject
     CatalogWatch catalogWatch;
 
+    @Inject
+    Endings endings;
+
     /**
      * What a subscribe was admitted as.
      *
@@ -210,8 +213,7 @@ public class Subscribe {
     private void watch(Client client, Subscription subscription) {
         Subscription replaced = client.put(subscription);
         if (replaced != null) {
-            replaced.end();
-            router.unroute(client, replaced.table());
+            endings.stop(client, replaced);
         }
         router.route(client, subscription.table());
     }
