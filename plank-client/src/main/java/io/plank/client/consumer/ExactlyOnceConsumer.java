@@ -226,28 +226,56 @@ public final class ExactlyOnceConsumer implements AutoCloseable {
         }
 
         private void transact(Work work, long to) {
-            try (Connection db = options.dataSource.getConnection()) {
-                db.setAutoCommit(false);
-                try {
-                    if (!positions.lockAndCheck(db, expected)) {
-                        db.rollback();
-                        stopped.complete("another instance moved the position past seq " + expected);
+            try {
+                if (options.transactions != null) {
+                    options.transactions.inTransaction(() -> {
+                        try (Connection db = options.dataSource.getConnection()) {
+                            step(db, work, to);
+                        }
+                        return null;
+                    });
+                } else {
+                    try (Connection db = options.dataSource.getConnection()) {
+                        db.setAutoCommit(false);
+                        try {
+                            step(db, work, to);
+                            db.commit();
+                        } catch (Exception e) {
+                            db.rollback();
+                            throw e;
+                        }
+                    }
+                }
+                expected = to;
+                position = to;
+            } catch (Exception e) {
+                // A container may wrap what the work threw (an EJBException around it).
+                for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+                    if (cause instanceof PositionMoved moved) {
+                        stopped.complete(moved.getMessage());
                         return;
                     }
-                    work.run(db);
-                    positions.advance(db, to);
-                    db.commit();
-                    expected = to;
-                    position = to;
-                } catch (Exception e) {
-                    db.rollback();
-                    throw e;
                 }
-            } catch (Exception e) {
                 LOG.log(Level.WARNING, "Consumer " + options.name + " of " + options.table + " rolled back; it starts again from seq "
                         + expected, e);
                 stopped.complete("rolled back: " + e);
             }
+        }
+
+        /** The position row locked and checked, the work, the position advanced: all or nothing, with the caller's commit. */
+        private void step(Connection db, Work work, long to) throws Exception {
+            if (!positions.lockAndCheck(db, expected)) {
+                throw new PositionMoved("another instance moved the position past seq " + expected);
+            }
+            work.run(db);
+            positions.advance(db, to);
+        }
+    }
+
+    /** Thrown to roll back: the position row no longer holds what this instance started from. */
+    private static final class PositionMoved extends Exception {
+        PositionMoved(String message) {
+            super(message);
         }
     }
 
@@ -271,6 +299,7 @@ public final class ExactlyOnceConsumer implements AutoCloseable {
         private long initialPosition;
         private Duration standbyInterval = Duration.ofSeconds(1);
         private ThreadFactory threads = Thread::new;
+        private TransactionRunner transactions;
         private Consumer<PlankClient.Builder> client = builder -> {
         };
 
@@ -329,6 +358,15 @@ public final class ExactlyOnceConsumer implements AutoCloseable {
         /** Where the consumer's thread comes from (in an application server: a {@code ManagedThreadFactory}). */
         public Builder threadFactory(ThreadFactory threads) {
             this.threads = threads;
+            return this;
+        }
+
+        /**
+         * Runs each step in a container-managed transaction instead of committing on the connection itself: inside an
+         * application server, with a JTA data source.
+         */
+        public Builder transactions(TransactionRunner transactions) {
+            this.transactions = transactions;
             return this;
         }
 
