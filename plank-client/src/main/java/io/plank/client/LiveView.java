@@ -154,7 +154,7 @@ public final class LiveView implements AutoCloseable {
             openTx.clear(); // it contains these transactions whole
         } else if (event instanceof SubscriptionEvent.End end) {
             // Rows the caller may no longer read, or of a table that is gone, are not kept on show.
-            if (List.of("forbidden", "access_changed", "table_dropped").contains(end.code())) {
+            if (end.code() != null && List.of("forbidden", "access_changed", "table_dropped").contains(end.code())) {
                 empty();
             }
             ready.completeExceptionally(new IllegalStateException("View of '" + table + "' ended: " + end.reason()));

@@ -96,6 +96,14 @@ class LiveViewTest {
     }
 
     @Test
+    void anEndWithoutACodeKeepsTheRows() {
+        snapshot(1);
+        view.onEvent(new SubscriptionEvent.End("the client was closed", null, null));
+        assertEquals(1, view.size());
+        assertEquals(true, view.ready().isDone());
+    }
+
+    @Test
     void anEndForbiddingTheRowsEmptiesTheView() {
         snapshot(1, 2);
         view.onEvent(new SubscriptionEvent.End("revoked", "forbidden", null));
