@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import io.plank.client.ConnectionState;
+import io.plank.client.PlankClient;
 import io.plank.client.Subscribe;
 import io.plank.client.SubscriptionEvent;
 import io.plank.client.Token;
@@ -32,7 +33,7 @@ import io.plank.testsupport.wait.Eventually;
 /**
  * The Java client (plank-client) against this run's Plank, the scenarios plank.js's end-to-end tests go through: 20
  * writers read in batches, the server killed (WildFly) or redeployed (Payara, whose restart takes about 95 s) under a
- * stream, a resume the log no longer covers (reset), tokens refreshed in band and a token left to expire (4401).
+ * stream, connections cut under a stream (a TCP proxy closing them), a resume the log no longer covers (reset), tokens refreshed in band and a token left to expire (4401).
  * Each time every logged change arrives once, in order, and the views equal their tables.
  */
 @ExtendWith(PlankExtension.class)
@@ -111,6 +112,35 @@ class JavaClientIT {
             var drop = record.states.stream().filter(state -> state.state() == ConnectionState.RECONNECTING).findFirst().orElseThrow();
             assertTrue(List.of(1001, 1006).contains(drop.code()), "a killed server's connection ends (1006); an undeployment closes"
                     + " it with 1001 (or, on Payara, 1006): " + drop);
+        }
+    }
+
+    @Test
+    void connectionsCutUnderAStreamResumeWithNothingLostOrRepeated(RunningPlank plank) throws Exception {
+        var record = new JavaClients.Record();
+        try (var db = plank.connect(); var proxy = CuttableProxy.to(plank.baseUrl());
+                var client = PlankClient.builder(java.net.URI.create(proxy.url("/plank/ws").replace("http:", "ws:")))
+                        .ping(Duration.ofSeconds(1), Duration.ofMillis(1500)).connectTimeout(Duration.ofSeconds(3))
+                        .backoff(Duration.ofMillis(200), Duration.ofSeconds(2)).onState(record.states::add).build()) {
+            capturedTable(plank, db, "java_cut");
+            client.subscribe(Subscribe.to("java_cut"), record::accept).ready().get(10, TimeUnit.SECONDS);
+            var view = client.view(Subscribe.to("java_cut"));
+            view.ready().get(10, TimeUnit.SECONDS);
+            try (var writers = TableWriters.start(plank, "java_cut", 2, 1_000_000, 25)) {
+                for (int cut = 1; cut <= 3; cut++) {
+                    int before = writers.committed();
+                    Eventually.until("rows written before cut " + cut, Duration.ofSeconds(30), () -> writers.committed() >= before + 20, d -> d);
+                    proxy.cut();
+                    long reconnects = cut;
+                    Eventually.until("the client back after cut " + cut, Duration.ofSeconds(30), () -> record.opens() > reconnects,
+                            back -> back, () -> record.states.toString());
+                }
+            }
+            awaitRow(record, sentinel(db, "java_cut"), Duration.ofSeconds(30));
+            Eventually.until("the view to hold the sentinel", Duration.ofSeconds(10), () -> view.rows().stream()
+                    .anyMatch(row -> row.getInt("writer") == -1), found -> found);
+            assertEveryChangeOnceInOrder(db, "java_cut", record);
+            assertViewEquals(db, "java_cut", view);
         }
     }
 
