@@ -1,7 +1,7 @@
 import { Backoff } from './backoff.js';
 import { Emitter } from './emitter.js';
 import { Subscription, type Link } from './subscription.js';
-import { expiryOf, normalizeToken } from './token.js';
+import { expiryOf, jwtSubject, normalizeToken } from './token.js';
 import { LiveView, type ViewOptions } from './view.js';
 import type {
   ConnectionState,
@@ -100,6 +100,7 @@ export class PlankClient extends Emitter<ClientEvents> {
       setTimeout: (callback, ms) => this.timers.setTimeout(callback, ms),
       clearTimeout: (handle) => handle !== null && this.timers.clearTimeout(handle),
       random,
+      isOpen: () => this.isOpen(),
     };
     if (options.autoConnect !== false) this.connect();
   }
@@ -115,6 +116,24 @@ export class PlankClient extends Emitter<ClientEvents> {
     this.subscriptions.set(subscription.id, subscription);
     if (this.isOpen()) subscription.requestNow();
     return subscription;
+  }
+
+  /** @internal A subscription that waits for `release()` before it is asked for (persisted views). */
+  subscribeHeld(options: SubscribeOptions): Subscription {
+    if (this.ended) throw new Error('This Plank client is closed');
+    const subscription = new Subscription(`s${++this.nextId}`, options, this.link, true);
+    this.subscriptions.set(subscription.id, subscription);
+    return subscription;
+  }
+
+  /**
+   * Whose data this client reads: the token's `sub` (read, not verified), `anonymous` without a token source or
+   * token, undefined for a token that is not a JWT. Asks the token source.
+   */
+  async subject(): Promise<string | undefined> {
+    if (!this.options.token) return 'anonymous';
+    const grant = normalizeToken(await this.options.token());
+    return grant ? jwtSubject(grant.token) : 'anonymous';
   }
 
   /** A live, keyed collection of a table's rows (or those passing `filter`), kept correct across everything. */

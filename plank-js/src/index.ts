@@ -8,6 +8,8 @@ export type { SubscriptionEvents } from './subscription.js';
 export { LiveView } from './view.js';
 export type { ViewChange, ViewEvents, ViewOptions } from './view.js';
 export { canonicalKey } from './keys.js';
+export { indexedDbStore } from './store.js';
+export type { StoredView, ViewStore } from './store.js';
 export type * from './types.js';
 
 /**

@@ -35,6 +35,8 @@ export interface Link {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   random(): number;
+  /** Whether a subscribe sent now would go out. */
+  isOpen(): boolean;
 }
 
 /** Refused subscribe requests that are worth asking again: the database was away, the snapshot read failed. */
@@ -71,6 +73,8 @@ export class Subscription extends Emitter<SubscriptionEvents> {
   private missedWhileAway = false;
   /** Frames of a subscription this one replaced on the same connection are dropped until its `subscribed`. */
   private dropUntilSubscribed = false;
+  /** Not asked for until `release()`: a persisted view first learns where to resume from. */
+  private held: boolean;
   private settled = false;
   private resolveReady!: (event: SubscribedEvent) => void;
   private rejectReady!: (error: Error) => void;
@@ -79,7 +83,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
   private readonly queues = new Set<EventQueue<SubscriptionEvent>>();
 
   /** @internal */
-  constructor(id: string, options: SubscribeOptions, private readonly link: Link) {
+  constructor(id: string, options: SubscribeOptions, private readonly link: Link, held = false) {
     super();
     if (!options || typeof options.table !== 'string' || options.table === '') {
       throw new TypeError('subscribe needs a table');
@@ -88,6 +92,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
       throw new TypeError('snapshot and since cannot be combined');
     }
     this.id = id;
+    this.held = held;
     this.table = options.table;
     this.filter = options.filter || undefined;
     this.snapshot = options.snapshot === true;
@@ -127,7 +132,7 @@ export class Subscription extends Emitter<SubscriptionEvents> {
 
   /** @internal The connection is open: ask for the subscription, resuming where it stands. */
   requestNow(): void {
-    if (this.phase === 'ended') return;
+    if (this.phase === 'ended' || this.held) return;
     this.link.clearTimeout(this.retryTimer);
     this.retryTimer = null;
     const message: Record<string, unknown> = { type: 'subscribe', table: this.table, sub: this.id };
@@ -184,6 +189,28 @@ export class Subscription extends Emitter<SubscriptionEvents> {
         if (typeof frame.reason === 'string') this.end(frame.reason, false, typeof frame.code === 'string' ? frame.code : undefined);
         return;
     }
+  }
+
+  /**
+   * @internal Asks for a held subscription: resuming after `since` (a persisted view's seq; a `reset` then brings a
+   * snapshot), or as it was made.
+   */
+  release(since?: number): void {
+    if (!this.held) return;
+    this.held = false;
+    if (since !== undefined) {
+      this.resumeSeq = since;
+      this.delivered = since;
+    }
+    if (this.link.isOpen()) this.requestNow();
+  }
+
+  /** @internal Drops the position and asks for a new snapshot (a persisted view found it held another user's rows). */
+  resnapshot(): void {
+    if (this.phase === 'ended') return;
+    this.resumeSeq = undefined;
+    this.delivered = undefined;
+    if (!this.held && this.link.isOpen()) this.requestNow();
   }
 
   /** @internal Ends without asking the server (the client closed or failed). */

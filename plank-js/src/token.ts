@@ -20,12 +20,23 @@ export function expiryOf(grant: TokenGrant): number | undefined {
  * decides whether the token is any good.
  */
 export function jwtExpiry(token: string): number | undefined {
+  const exp = jwtClaims(token)?.exp;
+  return typeof exp === 'number' ? exp * 1000 : undefined;
+}
+
+/** A JWT's `sub`, read and not verified (which user's rows a persisted view holds; the server decides what it sends). */
+export function jwtSubject(token: string): string | undefined {
+  const sub = jwtClaims(token)?.sub;
+  return typeof sub === 'string' && sub !== '' ? sub : undefined;
+}
+
+function jwtClaims(token: string): Record<string, unknown> | undefined {
   const parts = token.split('.');
   if (parts.length !== 3) return undefined;
   try {
     const base64 = parts[1].replace(/-/g, '+').replace(/_/g, '/');
-    const exp = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '='))).exp;
-    return typeof exp === 'number' ? exp * 1000 : undefined;
+    const claims = JSON.parse(atob(base64.padEnd(base64.length + ((4 - (base64.length % 4)) % 4), '=')));
+    return claims && typeof claims === 'object' ? claims : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,6 @@
 import { Emitter } from './emitter.js';
 import { canonicalKey, keyOfRow, type KeySpec } from './keys.js';
+import { indexedDbStore, type ViewStore } from './store.js';
 import type { Subscription } from './subscription.js';
 import type { ChangeEvent, EndEvent, ErrorEvent, ResetEvent, Row, RowId, SubscribeOptions, TxEndEvent } from './types.js';
 
@@ -11,6 +12,13 @@ export interface ViewOptions<R extends Row = Row> {
    * pages carry rows without their key, so the view must be told it.
    */
   key?: string | string[] | ((row: R) => unknown);
+  /**
+   * Keep the rows and the seq they are complete up to in the browser (IndexedDB), under this name: a reloaded page
+   * shows them at once and resumes with `since` instead of loading a snapshot again (a `reset` brings one). The stored
+   * view belongs to the token's subject (`sub`; `anonymous` without a token): another user's is never shown, and a
+   * token that is not a JWT keeps nothing. `{ name, store }` keeps it elsewhere.
+   */
+  persist?: string | { name: string; store?: ViewStore };
 }
 
 export interface ViewChange<R extends Row = Row> {
@@ -19,9 +27,10 @@ export interface ViewChange<R extends Row = Row> {
   /**
    * `snapshot`: the whole content was (re)loaded; `changes`: the changes listed were applied (whole transactions:
    * every change of a transaction is applied in the same notification as its last); `ended`: the server ended the
-   * subscription because the caller may no longer read these rows or the table is gone, and the view was emptied.
+   * subscription because the caller may no longer read these rows or the table is gone, and the view was emptied;
+   * `restored`: the rows were read from where the view is persisted, before anything came from the server.
    */
-  cause: 'snapshot' | 'changes' | 'ended';
+  cause: 'snapshot' | 'changes' | 'ended' | 'restored';
   changes: ChangeEvent[];
 }
 
@@ -35,6 +44,10 @@ export interface ViewEvents<R extends Row = Row> extends Record<string, unknown>
 /** What a view needs of its client. */
 interface Subscriber {
   subscribe(options: SubscribeOptions): Subscription;
+  /** For persisted views: a subscription asked for once the view knows where to resume. */
+  subscribeHeld?(options: SubscribeOptions): Subscription;
+  subject?(): Promise<string | undefined>;
+  on?(type: 'frame', listener: (frame: { type: string; sub?: unknown }) => void): () => void;
 }
 
 /**
@@ -67,6 +80,12 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
   private emptied = false;
   private mismatchReported = false;
   private loadedOnce = false;
+  private restored = false;
+  /** Where the view is persisted, once its subject is known; null when it is not (or no longer) persisted. */
+  private persisted: { key: string; subject: string; store: ViewStore } | null = null;
+  private savedSeq: number | undefined;
+  private saving = false;
+  private saveAgain = false;
 
   /** @internal Made by `plank.view(...)`. */
   constructor(client: Subscriber, table: string, options: ViewOptions<R> = {}) {
@@ -74,7 +93,9 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
     this.table = table;
     this.filter = options.filter;
     this.key = (options.key ?? 'id') as KeySpec;
-    this.subscription = client.subscribe({ table, filter: options.filter, snapshot: true });
+    const persist = typeof options.persist === 'string' ? { name: options.persist } : options.persist;
+    const request = { table, filter: options.filter, snapshot: true };
+    this.subscription = persist && client.subscribeHeld ? client.subscribeHeld(request) : client.subscribe(request);
     let resolve!: (view: LiveView<R>) => void;
     let reject!: (error: Error) => void;
     this.ready = new Promise((res, rej) => {
@@ -107,11 +128,90 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
     });
     s.on('error', (error) => this.emit('error', error));
     s.on('end', (end) => {
-      // Rows the caller may no longer read, or of a table that is gone, are not kept on show.
-      if (end.code === 'forbidden' || end.code === 'access_changed' || end.code === 'table_dropped') this.empty();
+      // Rows the caller may no longer read, or of a table that is gone, are not kept on show, nor kept.
+      if (end.code === 'forbidden' || end.code === 'access_changed' || end.code === 'table_dropped') {
+        this.empty();
+        this.forgetStored();
+      }
       reject(new Error(`View of '${table}' ended: ${end.reason}`));
       this.emit('end', end);
     });
+    if (persist && client.subscribeHeld) {
+      void this.restore(client, persist.name, persist.store ?? indexedDbStore(), () => {
+        this.loadedOnce = true;
+        resolve(this);
+      });
+    }
+  }
+
+  /** Shows the stored rows of this subject, if any, and resumes after their seq; else asks for a snapshot. */
+  private async restore(client: Subscriber, name: string, store: ViewStore, loaded: () => void): Promise<void> {
+    let subject: string | undefined;
+    try {
+      subject = await client.subject?.();
+    } catch {
+      subject = undefined;
+    }
+    if (subject === undefined) {
+      this.subscription.release(); // rows that cannot be tied to a user are not kept
+      return;
+    }
+    const key = JSON.stringify([name, subject, this.table, this.filter ?? '']);
+    this.persisted = { key, subject, store };
+    let stored;
+    try {
+      stored = await store.load(key);
+    } catch {
+      stored = undefined;
+    }
+    if (stored && stored.subject === subject && typeof stored.seq === 'number' && Array.isArray(stored.rows) && !this.loadedOnce) {
+      this.current = new Map(stored.rows.map((row) => [this.keyOf(row as R), row as R]));
+      this.savedSeq = stored.seq;
+      this.restored = true;
+      this.queueNotify();
+      loaded();
+      this.subscription.release(stored.seq);
+    } else {
+      this.subscription.release();
+    }
+    // The connection's token is another user's than the one whose rows were stored: drop them, load that user's.
+    client.on?.('frame', (frame) => {
+      if (frame.type === 'authenticated' && typeof frame.sub === 'string' && this.persisted && frame.sub !== this.persisted.subject) {
+        this.forgetStored();
+        this.openTx.clear();
+        this.empty();
+        this.subscription.resnapshot();
+      }
+    });
+  }
+
+  /** Stores the rows with the seq they are complete up to: only where no transaction is held and no snapshot loading. */
+  private persistSoon(): void {
+    const target = this.persisted;
+    const seq = this.subscription.lastSeq;
+    if (!target || this.openTx.size > 0 || this.incoming || seq === undefined || seq === this.savedSeq) return;
+    if (this.saving) {
+      this.saveAgain = true;
+      return;
+    }
+    this.saving = true;
+    target.store.save(target.key, { subject: target.subject, seq, rows: this.rows })
+      .then(() => {
+        this.savedSeq = seq;
+      }, (error) => this.emit('error', { code: 'persist_failed', message: `Could not store the view: ${String(error)}`, retrying: true }))
+      .finally(() => {
+        this.saving = false;
+        if (this.saveAgain) {
+          this.saveAgain = false;
+          this.persistSoon();
+        }
+      });
+  }
+
+  private forgetStored(): void {
+    const target = this.persisted;
+    this.persisted = null;
+    if (target) void target.store.remove(target.key).catch(() => undefined);
   }
 
   private empty(): void {
@@ -220,10 +320,12 @@ export class LiveView<R extends Row = Row> extends Emitter<ViewEvents<R>> {
       this.notifyQueued = false;
       const changes = this.pending;
       this.pending = [];
-      const cause = this.emptied ? 'ended' : this.reloaded ? 'snapshot' : 'changes';
+      const cause = this.emptied ? 'ended' : this.reloaded ? 'snapshot' : this.restored ? 'restored' : 'changes';
       this.reloaded = false;
       this.emptied = false;
+      this.restored = false;
       this.emit('change', { rows: this.rows, cause, changes });
+      this.persistSoon();
     });
   }
 }

@@ -77,7 +77,7 @@ public final class RunningPlank implements AutoCloseable {
         var plank = new RunningPlank(shared != null ? shared : TestDatabase.create(), shared == null, server, ear);
         try {
             var environment = new java.util.HashMap<>(plank.database.plankEnvironment());
-            environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN);
+            environment.put("PLANK_CORS_ORIGINS", CorsIT.ALLOWED_ORIGIN + "," + TestPages.origin());
             environment.put("PLANK_ADMIN_ENABLED", "true");
             // Tokens from TestTokens are trusted. Callers without one are administrators, and every table without grants
             // of its own is open to anyone: the tests written before authentication run as they did. SecurityIT's tables
