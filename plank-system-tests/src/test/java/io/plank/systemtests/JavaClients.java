@@ -63,7 +63,12 @@ final class JavaClients {
     /** A new table, captured durably, that the server already serves. */
     static void capturedTable(RunningPlank plank, Connection db, String table) throws SQLException, InterruptedException {
         TableWriters.create(db, table);
-        Sql.capture(plank, table, "durable");
+        awaitSubscribable(plank, table, "durable");
+    }
+
+    /** Captures an existing table in {@code mode} and returns once the server serves it. */
+    static void awaitSubscribable(RunningPlank plank, String table, String mode) {
+        Sql.capture(plank, table, mode);
         try (var probe = PlankClient.builder(plank.webSocket("")).build()) {
             Eventually.until(table + " to be subscribable", Duration.ofSeconds(15), () -> {
                 var subscription = probe.subscribe(Subscribe.to(table));

@@ -122,6 +122,18 @@ public final class RunningPlank implements AutoCloseable {
         LOG.info(() -> kind().id() + ": redeployed and ready in " + Duration.between(begin, Instant.now()).toMillis() + " ms");
     }
 
+    /** Deploys another application ({@code archive}, a WAR or EAR) on Plank's server, as {@code name}. */
+    public void deployBeside(Path archive, String name) {
+        Instant begin = Instant.now();
+        server.deploy(archive, name);
+        LOG.info(() -> kind().id() + ": " + name + " deployed beside Plank in " + Duration.between(begin, Instant.now()).toMillis() + " ms");
+    }
+
+    /** Undeploys an application {@link #deployBeside deployed beside} Plank: its {@code @PreDestroy} has run on return. */
+    public void undeployBeside(String name) {
+        server.undeploy(name);
+    }
+
     /** Ends the server at once (SIGKILL): no close frames, no undeployment; {@link #startAgain()} brings it back. */
     public void kill() {
         server.kill();

@@ -115,7 +115,12 @@ public final class ExactlyOnceConsumer implements AutoCloseable {
                     lock.setAutoCommit(true);
                     if (positions.tryLead(lock)) {
                         active = true;
-                        String why = lead(lock);
+                        String why;
+                        try {
+                            why = lead(lock);
+                        } finally {
+                            stepDown(lock);
+                        }
                         LOG.info(() -> "Consumer " + options.name + " of " + options.table + " stepped down: " + why);
                     }
                 } catch (SQLException e) {
@@ -129,6 +134,16 @@ public final class ExactlyOnceConsumer implements AutoCloseable {
                 }
                 return;
             }
+        }
+    }
+
+    /** Releases the lock; a connection that is gone took it along. */
+    private void stepDown(Connection lock) {
+        active = false;
+        try {
+            positions.stepDown(lock);
+        } catch (SQLException gone) {
+            LOG.fine(() -> "Consumer " + options.name + ": the lock's connection is gone: " + gone.getMessage());
         }
     }
 

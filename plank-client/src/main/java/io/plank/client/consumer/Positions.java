@@ -85,7 +85,19 @@ final class Positions {
      * the session ends (a crashed instance's lock goes with its connection).
      */
     boolean tryLead(Connection db) throws SQLException {
-        try (var lock = db.prepareStatement("SELECT pg_try_advisory_lock(hashtext(?), hashtext(?))")) {
+        return advisoryLock(db, "pg_try_advisory_lock");
+    }
+
+    /**
+     * Gives the lock back, before its connection goes back to a pool: a pooled session outlives the consumer's use of
+     * it, and with it a lock never released (after an undeployment, every instance would stand by for good).
+     */
+    void stepDown(Connection db) throws SQLException {
+        advisoryLock(db, "pg_advisory_unlock");
+    }
+
+    private boolean advisoryLock(Connection db, String function) throws SQLException {
+        try (var lock = db.prepareStatement("SELECT " + function + "(hashtext(?), hashtext(?))")) {
             lock.setString(1, "plank-consumer:" + table);
             lock.setString(2, consumer + "/" + consumedTable);
             try (var rows = lock.executeQuery()) {

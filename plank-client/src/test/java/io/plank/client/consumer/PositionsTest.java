@@ -85,6 +85,16 @@ class PositionsTest {
         }
     }
 
+    @Test
+    void aLeaderSteppingDownFreesTheLockThoughItsSessionLivesOnAsAPooledOneWould() throws SQLException {
+        var positions = new Positions("consumer_positions", "pooled", "orders");
+        try (var pooled = database.connect(); var other = database.connect()) {
+            assertTrue(positions.tryLead(pooled));
+            positions.stepDown(pooled);
+            assertTrue(positions.tryLead(other), "another instance leads while the first session is still open");
+        }
+    }
+
     private static boolean lead(Positions positions, Connection db) {
         try {
             return positions.tryLead(db);

@@ -36,6 +36,8 @@ import java.util.logging.Logger;
 public abstract sealed class AppServer implements AutoCloseable permits PayaraServer, WildFlyServer {
 
     public static final String CONTEXT_ROOT = "/plank";
+    /** The application name Plank's EAR is deployed under. */
+    static final String PLANK = "plank";
 
     private static final Logger LOG = Logger.getLogger(AppServer.class.getName());
     private static final Set<AppServer> RUNNING = ConcurrentHashMap.newKeySet();
@@ -121,11 +123,24 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
         LOG.info(() -> kind.id() + " killed");
     }
 
-    /** Deploys {@code ear} and returns once the server reports it deployed; a failed deployment throws. */
-    public abstract void deploy(Path ear);
+    /** Deploys Plank's {@code ear} and returns once the server reports it deployed; a failed deployment throws. */
+    public void deploy(Path ear) {
+        deploy(ear, PLANK);
+    }
+
+    /**
+     * Deploys {@code archive} (an EAR or WAR) as the application {@code name}, beside whatever is deployed, and returns
+     * once the server reports it deployed; a failed deployment throws.
+     */
+    public abstract void deploy(Path archive, String name);
 
     /** Undeploys Plank and returns once the server reports it gone: the application has stopped (its {@code @PreDestroy} ran). */
-    public abstract void undeploy();
+    public void undeploy() {
+        undeploy(PLANK);
+    }
+
+    /** Undeploys the application {@code name} and returns once the server reports it gone. */
+    public abstract void undeploy(String name);
 
     /** Stops the deployed application and deploys {@code ear} in its place, as an operator rolling out a new version does. */
     public void redeploy(Path ear) {

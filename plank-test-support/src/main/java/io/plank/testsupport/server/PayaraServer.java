@@ -79,22 +79,22 @@ final class PayaraServer extends AppServer {
     }
 
     @Override
-    public void deploy(Path ear) {
+    public void deploy(Path archive, String name) {
         try {
             // asadmin deploy returns when the application is deployed and enabled, or reports why not.
-            runTool(asadmin("--port", adminPort, "deploy", "--force=true", "--name", "plank", ear.toAbsolutePath()),
+            runTool(asadmin("--port", adminPort, "deploy", "--force=true", "--name", name, archive.toAbsolutePath()),
                     Duration.ofMinutes(5));
         } catch (ServerException e) {
-            throw new ServerException("Deploying " + ear + " on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
+            throw new ServerException("Deploying " + archive + " on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
         }
     }
 
     @Override
-    public void undeploy() {
+    public void undeploy(String name) {
         try {
-            runTool(asadmin("--port", adminPort, "undeploy", "plank"), Duration.ofMinutes(2));
+            runTool(asadmin("--port", adminPort, "undeploy", name), Duration.ofMinutes(2));
         } catch (ServerException e) {
-            throw new ServerException("Undeploying plank on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
+            throw new ServerException("Undeploying " + name + " on Payara failed: " + e.getMessage() + "\n" + evidence(), e);
         }
     }
 

@@ -35,8 +35,6 @@ final class WildFlyServer extends AppServer {
     private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration DEPLOY_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration UNDEPLOY_TIMEOUT = Duration.ofMinutes(2);
-    /** One name whatever the file is called (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository). */
-    private static final String NAME = "plank.ear";
 
     private static final String STOP = "stop-embedded-server";
     /**
@@ -103,9 +101,9 @@ final class WildFlyServer extends AppServer {
     }
 
     @Override
-    public void deploy(Path ear) {
+    public void deploy(Path archive, String application) {
         Path deployments = baseDir().resolve("deployments");
-        String name = NAME;
+        String name = fileName(application, archive);
         Path deployed = deployments.resolve(name + ".deployed");
         Path failed = deployments.resolve(name + ".failed");
         try {
@@ -114,11 +112,11 @@ final class WildFlyServer extends AppServer {
             Files.deleteIfExists(deployments.resolve(name + ".undeployed"));
             // Copied under a name the scanner ignores, then renamed: it never sees half a file.
             Path partial = deployments.resolve(name + ".part");
-            Files.copy(ear, partial, StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(archive, partial, StandardCopyOption.REPLACE_EXISTING);
             Files.move(partial, deployments.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             Files.writeString(deployments.resolve(name + ".dodeploy"), name);
         } catch (IOException e) {
-            throw new ServerException("Could not place " + ear + " in " + deployments, e);
+            throw new ServerException("Could not place " + archive + " in " + deployments, e);
         }
         awaitCondition(name + " to be deployed", DEPLOY_TIMEOUT, () -> Files.exists(deployed) || Files.exists(failed));
         if (Files.exists(failed)) {
@@ -128,19 +126,29 @@ final class WildFlyServer extends AppServer {
 
     /** Deleting the {@code .deployed} marker is the scanner's way to undeploy; it answers with {@code .undeployed}. */
     @Override
-    public void undeploy() {
+    public void undeploy(String application) {
         Path deployments = baseDir().resolve("deployments");
-        Path deployed = deployments.resolve(NAME + ".deployed");
-        Path undeployed = deployments.resolve(NAME + ".undeployed");
+        String name = Stream.of(".ear", ".war").map(type -> application + type)
+                .filter(file -> Files.exists(deployments.resolve(file + ".deployed"))).findFirst()
+                .orElseThrow(() -> new ServerException(application + " is not deployed on WildFly (no marker in " + deployments + ")"));
+        Path deployed = deployments.resolve(name + ".deployed");
+        Path undeployed = deployments.resolve(name + ".undeployed");
         try {
             Files.deleteIfExists(undeployed);
-            if (!Files.deleteIfExists(deployed)) {
-                throw new ServerException(NAME + " is not deployed on WildFly (no " + deployed + ")");
-            }
+            Files.delete(deployed);
         } catch (IOException e) {
             throw new ServerException("Could not remove " + deployed, e);
         }
-        awaitCondition(NAME + " to be undeployed", UNDEPLOY_TIMEOUT, () -> Files.exists(undeployed));
+        awaitCondition(name + " to be undeployed", UNDEPLOY_TIMEOUT, () -> Files.exists(undeployed));
+    }
+
+    /**
+     * The deployment's file name: the application's name with the archive's type, one name whatever the file is called
+     * (plank-ear-0.1.0-SNAPSHOT.ear in a Maven repository becomes plank.ear).
+     */
+    private static String fileName(String application, Path archive) {
+        String file = archive.getFileName().toString();
+        return application + file.substring(file.lastIndexOf('.'));
     }
 
     @Override
