@@ -38,8 +38,8 @@ final class ChangeLogReader {
             ORDER BY l.seq
             LIMIT ?""";
 
-    /** The column of {@link #READ} after {@link ChangeLogRows#COLUMNS}' ten. */
-    private static final int ACCESS_VERSION = 11;
+    /** The column of {@link #READ} after {@link ChangeLogRows#COLUMNS}. */
+    private static final int ACCESS_VERSION = ChangeLogRows.COLUMN_COUNT + 1;
 
     private static final String RUNNING = """
             SELECT transactionid::text FROM pg_locks

@@ -23,11 +23,13 @@ public class ChangeLog {
     /** The status resource reads the stats; a database that hangs must not hang the request for long. */
     private static final int STATS_TIMEOUT_SECONDS = 2;
 
-    private static final String CHANGES = "SELECT " + ChangeLogRows.COLUMNS + """
+    /** A page and the prune watermark in one statement, so in one snapshot: a page that lost rows to the pruner shows it. */
+    private static final String PAGE = "SELECT page.*, r.pruned_through FROM plank.log_retention r LEFT JOIN LATERAL (SELECT "
+            + ChangeLogRows.COLUMNS + """
 
             FROM plank.change_log l
             WHERE l.table_name = ? AND l.seq > ? AND l.seq <= ?
-            ORDER BY l.seq LIMIT ?""";
+            ORDER BY l.seq LIMIT ?) page ON true""";
 
     private static final String STATS = """
             SELECT (SELECT COALESCE(max(seq), 0) FROM plank.change_log),
@@ -41,6 +43,14 @@ public class ChangeLog {
     @Resource(lookup = "java:app/jdbc/plank")
     DataSource dataSource;
 
+    public ChangeLog() {
+    }
+
+    /** Outside a container (tests, benchmarks): on any data source. */
+    public ChangeLog(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
     /**
      * How big the log is and how far it reaches. The row count is PostgreSQL's running estimate of live rows, kept
      * by its statistics as transactions end, not a count (which would read the whole log). {@code oldestSeq} and
@@ -51,36 +61,33 @@ public class ChangeLog {
     }
 
     /**
-     * The changes of {@code table} with {@code after < seq <= upTo}, oldest first, at most {@code limit}: the same
-     * events the listener hands on.
+     * A page of the log: the changes of {@code table} with {@code after < seq <= upTo}, oldest first, at most
+     * {@code limit} (the same events the listener hands on), and the prune watermark as it stood when they were read:
+     * every change up to it may have been pruned, so a client that saw less must reload.
      */
-    public List<ChangeEvent> changes(String table, long after, long upTo, int limit) {
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(CHANGES)) {
+    public record Page(List<ChangeEvent> changes, long prunedThrough) {
+    }
+
+    /** Reads a {@link Page}, its changes and its watermark in one statement. */
+    public Page page(String table, long after, long upTo, int limit) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(PAGE)) {
             statement.setString(1, table);
             statement.setLong(2, after);
             statement.setLong(3, upTo);
             statement.setInt(4, limit);
             List<ChangeEvent> changes = new ArrayList<>();
+            long prunedThrough = 0;
             try (var result = statement.executeQuery()) {
                 while (result.next()) {
-                    changes.add(ChangeLogRows.event(result));
+                    prunedThrough = result.getLong(ChangeLogRows.COLUMN_COUNT + 1);
+                    if (result.getObject(1) != null) { // the one row of an empty page has the watermark alone
+                        changes.add(ChangeLogRows.event(result));
+                    }
                 }
             }
-            return changes;
+            return new Page(changes, prunedThrough);
         } catch (SQLException e) {
             throw new DatabaseException("Could not read the changes of " + table + " after seq " + after, e);
-        }
-    }
-
-    /** Every change up to this {@code seq} may have been pruned: a client that saw less must reload. */
-    public long prunedThrough() {
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement statement = connection.prepareStatement("SELECT pruned_through FROM plank.log_retention");
-             var result = statement.executeQuery()) {
-            result.next();
-            return result.getLong(1);
-        } catch (SQLException e) {
-            throw new DatabaseException("Could not read the change log's prune watermark", e);
         }
     }
 

@@ -28,6 +28,9 @@ public final class ChangeLogRows {
             (SELECT min(t.seq) FROM plank.change_log t WHERE t.tx = l.tx AND t.table_name = l.table_name),
             NOT EXISTS (SELECT 1 FROM plank.change_log t WHERE t.tx = l.tx AND t.table_name = l.table_name AND t.seq > l.seq)""";
 
+    /** How many columns {@link #COLUMNS} selects. */
+    public static final int COLUMN_COUNT = 10;
+
     private ChangeLogRows() {
     }
 

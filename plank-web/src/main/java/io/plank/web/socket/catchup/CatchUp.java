@@ -51,9 +51,12 @@ public class CatchUp {
 
     ReadQueue reads;
 
+    LogPages pages;
+
     @PostConstruct
     void init() {
         reads = new ReadQueue(executor, settings.catchUpReaders());
+        pages = new LogPages(changeLog, System::nanoTime);
     }
 
     /**

@@ -6,8 +6,6 @@ import java.util.logging.Logger;
 
 import jakarta.websocket.CloseReason;
 
-import io.plank.domain.change.ChangeEvent;
-import io.plank.persistence.changelog.ChangeLog;
 import io.plank.web.socket.fanout.Client;
 import io.plank.web.socket.fanout.Fanout;
 import io.plank.web.socket.fanout.Subscription;
@@ -46,21 +44,23 @@ final class Replay extends CatchUpTask {
             finish();
             return;
         }
-        ChangeLog log = catchUp.changeLog;
         String table = subscription.table();
-        List<ChangeEvent> page;
+        List<Fanout> page;
         try {
-            if (after == since && since > log.issuedThrough()) {
+            // A since at or below upTo (the listener's position) was issued; one above it may come from another database.
+            if (after == since && since > upTo && since > catchUp.changeLog.issuedThrough()) {
                 reset("Seq " + since + " is beyond every change this database has logged (restored or recreated?): reload '" + table + "'");
                 return;
             }
-            page = after < upTo ? log.changes(table, after, upTo, PAGE) : List.of();
-            // Checked after each read: the pruner deletes oldest first and raises the watermark in the same
-            // transaction, so a page that lost entries to it is always followed by a watermark above since.
-            if (since < log.prunedThrough()) {
+            LogPages.Page read = after < upTo ? catchUp.pages.read(table, after, upTo, PAGE) : null;
+            // The pruner deletes oldest first and raises the watermark in the same transaction, and a page is read in
+            // one snapshot with the watermark: a page that lost entries to it always comes with a watermark above since.
+            // (Nothing to read, after >= upTo: the client has everything the pruner could have taken.)
+            if (read != null && since < read.prunedThrough()) {
                 reset("Changes after seq " + since + " are no longer retained: reload '" + table + "'");
                 return;
             }
+            page = read != null ? read.changes() : List.of();
         } catch (RuntimeException e) {
             retryOrGiveUp(e);
             return;
@@ -68,8 +68,8 @@ final class Replay extends CatchUpTask {
         attempt = 1;
         sending();
         int frames = 0;
-        for (ChangeEvent change : page) {
-            frames += subscription.replay(Fanout.replayed(change), outbox()) ? 1 : 0;
+        for (Fanout change : page) {
+            frames += subscription.replay(change, outbox()) ? 1 : 0;
         }
         catchUp.router.delivered(table, frames);
         outbox().flush();

@@ -53,6 +53,11 @@ public final class Fanout {
         return change;
     }
 
+    /** The change's position in the log. */
+    public long seq() {
+        return change.seq();
+    }
+
     /**
      * For an UPDATE the row before is known for durable tables; for ephemeral ones it is not, so an UPDATE whose
      * row does not pass the filter is sent as {@link Relation#LEAVE} (harmless if the client never had the row).
