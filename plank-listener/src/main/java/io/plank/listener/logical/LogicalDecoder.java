@@ -66,6 +66,8 @@ public final class LogicalDecoder implements Runnable {
     /** Run after each batch is logged, before the slot is acknowledged: tests crash the decoder there. */
     Runnable afterLogged = () -> {
     };
+    /** False leaves typing every row to PostgreSQL, as before V10: tests compare the log rows of both. */
+    boolean typeRows = true;
 
     public LogicalDecoder(DatabaseSettings database, String configuredSlot, int backoffInitialMs, int backoffMaxMs) {
         this.database = database;
@@ -209,7 +211,7 @@ public final class LogicalDecoder implements Runnable {
      * {@value #FLUSH_AFTER_MS} ms old: a stream that never runs dry still reaches the log promptly.
      */
     private final class Session {
-        final DecodedBatch batch = new DecodedBatch();
+        final DecodedBatch batch = new DecodedBatch(typeRows);
         final PGReplicationStream stream;
         final LogWriter writer;
         long loggedThrough;
