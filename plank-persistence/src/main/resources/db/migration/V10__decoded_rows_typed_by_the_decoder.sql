@@ -31,12 +31,28 @@ BEGIN
 END
 $$;
 
+-- PL/pgSQL, whose plans last the session: as SQL functions that cannot be inlined, key_columns and this one were
+-- parsed and planned at every call, a fifth of the decoder's backend CPU (perf under WriteCostBench, 2026-12-07).
+CREATE OR REPLACE FUNCTION plank.key_columns(target regclass) RETURNS text[]
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT array_agg(a.attname::text ORDER BY k.ord)
+            FROM pg_index i
+            CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+            JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+            WHERE i.indrelid = target AND i.indisprimary);
+END
+$$;
+
 -- The relations that still exist, named as the trigger names them, with their primary key's columns in key order.
 CREATE FUNCTION plank.decoded_tables(rels oid[]) RETURNS TABLE (rel oid, table_name text, key_columns text[])
-LANGUAGE sql STABLE AS $$
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN QUERY
     SELECT t.oid, plank.table_name(s.nspname, t.relname), plank.key_columns(t.oid)
     FROM pg_class t JOIN pg_namespace s ON s.oid = t.relnamespace
-    WHERE t.oid = ANY (rels)
+    WHERE t.oid = ANY (rels);
+END
 $$;
 
 -- changes: as log_decoded took them (V6, V9), each with "n", its place in the batch; shapes as in V9. Typed by the
