@@ -38,7 +38,9 @@ import io.plank.testsupport.wait.Eventually;
  * and writes the log, throughout, as in a deployment (the uncaptured table is in the other database, which has no
  * slot); after each logical run the time the decoder needed to catch up is shown, and at the end the CPU
  * that capture's own processes used per row ({@link CaptureCpu}).
- * Settings: {@code -Dbench.seconds=6}, {@code -Dbench.clients=1,8}. Needs {@code pgbench} on the path and a server
+ * Settings: {@code -Dbench.seconds=6}, {@code -Dbench.clients=1,8}, {@code -Dbench.rate=0} (transactions a second
+ * over all connections, 0 for as many as they can: a fixed rate compares capture's CPU per row at the same batching
+ * on a machine whose other work changes the rate, and makes the ratios meaningless). Needs {@code pgbench} on the path and a server
  * with {@code wal_level=logical}.
  */
 public final class WriteCostBench {
@@ -48,6 +50,7 @@ public final class WriteCostBench {
 
     private final int seconds;
     private final int rounds;
+    private final int rate = Integer.getInteger("bench.rate", 0);
 
     private WriteCostBench(int seconds, int rounds) {
         this.seconds = seconds;
@@ -167,10 +170,13 @@ public final class WriteCostBench {
 
     private double pgbench(TestDatabase db, Path script, int clients) throws IOException, InterruptedException {
         URI uri = URI.create(db.url().substring("jdbc:".length()));
-        var command = List.of("pgbench", "-n", "-M", "prepared", "-T", String.valueOf(seconds),
+        var command = new ArrayList<>(List.of("pgbench", "-n", "-M", "prepared", "-T", String.valueOf(seconds),
                 "-c", String.valueOf(clients), "-j", String.valueOf(Math.min(clients, 2)), "-f", script.toString(),
                 "-h", uri.getHost(), "-p", String.valueOf(uri.getPort() < 0 ? 5432 : uri.getPort()),
-                "-U", db.user(), uri.getPath().substring(1));
+                "-U", db.user(), uri.getPath().substring(1)));
+        if (rate > 0) {
+            command.addAll(List.of("-R", String.valueOf(rate)));
+        }
         var builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("PGPASSWORD", db.password() == null ? "" : db.password());
         Process process = builder.start();
@@ -200,8 +206,9 @@ public final class WriteCostBench {
      * over the captured one in the same round, so that a round slowed by other work on the machine slows both sides.
      */
     private void report(List<Integer> clients, Map<String, Map<Integer, List<Double>>> tps, Map<Integer, List<Long>> catchUpMs) {
-        OUT.printf("%nWrite cost of capture: pgbench, single-row INSERTs, %d s each, median of %d interleaved rounds;%n"
-                + "cost = median over the rounds of (uncaptured tps / captured tps) in the same round%n%n", seconds, rounds);
+        OUT.printf("%nWrite cost of capture: pgbench, single-row INSERTs, %d s each, median of %d interleaved rounds%s;%n"
+                + "cost = median over the rounds of (uncaptured tps / captured tps) in the same round%n%n", seconds, rounds,
+                rate > 0 ? ", at most " + rate + " a second" : "");
         var header = new StringBuilder("| table |");
         var rule = new StringBuilder("|---|");
         for (int n : clients) {

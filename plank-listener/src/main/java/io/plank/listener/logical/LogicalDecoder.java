@@ -43,6 +43,12 @@ public final class LogicalDecoder implements Runnable {
     private static final int IDLE_PAUSE_MS = 1;
     private static final int IDLE_PAUSE_MAX_MS = 8;
     private static final int FLUSH_AFTER_MS = 10;
+    /**
+     * How long the stream must stay quiet before a batch is logged. Each log write costs its round trips, a NOTIFY and
+     * the listeners' reads whatever its size; single-row writers a few hundred microseconds apart leave the stream dry
+     * between most transactions, and a millisecond's wait lets the batch grow.
+     */
+    private static final long QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
     private static final long LAG_CHECK_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final DatabaseSettings database;
@@ -60,6 +66,8 @@ public final class LogicalDecoder implements Runnable {
     /** Run after each batch is logged, before the slot is acknowledged: tests crash the decoder there. */
     Runnable afterLogged = () -> {
     };
+    /** False leaves typing every row to PostgreSQL, as before V10: tests compare the log rows of both. */
+    boolean typeRows = true;
 
     public LogicalDecoder(DatabaseSettings database, String configuredSlot, int backoffInitialMs, int backoffMaxMs) {
         this.database = database;
@@ -134,12 +142,20 @@ public final class LogicalDecoder implements Runnable {
         var session = new Session(stream, writer);
         boolean skipping = false;
         int idle = IDLE_PAUSE_MS;
+        long quietSince = 0;
         long lastLagCheck = System.nanoTime() - LAG_CHECK_NANOS;
         while (!stopping()) {
             ByteBuffer buffer = stream.readPending();
             if (buffer == null) {
                 if (!session.batch.pending() && (session.batch.changes() > 0 || session.mark > 0)) {
-                    session.flush();
+                    long now = System.nanoTime();
+                    quietSince = quietSince == 0 ? now : quietSince;
+                    if (session.mark > 0 || now - quietSince >= QUIET_NANOS || session.due(now)) {
+                        session.flush();
+                        quietSince = 0;
+                    } else {
+                        pause(IDLE_PAUSE_MS);
+                    }
                 } else if (!session.batch.pending()) {
                     // Everything received is logged, or was of no captured table: the server may recycle its WAL.
                     long received = stream.getLastReceiveLSN().asLong();
@@ -159,6 +175,7 @@ public final class LogicalDecoder implements Runnable {
                 continue;
             }
             idle = IDLE_PAUSE_MS;
+            quietSince = 0;
             PgOutput.Message message = PgOutput.parse(buffer);
             if (message instanceof PgOutput.Relation relation) {
                 session.batch.relation(relation);
@@ -190,11 +207,11 @@ public final class LogicalDecoder implements Runnable {
 
     /**
      * What one replication session has decoded and not yet logged, and how far it has logged and acknowledged. A
-     * batch is logged when the stream runs dry, at a snapshot's mark, or at a commit once it is large or
+     * batch is logged when the stream has been quiet for a millisecond, at a snapshot's mark, or once it is large or
      * {@value #FLUSH_AFTER_MS} ms old: a stream that never runs dry still reaches the log promptly.
      */
     private final class Session {
-        final DecodedBatch batch = new DecodedBatch();
+        final DecodedBatch batch = new DecodedBatch(typeRows);
         final PGReplicationStream stream;
         final LogWriter writer;
         long loggedThrough;
@@ -217,10 +234,14 @@ public final class LogicalDecoder implements Runnable {
                 batchSince = System.nanoTime();
             }
             batch.commit(commit);
-            if (batch.changes() >= BATCH_CHANGES || batch.chars() >= BATCH_CHARS
-                    || System.nanoTime() - batchSince >= TimeUnit.MILLISECONDS.toNanos(FLUSH_AFTER_MS)) {
+            if (batch.changes() >= BATCH_CHANGES || batch.chars() >= BATCH_CHARS || due(System.nanoTime())) {
                 flush();
             }
+        }
+
+        /** Whether the batch has waited long enough: a stream that never runs dry still reaches the log promptly. */
+        boolean due(long now) {
+            return batch.changes() > 0 && now - batchSince >= TimeUnit.MILLISECONDS.toNanos(FLUSH_AFTER_MS);
         }
 
         void flush() throws SQLException {

@@ -88,6 +88,79 @@ class LogicalDecoderTest {
         assertEquals(byTrigger, logRows(), "same table, action, key, new and old row as the trigger wrote");
     }
 
+    /**
+     * The rows the decoder types itself (V10) against the same writes logged by the trigger and by the decoder leaving
+     * every row to PostgreSQL, as before V10: a table of every plain type with the values whose JSON is easy to get
+     * wrong, a composite key, a TOASTed value an UPDATE left as it was, and a table of other types in the same
+     * transactions, so that rows typed either way are logged in commit order.
+     */
+    @Test
+    void rowsTypedByTheDecoderAreTheRowsPostgresqlTypes() throws Exception {
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE TABLE plain (id int PRIMARY KEY, b bool, s int2, l int8, n numeric, n2 numeric(10,2), r real,
+                                        d float8, t text, v varchar(20), c char(5), nm name, u uuid, j json, jb jsonb, big text);""");
+        }
+        CaptureMethod.TRIGGER.apply(database.dataSource(), null);
+        captureBoth();
+        new Captures(database.dataSource()).capture(TableName.parse("plain"), CaptureMode.DURABLE);
+        writePlain();
+        List<String> byTrigger = logRows();
+        assertEquals(PLAIN_CHANGES, byTrigger.size(), "the trigger logged every change: " + byTrigger);
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("TRUNCATE plain, kinds, sales.pairs");
+            statement.execute("TRUNCATE plank.change_log");
+        }
+
+        CaptureMethod.LOGICAL.apply(database.dataSource(), null);
+        var typing = decoder();
+        start(typing);
+        writePlain();
+        Eventually.until("the decoder logged every change", WITHIN, this::logRows, rows -> rows.size() >= PLAIN_CHANGES);
+        List<String> typedByDecoder = logRows();
+        typing.stop();
+        threads.get(0).join(5_000);
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("TRUNCATE plain, kinds, sales.pairs"); // logged as three TRUNCATEs by the next decoder
+        }
+        var notTyping = decoder();
+        notTyping.typeRows = false;
+        start(notTyping);
+        Eventually.until("the three TRUNCATEs logged", WITHIN, this::logged, count -> count >= PLAIN_CHANGES + 3);
+        strings("WITH emptied AS (DELETE FROM plank.change_log RETURNING 1) SELECT count(*) FROM emptied");
+        writePlain();
+        Eventually.until("the decoder logged every change", WITHIN, this::logRows, rows -> rows.size() >= PLAIN_CHANGES);
+
+        assertEquals(byTrigger, typedByDecoder, "the decoder's rows are the trigger's");
+        assertEquals(byTrigger, logRows(), "and those that PostgreSQL types from the decoder's text");
+    }
+
+    /** How many log rows {@link #writePlain} makes. */
+    private static final int PLAIN_CHANGES = 9;
+
+    private void writePlain() throws SQLException {
+        try (var connection = database.connect(); var statement = connection.createStatement()) {
+            statement.execute("""
+                    INSERT INTO plain VALUES (1, true, -32768, -9223372036854775808, 'NaN', 12.5, 0.1, 1e20,
+                        E'quote " back \\\\ tab\\t nl\\n cr\\r ctrl\\x01 é ✓', 'short', 'ab', 'nm',
+                        'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', E'{"a": 1,\\n "a": 2, "b" : [1, 2.50, null, "x\\\\"y"]}',
+                        '{"x": "y\\"z", "n": 1.10, "e": 1e3}',
+                        (SELECT string_agg(md5(i::text), '') FROM generate_series(1, 400) i));
+                    INSERT INTO plain VALUES (2, false, 0, 0, 'Infinity', -0.005, '-Infinity', 'NaN', '', '', '', '',
+                        '00000000-0000-0000-0000-000000000000', '[]', '{}', NULL),
+                        (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+                    BEGIN;
+                    UPDATE plain SET n = 123456789012345678901234567890.123456789, r = 3.4028235e38, d = 1.2345678901234567,
+                        l = 9223372036854775807 WHERE id = 1;
+                    INSERT INTO kinds (id, at, tags) VALUES (10, '2024-05-01 12:34:56.789+02', '{1,NULL}');
+                    UPDATE plain SET d = -0.0, r = 1e-7, n = -0 WHERE id = 2;
+                    INSERT INTO sales.pairs VALUES (1, E'tab\\there', 10);
+                    COMMIT;
+                    DELETE FROM plain WHERE id = 1;
+                    UPDATE plain SET id = 4 WHERE id = 3;""");
+        }
+    }
+
     @Test
     void changesLoggedAfterDdlKeepTheColumnsTheyWereWrittenWith() throws SQLException {
         CaptureMethod.LOGICAL.apply(database.dataSource(), null);
