@@ -30,7 +30,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
  * ({@link #reconnectAll}) and resume with {@code since} that seq, as PROTOCOL.md asks of a client. An attempt that ends
  * before its {@code subscribed} answer is refused; the client tries again after plank.js's default backoff (a random
  * delay in [d/2, d], d = 500 ms doubling per attempt up to 30 s, reset once subscribed), as do connections that end
- * after it.
+ * after it. Connecting and the handshake are each given 15 s, plank.js's connect timeout.
  *
  * <p>Each connection's messages are scanned as bytes, as {@link SocketClients} does, never decoded: a message is one
  * frame or, with {@code ?batch=true}, an array of them, each starting at its {@code "type":"..."}.
@@ -43,6 +43,9 @@ final class ResumingClients implements AutoCloseable {
     private static final byte[] SUBSCRIBED = "subscribed\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] RESET = "reset\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR = "error\"".getBytes(StandardCharsets.US_ASCII);
+
+    /** plank.js's connectTimeoutMs, given here to the TCP connect and to the handshake each. */
+    private static final long OPENING_TIMEOUT_MILLIS = 15_000;
 
     /** Where the storm stands: what a connection's end means depends on it. */
     enum Phase { LIVE, DROPPING, RECONNECTING, CLOSING }
@@ -129,7 +132,9 @@ final class ResumingClients implements AutoCloseable {
         if (phase == Phase.RECONNECTING) {
             client.attempts++;
         }
-        SocketClients.bootstrap(loops, client.uri, () -> connection).connect(client.uri.getHost(), client.uri.getPort())
+        SocketClients.bootstrap(loops, client.uri, OPENING_TIMEOUT_MILLIS, () -> connection)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) OPENING_TIMEOUT_MILLIS)
+                .connect(client.uri.getHost(), client.uri.getPort())
                 .addListener(f -> {
                     if (!f.isSuccess()) {
                         connection.ended(describe(f.cause()));

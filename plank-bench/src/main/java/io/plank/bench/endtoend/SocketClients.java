@@ -87,8 +87,12 @@ final class SocketClients implements AutoCloseable {
 
     /** A WebSocket connection to {@code uri} whose messages (whole, text or binary) reach the handler {@code last} makes. */
     static Bootstrap bootstrap(EventLoopGroup loops, URI uri, Supplier<ChannelHandler> last) {
+        return bootstrap(loops, uri, 10_000, last); // Netty's default handshake timeout
+    }
+
+    static Bootstrap bootstrap(EventLoopGroup loops, URI uri, long handshakeTimeoutMillis, Supplier<ChannelHandler> last) {
         var config = WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).handleCloseFrames(false)
-                .maxFramePayloadLength(1 << 24).build();
+                .maxFramePayloadLength(1 << 24).handshakeTimeoutMillis(handshakeTimeoutMillis).build();
         return new Bootstrap().group(loops).channel(Transport.socket())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .handler(new ChannelInitializer<SocketChannel>() {

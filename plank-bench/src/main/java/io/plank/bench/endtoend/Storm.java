@@ -283,7 +283,8 @@ final class Storm {
             }
             long lines = text.lines().count();
             long severe = text.lines().filter(l -> l.contains("[SEVERE]") || l.contains(" ERROR ")).count();
-            return lines + " lines, " + severe + " SEVERE/ERROR" + (named.isEmpty() ? ", no exception named" : ", exceptions named: " + String.join(", ",
+            long descriptors = text.lines().filter(l -> l.contains("Too many open files")).count();
+            return lines + " lines, " + severe + " SEVERE/ERROR" + (descriptors > 0 ? ", " + descriptors + " 'Too many open files'" : "") + (named.isEmpty() ? ", no exception named" : ", exceptions named: " + String.join(", ",
                     named.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(8)
                             .map(e -> e.getKey() + " x" + e.getValue()).toList())) + " (" + target.log + ")";
         } catch (IOException e) {
