@@ -28,7 +28,8 @@ import io.plank.testsupport.server.ServerKind;
  * {@code plank.bench.scenarios} (default {@code 1x1000,100x500,100x500+stall,1000x100,1000x200,ramp,idle}),
  * {@code plank.bench.runs} (3), {@code plank.bench.seconds} (5), {@code plank.bench.ramp} (rates for 1,000 clients),
  * {@code plank.bench.idle} (10000 sessions), {@code plank.bench.out} (also write the table to this file),
- * {@code plank.bench.jfr} (a scenario to record with JFR on each server in the first run), {@code plank.bench.client-threads} (2).
+ * {@code plank.bench.jfr} (a scenario to record with JFR on each server in the first run), {@code plank.bench.client-threads} (2),
+ * {@code plank.bench.storm.rate} (50 changes/s) and {@code plank.bench.storm.deadline} (60 s) for the storm scenarios.
  */
 public final class EndToEndBench implements Target.Settings {
 
@@ -43,6 +44,7 @@ public final class EndToEndBench implements Target.Settings {
     private final int[] rampRates = Arrays.stream(System.getProperty("plank.bench.ramp", "100,200,300,400,500,600,800,1000")
             .split(",")).mapToInt(r -> Integer.parseInt(r.trim())).toArray();
     private final String jfrScenario = System.getProperty("plank.bench.jfr", "");
+    private final int stormDeadline = Integer.getInteger("plank.bench.storm.deadline", 60);
     private final Table table = new Table();
     private int runId = (int) (System.currentTimeMillis() / 1000 % 100_000) * 1000;
 
@@ -77,7 +79,7 @@ public final class EndToEndBench implements Target.Settings {
                     // Rotate the order each round, so no target always runs right after the same neighbour.
                     for (int t = 0; t < targets.size(); t++) {
                         Target target = targets.get((t + rep - 1) % targets.size());
-                        if (target.isRelay() && (scenario.isIdle() || scenario.stall())) {
+                        if (target.isRelay() && (scenario.isIdle() || scenario.stall() || scenario.isStorm())) {
                             continue;
                         }
                         runScenario(target, scenario, rep);
@@ -118,6 +120,10 @@ public final class EndToEndBench implements Target.Settings {
         }
         if (scenario.isRamp()) {
             ramp(target);
+            return;
+        }
+        if (scenario.isStorm()) {
+            storm(target, scenario, rep);
             return;
         }
         boolean record = scenario.name().equals(jfrScenario) && rep == 1 && target.pid > 0 && !target.isRelay();
@@ -169,6 +175,17 @@ public final class EndToEndBench implements Target.Settings {
         }
         table.note("ramp (1,000 clients)", target.name, String.format("ceiling %,.0f msgs/s at %d/s [%s]", best, bestRate,
                 String.join(", ", steps)));
+    }
+
+    /** The reconnect storm: its progress as it goes, one row per half (plain, batching) in the notes. */
+    private void storm(Target target, Scenario scenario, int rep) throws Exception {
+        OUT.printf("%-8s %s run %d: %d clients, %d changes/s, warm-up %d s, deadline %d s; load %s%n", target.name,
+                scenario.name(), rep, scenario.clients(), scenario.rate(), seconds, stormDeadline, ProcessProbe.loadAverage());
+        var storm = new Storm(target, scenario.clients(), scenario.rate(), seconds, stormDeadline, clientThreads, ++runId);
+        for (Storm.Half half : storm.run(OUT::println)) {
+            table.note(scenario.name() + " " + half.name(), target.name, half.text());
+        }
+        LockSupport.parkNanos(Duration.ofSeconds(3).toNanos()); // let the server finish closing them
     }
 
     /** Live heap (after a full GC) with no session and with N idle subscribed sessions; the difference per session. */

@@ -8,10 +8,12 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -37,7 +39,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
  */
 final class SocketClients implements AutoCloseable {
 
-    private static final byte[] NAME = "\"name\":".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] NAME = "\"name\":".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SUBSCRIBED = "\"type\":\"subscribed\"".getBytes(StandardCharsets.US_ASCII);
     private static final String SUBSCRIBE = "{\"type\":\"subscribe\",\"table\":\"items\"}";
 
@@ -70,17 +72,7 @@ final class SocketClients implements AutoCloseable {
     }
 
     private void connect(URI uri, Client client, boolean stalled) {
-        var config = WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).handleCloseFrames(false)
-                .maxFramePayloadLength(1 << 24).build();
-        var bootstrap = new Bootstrap().group(loops).channel(Transport.socket())
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel channel) {
-                        channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(1 << 24), client);
-                    }
-                });
+        var bootstrap = bootstrap(loops, uri, () -> client);
         if (stalled) {
             // A client that stops reading: its kernel buffer fills after a few frames, then the server's outbox does.
             bootstrap.option(ChannelOption.SO_RCVBUF, 4096);
@@ -91,6 +83,25 @@ final class SocketClients implements AutoCloseable {
                 client.failure = f.cause();
             }
         });
+    }
+
+    /** A WebSocket connection to {@code uri} whose messages (whole, text or binary) reach the handler {@code last} makes. */
+    static Bootstrap bootstrap(EventLoopGroup loops, URI uri, Supplier<ChannelHandler> last) {
+        return bootstrap(loops, uri, 10_000, last); // Netty's default handshake timeout
+    }
+
+    static Bootstrap bootstrap(EventLoopGroup loops, URI uri, long handshakeTimeoutMillis, Supplier<ChannelHandler> last) {
+        var config = WebSocketClientProtocolConfig.newBuilder().webSocketUri(uri).handleCloseFrames(false)
+                .maxFramePayloadLength(1 << 24).handshakeTimeoutMillis(handshakeTimeoutMillis).build();
+        return new Bootstrap().group(loops).channel(Transport.socket())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                        channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                                new WebSocketClientProtocolHandler(config), new WebSocketFrameAggregator(1 << 24), last.get());
+                    }
+                });
     }
 
     int size() {
@@ -219,23 +230,9 @@ final class SocketClients implements AutoCloseable {
                 if (at < 0) {
                     return;
                 }
-                int i = at + NAME.length;
-                // PostgreSQL's jsonb text puts a space after the colon; the relay does not.
-                while (i < end && (content[i] == ' ' || content[i] == '"' || content[i] == 'b')) {
-                    i++;
-                }
-                long runId = 0;
-                byte b;
-                while (i < end && (b = content[i]) != '-') {
-                    runId = runId * 10 + (b - '0');
-                    i++;
-                }
-                i++;
-                int k = 0;
-                while (i < end && (b = content[i]) >= '0' && b <= '9') {
-                    k = k * 10 + (b - '0');
-                    i++;
-                }
+                Tag tag = Tag.at(content, at, end);
+                long runId = tag.run();
+                int k = tag.k();
                 if (current != null && runId == current.id && index < current.received.length
                         && k < current.received[index].length) {
                     if (current.received[index][k] == 0) {
@@ -246,7 +243,7 @@ final class SocketClients implements AutoCloseable {
                 } else if (current != null) {
                     current.stale.incrementAndGet();
                 }
-                from = i;
+                from = tag.end();
             }
         }
 
@@ -257,7 +254,32 @@ final class SocketClients implements AutoCloseable {
         }
     }
 
-    private static int indexOf(byte[] buf, byte[] pattern, int from) {
+    /** The writer's tag {@code b<run>-<k>} in the {@code "name":} at {@code at}, and where it ends. */
+    record Tag(long run, int k, int end) {
+
+        static Tag at(byte[] content, int at, int end) {
+            int i = at + NAME.length;
+            // PostgreSQL's jsonb text puts a space after the colon; the relay does not.
+            while (i < end && (content[i] == ' ' || content[i] == '"' || content[i] == 'b')) {
+                i++;
+            }
+            long run = 0;
+            byte b;
+            while (i < end && (b = content[i]) != '-') {
+                run = run * 10 + (b - '0');
+                i++;
+            }
+            i++;
+            int k = 0;
+            while (i < end && (b = content[i]) >= '0' && b <= '9') {
+                k = k * 10 + (b - '0');
+                i++;
+            }
+            return new Tag(run, k, i);
+        }
+    }
+
+    static int indexOf(byte[] buf, byte[] pattern, int from) {
         int last = buf.length - pattern.length;
         outer:
         for (int i = from; i <= last; i++) {

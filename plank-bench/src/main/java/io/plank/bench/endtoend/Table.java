@@ -24,11 +24,12 @@ final class Table {
 
     List<String> rows() {
         var rows = new ArrayList<String>();
-        rows.add("| scenario | target | runs | delivered % | msgs/s | p50 ms | p90 ms | p99 ms | max ms | server CPU % | generator CPU % | closes |");
-        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        rows.add("| scenario | target | runs | delivered % | msgs/s | offered msgs/s | p50 ms | p90 ms | p99 ms | max ms | server CPU % | generator CPU % | closes |");
+        rows.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         byScenario.forEach((scenario, targets) -> targets.forEach((target, runs) -> rows.add(String.format(
-                "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |", scenario, target, runs.size(),
+                "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |", scenario, target, runs.size(),
                 range(runs, m -> m.deliveredShare() * 100, "%.1f"), range(runs, Measurement::messagesPerSecond, "%,.0f"),
+                range(runs, Measurement::offeredPerSecond, "%,.0f"),
                 range(runs, Measurement::p50, "%.2f"), range(runs, Measurement::p90, "%.2f"), range(runs, Measurement::p99, "%.1f"),
                 range(runs, Measurement::max, "%.0f"), range(runs, Measurement::serverCpu, "%.0f"),
                 range(runs, Measurement::generatorCpu, "%.0f"),

@@ -27,13 +27,16 @@ final class Target implements AutoCloseable {
     final String name;
     final URI webSocket;
     final long pid;
+    /** The server's log, where this benchmark started the server; null otherwise. */
+    final Path log;
     private final Callable<ChangeSource> writer;
     private final AutoCloseable[] owned;
 
-    private Target(String name, URI webSocket, long pid, Callable<ChangeSource> writer, AutoCloseable... owned) {
+    private Target(String name, URI webSocket, long pid, Path log, Callable<ChangeSource> writer, AutoCloseable... owned) {
         this.name = name;
         this.webSocket = webSocket;
         this.pid = pid;
+        this.log = log;
         this.writer = writer;
         this.owned = owned;
     }
@@ -50,7 +53,7 @@ final class Target implements AutoCloseable {
         if (spec.equals("relay")) {
             var relay = new FrameRelay(settings.relayThreads());
             // The writer must not close the relay: it lives as long as the target.
-            return new Target("relay", relay.webSocketUrl(), ProcessHandle.current().pid(), () -> relay::write, relay);
+            return new Target("relay", relay.webSocketUrl(), ProcessHandle.current().pid(), null, () -> relay::write, relay);
         }
         int eq = spec.indexOf('=');
         if (eq > 0 && spec.substring(eq + 1).startsWith("ws")) {
@@ -58,7 +61,7 @@ final class Target implements AutoCloseable {
             String url = env("PLANK_DB_URL", "jdbc:postgresql://127.0.0.1:5432/plank");
             String user = env("PLANK_DB_USER", "postgres");
             String password = env("PLANK_DB_PASSWORD", "");
-            return new Target(name, URI.create(spec.substring(eq + 1)), Long.getLong("plank.bench.pid." + name, 0),
+            return new Target(name, URI.create(spec.substring(eq + 1)), Long.getLong("plank.bench.pid." + name, 0), null,
                     () -> new JdbcWriter(url, user, password));
         }
         String kindAndName = eq > 0 ? spec.substring(0, eq) : spec;
@@ -98,7 +101,7 @@ final class Target implements AutoCloseable {
         long pid = serverPid(workDir);
         // -Dplank.bench.query.NAME=?x=y: connect with a query string, e.g. to opt in to a protocol option.
         URI webSocket = URI.create(server.webSocketUrl() + System.getProperty("plank.bench.query." + name, ""));
-        return new Target(name, webSocket, pid,
+        return new Target(name, webSocket, pid, server.logFile(),
                 () -> new JdbcWriter(database.url(), database.user(), database.password()), server, database::close);
     }
 
