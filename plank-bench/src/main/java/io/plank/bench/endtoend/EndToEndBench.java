@@ -27,7 +27,8 @@ import io.plank.testsupport.server.ServerKind;
  * <p>System properties: {@code plank.bench.targets} (default {@code relay,payara,wildfly}; see {@link Target}),
  * {@code plank.bench.scenarios} (default {@code 1x1000,100x500,100x500+stall,1000x100,1000x200,ramp,idle}),
  * {@code plank.bench.runs} (3), {@code plank.bench.seconds} (5), {@code plank.bench.ramp} (rates for 1,000 clients),
- * {@code plank.bench.idle} (10000 sessions), {@code plank.bench.out} (also write the table to this file),
+ * {@code plank.bench.idle} (10000 sessions), {@code plank.bench.idle.heapdump} (true: a heap dump with them open),
+ * {@code plank.bench.out} (also write the table to this file),
  * {@code plank.bench.jfr} (a scenario to record with JFR on each server in the first run), {@code plank.bench.client-threads} (2),
  * {@code plank.bench.storm.rate} (50 changes/s) and {@code plank.bench.storm.deadline} (60 s) for the storm scenarios.
  */
@@ -45,6 +46,7 @@ public final class EndToEndBench implements Target.Settings {
             .split(",")).mapToInt(r -> Integer.parseInt(r.trim())).toArray();
     private final String jfrScenario = System.getProperty("plank.bench.jfr", "");
     private final int stormDeadline = Integer.getInteger("plank.bench.storm.deadline", 60);
+    private final boolean idleHeapDump = Boolean.getBoolean("plank.bench.idle.heapdump");
     private final Table table = new Table();
     private int runId = (int) (System.currentTimeMillis() / 1000 % 100_000) * 1000;
 
@@ -203,6 +205,11 @@ public final class EndToEndBench implements Target.Settings {
             LockSupport.parkNanos(Duration.ofSeconds(2).toNanos());
             byClassAfter = ProcessProbe.liveHeapByClass(target.pid);
             after = byClassAfter.values().stream().mapToLong(Long::longValue).sum();
+            if (idleHeapDump) { // who holds a session's bytes: the paths to GC roots are in the dump
+                Path dump = workDir().resolve(target.name + "-idle-" + System.currentTimeMillis() + ".hprof");
+                ProcessProbe.jcmd(target.pid, "GC.heap_dump", dump.toAbsolutePath().toString());
+                OUT.println("  heap dump with the sessions open: " + dump);
+            }
         }
         // Where a session's bytes go: the classes that grew most, per session.
         byClassAfter.entrySet().stream()

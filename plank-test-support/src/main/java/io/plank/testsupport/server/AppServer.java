@@ -39,6 +39,12 @@ public abstract sealed class AppServer implements AutoCloseable permits PayaraSe
     /** The application name Plank's EAR is deployed under. */
     static final String PLANK = "plank";
 
+    /**
+     * The server JVM's maximum heap, on both servers: their own 512 MB was nearly all live with 10,000 idle WebSocket
+     * sessions on Payara (issue 21). Why and how much: docs/OPERATIONS.md, "Heap".
+     */
+    static final String HEAP = "-Xmx1g";
+
     private static final Logger LOG = Logger.getLogger(AppServer.class.getName());
     private static final Set<AppServer> RUNNING = ConcurrentHashMap.newKeySet();
 

@@ -9,6 +9,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Payara Server with a domain of its own in the work directory, so runs share no state. The domain runs under
@@ -49,7 +51,7 @@ final class PayaraServer extends AppServer {
                 + ":osgi.shell.telnet.port=" + port[8] + ":java.debugger.port=" + port[9];
         runTool(asadmin("create-domain", "--nopassword=true", "--adminport", adminPort, "--instanceport", httpPort,
                 "--domainproperties", domainProperties, "--domaindir", domainsDir(), DOMAIN), Duration.ofMinutes(3));
-        widenHttpThreadPool();
+        configureDomain();
     }
 
     /**
@@ -58,16 +60,34 @@ final class PayaraServer extends AppServer {
      * received, a managed task whose context capture scans the EAR's jars for service files, so after a burst of
      * messages a new handshake waited behind them for over 10 s (thread dumps, issue 19), and a reconnect storm
      * overflowed the queue (issue 21: I/O events dropped). The documented setup (docker/payara) sets the same.
+     *
+     * <p>The heap: {@link AppServer#HEAP} instead of create-domain's 512 MB.
+     *
+     * <p>Each edit must match: the template's tag once carried {@code max-queue-size="4096"}, an exact-text replace
+     * found nothing, and the servers ran with 5 threads unnoticed.
      */
-    private void widenHttpThreadPool() {
+    private void configureDomain() {
         Path domainXml = domainsDir().resolve(DOMAIN).resolve("config/domain.xml");
         try {
             String config = Files.readString(domainXml);
-            Files.writeString(domainXml, config.replace("<thread-pool name=\"http-thread-pool\"></thread-pool>",
-                    "<thread-pool name=\"http-thread-pool\" " + HTTP_THREAD_POOL + "></thread-pool>"));
+            // The tag's own attributes go; it may close itself (default-config's does).
+            config = replaceEach(config, "<thread-pool name=\"http-thread-pool\"[^>/]*(/?)>",
+                    Matcher.quoteReplacement("<thread-pool name=\"http-thread-pool\" " + HTTP_THREAD_POOL) + "$1>", domainXml);
+            config = replaceEach(config, "<jvm-options>-Xmx[^<]*</jvm-options>",
+                    Matcher.quoteReplacement("<jvm-options>" + HEAP + "</jvm-options>"), domainXml);
+            Files.writeString(domainXml, config);
         } catch (IOException e) {
-            throw new ServerException("Could not configure the HTTP thread pool in " + domainXml, e);
+            throw new ServerException("Could not configure the HTTP thread pool and heap in " + domainXml, e);
         }
+    }
+
+    /** Replaces every match of {@code regex} ({@code replacement} as in {@link Matcher#replaceAll(String)}), or fails. */
+    private static String replaceEach(String config, String regex, String replacement, Path domainXml) {
+        Matcher matcher = Pattern.compile(regex).matcher(config);
+        if (!matcher.find()) {
+            throw new ServerException("No " + regex + " in " + domainXml + " to set " + replacement);
+        }
+        return matcher.replaceAll(replacement);
     }
 
     @Override

@@ -67,6 +67,8 @@ final class WildFlyServer extends AppServer {
         env.put("JBOSS_HOME", home.toString());
         // The script then forwards SIGTERM to the server JVM instead of leaving it behind.
         env.put("LAUNCH_JBOSS_IN_BACKGROUND", "true");
+        // standalone.conf's default sizing is -Xms64m -Xmx512m; it takes this variable instead when set.
+        env.putIfAbsent("JBOSS_JAVA_SIZING", "-Xms64m " + HEAP);
         return ServerProcess.launch(List.of("/bin/sh", home.resolve("bin/standalone.sh").toString(),
                         "-c", CONFIG,
                         "-Djboss.server.base.dir=" + baseDir(),
