@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Logger;
 
 import org.junit.jupiter.api.Test;
@@ -41,6 +42,7 @@ class JakartaEeConsumerIT {
     private static final String SERVICE = "billing";
     private static final String ORDERS = "ee_orders";
     private static final int WRITERS = 2;
+    /** Each writer writes at least this many orders, and goes on until the service has been deployed again. */
     private static final int ORDERS_PER_WRITER = 150;
 
     @Test
@@ -59,8 +61,9 @@ class JakartaEeConsumerIT {
             try {
                 ExecutorService writers = Executors.newFixedThreadPool(WRITERS);
                 List<Future<?>> written = new ArrayList<>();
+                var redeployedService = new AtomicBoolean();
                 for (int writer = 0; writer < WRITERS; writer++) {
-                    written.add(writers.submit(() -> writeAndPayOrders(plank)));
+                    written.add(writers.submit(() -> writeAndPayOrders(plank, redeployedService)));
                 }
                 Eventually.until("the first invoices", Duration.ofSeconds(60), () -> count(db, "invoices"), count -> count > 20);
                 plank.undeployBeside(SERVICE); // the service stops (its consumer closes) while orders go on being paid
@@ -68,6 +71,7 @@ class JakartaEeConsumerIT {
                 TimeUnit.SECONDS.sleep(1);
                 long redeployed = LoggedChanges.newestSeq(db);
                 plank.deployBeside(war, SERVICE);
+                redeployedService.set(true);
                 writers.shutdown();
                 for (Future<?> writer : written) {
                     writer.get(2, TimeUnit.MINUTES);
@@ -75,7 +79,9 @@ class JakartaEeConsumerIT {
 
                 List<Long> paid = paidChanges(db, start);
                 assertTrue(paid.stream().anyMatch(seq -> seq > undeployed && seq <= redeployed), "orders were paid while the service was away");
-                assertEquals(WRITERS * ORDERS_PER_WRITER, paid.size(), "each order paid once in the log");
+                assertEquals(Sql.queryLong(db, "SELECT count(*) FROM " + ORDERS + " WHERE status = 'paid'"), paid.size(),
+                        "each order paid once in the log");
+                assertTrue(paid.size() >= WRITERS * ORDERS_PER_WRITER, "every writer's orders paid");
                 Eventually.until("every paid order invoiced", Duration.ofMinutes(2), () -> count(db, "invoices"),
                         count -> count >= paid.size(), () -> "server log: " + plank.logFile());
                 assertEquals(paid, seqs(db, "SELECT seq FROM invoices ORDER BY seq"), "one invoice per paid order's change, none twice");
@@ -95,10 +101,10 @@ class JakartaEeConsumerIT {
      * Inserts orders as new and pays them in later transactions: of every five, the first two one by one and the other
      * three in one transaction (three changes for the consumer to handle whole).
      */
-    private static Void writeAndPayOrders(RunningPlank plank) throws SQLException, InterruptedException {
+    private static Void writeAndPayOrders(RunningPlank plank, AtomicBoolean redeployed) throws SQLException, InterruptedException {
         try (var db = plank.connect()) {
             List<Long> unpaid = new ArrayList<>();
-            for (int i = 1; i <= ORDERS_PER_WRITER; i++) {
+            for (int i = 1; i <= ORDERS_PER_WRITER || !redeployed.get() || !unpaid.isEmpty(); i++) {
                 unpaid.add(Sql.queryLong(db, "INSERT INTO " + ORDERS + " (amount, status) VALUES (" + (i * 7 % 500 + 0.5)
                         + ", 'new') RETURNING id"));
                 if (unpaid.size() == 5) {
