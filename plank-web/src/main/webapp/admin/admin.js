@@ -219,6 +219,7 @@
             ['changes received', count(status.changes_received)],
             ['messages delivered', count(sessions.messages_delivered)],
             ['closed as too slow', count(sessions.closed_too_slow), sessions.closed_too_slow > 0],
+            ['fell behind, read from the log', count(sessions.fell_behind)],
             ['backlog', chars(sessions.backlog_chars) + ' of ' + chars(sessions.backlog_limit_chars)]
         ]);
 

@@ -125,7 +125,7 @@ class SlowClientIT {
     }
 
     /** A client that takes batches and counts the change frames it receives, without parsing them. */
-    private static final class Reader implements WebSocket.Listener {
+    private static final class Reader extends WholeMessages {
 
         private static final HttpClient HTTP = HttpClient.newHttpClient();
         private static final String CHANGE = "\"type\":\"change\"";
@@ -134,7 +134,6 @@ class SlowClientIT {
         final CompletableFuture<Integer> end = new CompletableFuture<>();
         final AtomicInteger changes = new AtomicInteger();
         final AtomicInteger messages = new AtomicInteger();
-        private final StringBuilder partial = new StringBuilder();
         private WebSocket socket;
 
         static Reader connect(RunningPlank plank) throws Exception {
@@ -145,28 +144,16 @@ class SlowClientIT {
         }
 
         @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                messages.incrementAndGet();
-                if (text.contains("\"type\":\"subscribed\"")) {
-                    subscribed.complete(null);
-                }
-                int found = 0;
-                for (int at = text.indexOf(CHANGE); at >= 0; at = text.indexOf(CHANGE, at + CHANGE.length())) {
-                    found++;
-                }
-                changes.addAndGet(found);
+        void onMessage(String text) {
+            messages.incrementAndGet();
+            if (text.contains("\"type\":\"subscribed\"")) {
+                subscribed.complete(null);
             }
-            webSocket.request(1);
-            return null;
+            int found = 0;
+            for (int at = text.indexOf(CHANGE); at >= 0; at = text.indexOf(CHANGE, at + CHANGE.length())) {
+                found++;
+            }
+            changes.addAndGet(found);
         }
 
         @Override

@@ -261,34 +261,20 @@ final class SocketClient implements AutoCloseable {
         socket.abort();
     }
 
-    private final class Receiver implements WebSocket.Listener {
-
-        private final StringBuilder partial = new StringBuilder();
+    private final class Receiver extends WholeMessages {
 
         @Override
-        public void onOpen(WebSocket webSocket) {
-            webSocket.request(1);
-        }
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                try {
-                    if (text.startsWith("[")) { // ?batch=true: several frames in one message, in order
-                        JsonText.parseArray(text).getValuesAs(jakarta.json.JsonObject.class).forEach(frames::add);
-                    } else {
-                        frames.add(JsonText.object(text));
-                    }
-                } catch (RuntimeException | AssertionError e) {
-                    // A non-JSON frame is a protocol violation the waiting test will report by its absence.
-                    closeCode.completeExceptionally(new AssertionError("Server sent a frame that is not a JSON object: " + text));
+        void onMessage(String text) {
+            try {
+                if (text.startsWith("[")) { // ?batch=true: several frames in one message, in order
+                    JsonText.parseArray(text).getValuesAs(jakarta.json.JsonObject.class).forEach(frames::add);
+                } else {
+                    frames.add(JsonText.object(text));
                 }
+            } catch (RuntimeException | AssertionError e) {
+                // A non-JSON frame is a protocol violation the waiting test will report by its absence.
+                closeCode.completeExceptionally(new AssertionError("Server sent a frame that is not a JSON object: " + text));
             }
-            webSocket.request(1);
-            return null;
         }
 
         @Override

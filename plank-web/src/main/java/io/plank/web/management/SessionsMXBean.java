@@ -14,6 +14,8 @@ public interface SessionsMXBean {
 
     long getClosedTooSlow();
 
+    long getFellBehind();
+
     long getBacklogChars();
 
     long getBacklogLimitChars();

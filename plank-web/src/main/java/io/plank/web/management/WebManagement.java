@@ -106,6 +106,11 @@ public class WebManagement {
         }
 
         @Override
+        public long getFellBehind() {
+            return traffic.get().sessions().fellBehind();
+        }
+
+        @Override
         public long getBacklogChars() {
             return traffic.get().sessions().backlogChars();
         }

@@ -110,7 +110,7 @@ public class Overview {
                     recent.changesPerSecond(), recent.deliveryLatencyMs(), now));
         });
         return new Traffic(new Snapshot.Sessions(sessions.count(), sessions.messagesDelivered(), sessions.closedTooSlow(),
-                sessions.backlogChars(), sessions.backlogLimitChars()), subscribers, router.changesReceived(), tables);
+                sessions.fellBehind(), sessions.backlogChars(), sessions.backlogLimitChars()), subscribers, router.changesReceived(), tables);
     }
 
     /**

@@ -31,6 +31,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.security.Access;
 import io.plank.web.security.Caller;
+import io.plank.web.socket.catchup.CatchUp;
 import io.plank.web.socket.fanout.Client;
 import io.plank.web.socket.fanout.Router;
 import io.plank.web.socket.fanout.SessionInfo;
@@ -47,7 +48,8 @@ import io.plank.web.socket.protocol.SocketSettings;
  * The open connections. Opens a {@link Client} per WebSocket session or event stream and closes it: when the client leaves, when
  * its outbox gives up, when it stops reading for {@code plank.ws.stall-timeout-ms} with something to read, or when
  * all clients together hold more than {@code plank.ws.total-queue-chars} ({@link BacklogRelief}). Every close for
- * being too slow uses 1013 (try again later), so the client reconnects and resumes.
+ * being too slow uses 1013 (try again later), so the client reconnects and resumes. A client that reads but falls
+ * behind a durable table's changes is not closed: it reads on from the log ({@link #fellBehind}).
  */
 @ApplicationScoped
 public class Sessions {
@@ -71,6 +73,9 @@ public class Sessions {
     @Inject
     ConnectionsPerAddress connections;
 
+    @Inject
+    CatchUp catchUp;
+
     // By lookup name: the bean may be created on the listener's thread, outside this WAR's naming context.
     @Resource(lookup = "java:comp/DefaultManagedExecutorService")
     ManagedExecutorService executor;
@@ -84,6 +89,7 @@ public class Sessions {
 
     private final ConcurrentMap<String, Client> clients = new ConcurrentHashMap<>();
     private final LongAdder closedTooSlow = new LongAdder();
+    private final LongAdder fellBehind = new LongAdder();
     private Backlog backlog;
     private ExecutorService senders;
     private ExecutorService streamWriters;
@@ -161,7 +167,7 @@ public class Sessions {
     private Client register(Transport transport, Caller caller, String address) {
         var client = new Client[1];
         var outbox = new Outbox(transport, new Outbox.Limits(settings.sendQueueLimit(), settings.sendQueueChars()), backlog, senders, reason -> closeLater(client[0], reason));
-        client[0] = new Client(outbox, caller, address);
+        client[0] = new Client(outbox, caller, address, this::fellBehind);
         clients.put(transport.id(), client[0]);
         return client[0];
     }
@@ -179,6 +185,18 @@ public class Sessions {
                 router.unroute(client, subscription.table());
             }
         }
+    }
+
+    /**
+     * A live subscription let durable changes go because its client had no room for them (a burst, a bulk write): it
+     * reads them from the log, as fast as the client takes them, and goes live again; a client that reads is not closed
+     * for a burst. One that stops reading is closed by the stall check.
+     */
+    private void fellBehind(Client client, Subscription subscription) {
+        fellBehind.increment();
+        LOG.fine(() -> "Session " + client.id() + " fell behind '" + subscription.table() + "'; reading on from the log after seq "
+                + subscription.lastSeq());
+        catchUp.resume(client, subscription);
     }
 
     /** Closing writes to the socket, so it never runs on the thread that found the problem (often the listener's). */
@@ -249,6 +267,11 @@ public class Sessions {
 
     public long closedTooSlow() {
         return closedTooSlow.sum();
+    }
+
+    /** How often a live subscription's client fell behind and read on from the log instead of being closed. */
+    public long fellBehind() {
+        return fellBehind.sum();
     }
 
     public long messagesDelivered() {

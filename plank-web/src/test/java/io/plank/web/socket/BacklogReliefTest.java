@@ -91,7 +91,7 @@ class BacklogReliefTest {
         var remote = new ScriptedRemote(sends::add);
         var outbox = new Outbox(new WebSocketTransport("c" + clients.size(), remote, null, false), new Outbox.Limits(100, Long.MAX_VALUE),
                 backlog, Runnable::run, reason -> { });
-        var client = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1");
+        var client = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
         clients.add(client);
         return client;
     }

@@ -68,6 +68,15 @@ public class CatchUp {
     }
 
     /**
+     * Replays what a live subscription let go because its client had no room ({@link Subscription.State#LET_GO}): the
+     * log after the last change it sent, up to where the listener stands, then as often as it takes to go live again.
+     * Only queues the work: safe on the listener's thread.
+     */
+    public void resume(Client client, Subscription subscription) {
+        replay(client, subscription, subscription.lastSeq(), listenerPosition());
+    }
+
+    /**
      * Reads the table's matching rows in one repeatable-read transaction, once the client has taken everything queued
      * for it; then answers {@code subscribed}, sends them in pages as the client reads, and lets the live changes
      * through, skipping those the snapshot already contains. A snapshot over the limits is refused instead.

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 
 import jakarta.websocket.CloseReason;
 
@@ -38,11 +39,19 @@ public final class Client {
     private volatile Map<String, Subscription[]> byTable = Map.of();
     private final Queue<Runnable> catchUps = new ArrayDeque<>();
     private boolean catchingUp;
+    /** Told of each live subscription that let changes go because this client had no room for them: it replays them. */
+    private final BiConsumer<Client, Subscription> fellBehind;
 
-    public Client(Outbox outbox, Caller caller, String address) {
+    /**
+     * @param fellBehind told, on the listener's thread, of a live subscription that let a durable change go because
+     *                   the outbox had no {@link Outbox#roomForLive room} for it; it starts the replay that brings the
+     *                   subscription back (see {@link Subscription.State#LET_GO}), without waiting for it
+     */
+    public Client(Outbox outbox, Caller caller, String address, BiConsumer<Client, Subscription> fellBehind) {
         this.outbox = outbox;
         this.caller = caller;
         this.address = address;
+        this.fellBehind = fellBehind;
     }
 
     public Caller caller() {
@@ -152,18 +161,20 @@ public final class Client {
      * Passes a change to this client's subscriptions of its table. Subscriptions it reaches the same way share one
      * frame that names their ids, so a client gets each change once per kind of news (a change, a row leaving a
      * filter, a row entering one). A subscription it does not reach may be owed a {@code tx_end} (see
-     * {@link Subscription}). Returns how many change frames were queued.
+     * {@link Subscription}). A client without room for more live changes reads the durable ones from the log instead
+     * ({@link Subscription.Offer#BEHIND}). Returns how many change frames were queued.
      */
     public int deliver(Fanout change) {
         Subscription[] watching = byTable.get(change.change().table());
         if (watching == null) {
             return 0;
         }
+        boolean room = outbox.roomForLive();
         int queued = 0;
         if (watching.length == 1) {
             Subscription only = watching[0];
             Relation relation = only.relate(change);
-            queued = offer(only, change, relation) ? send(change, relation, only.ids()) : 0;
+            queued = offer(only, change, relation, room) ? send(change, relation, only.ids()) : 0;
         } else {
             Relation[] relations = new Relation[watching.length];
             for (int i = 0; i < watching.length; i++) {
@@ -173,7 +184,7 @@ public final class Client {
                 List<String> ids = new ArrayList<>();
                 boolean any = false;
                 for (int i = 0; i < watching.length; i++) {
-                    if (relations[i] == relation && offer(watching[i], change, relation)) {
+                    if (relations[i] == relation && offer(watching[i], change, relation, room)) {
                         any = true;
                         if (watching[i].sub() != null) {
                             ids.add(watching[i].sub());
@@ -185,7 +196,7 @@ public final class Client {
             if (Subscription.mayEndTx(change)) {
                 for (int i = 0; i < watching.length; i++) {
                     if (relations[i] == Relation.NONE) {
-                        offer(watching[i], change, Relation.NONE);
+                        offer(watching[i], change, Relation.NONE, room);
                     }
                 }
             }
@@ -194,10 +205,14 @@ public final class Client {
         return queued;
     }
 
-    private boolean offer(Subscription subscription, Fanout change, Relation relation) {
-        return switch (subscription.offer(change, relation)) {
+    private boolean offer(Subscription subscription, Fanout change, Relation relation, boolean room) {
+        return switch (subscription.offer(change, relation, room)) {
             case SEND -> true;
             case SKIP, HELD -> false;
+            case BEHIND -> {
+                fellBehind.accept(this, subscription);
+                yield false;
+            }
             case END -> {
                 outbox.offer(subscription.txEnd(change));
                 yield false;

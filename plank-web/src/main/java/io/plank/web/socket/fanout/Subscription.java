@@ -45,8 +45,9 @@ public final class Subscription {
         /** Replaying the log or sending a snapshot: live changes are held until it goes live. */
         CATCHING_UP,
         /**
-         * Catching up, and more live changes arrived than it may hold: they were let go, and since every durable change is
-         * in the log, going live first replays them from there instead of closing the client.
+         * More live changes arrived than it may hold, or than its client had room for: they were let go, and since every
+         * durable change is in the log, it replays them from there (again, until it has held no more than it may) before
+         * going live, instead of closing the client.
          */
         LET_GO,
         /** Each change is sent as it comes. */
@@ -55,8 +56,12 @@ public final class Subscription {
         ENDED
     }
 
-    /** The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now. */
-    public enum Offer { SEND, SKIP, HELD, OVERFLOW, END }
+    /**
+     * The outcome of offering a live change; {@code END}: not for this subscription, but send {@link #txEnd} now;
+     * {@code BEHIND}: its client had no room, so the subscription let the change go ({@link State#LET_GO}) and must now
+     * replay the log after {@link #lastSeq()}.
+     */
+    public enum Offer { SEND, SKIP, HELD, OVERFLOW, END, BEHIND }
 
     /**
      * What going live did: how many held change frames it released, or that the held changes were let go and the log
@@ -190,14 +195,24 @@ public final class Subscription {
     /**
      * Takes a live change the filter relates to as {@code relation}: send it now, skip it, or hold it while catching
      * up. A change of relation {@link Relation#NONE} needs offering only if it {@link #mayEndTx may end a transaction}.
+     * Without {@code room} in the client's outbox, a durable change is let go instead of sent ({@link Offer#BEHIND}):
+     * a client that reads, however far a burst puts it behind, then reads the rest from the log at its own pace.
      */
-    public synchronized Offer offer(Fanout change, Relation relation) {
+    public synchronized Offer offer(Fanout change, Relation relation, boolean room) {
         return switch (state) {
             case LIVE -> relation == Relation.NONE ? (endsOpenTx(change) ? Offer.END : Offer.SKIP)
-                    : (admitted(change) ? Offer.SEND : Offer.SKIP);
+                    : !room && change.change().durable() ? letGo(change) : (admitted(change) ? Offer.SEND : Offer.SKIP);
             case CATCHING_UP, LET_GO -> hold(change, relation);
             case ENDED -> Offer.SKIP;
         };
+    }
+
+    private Offer letGo(Fanout change) {
+        if (change.change().seq() <= seam.lastSeq()) {
+            return Offer.SKIP; // the client has it already
+        }
+        state = State.LET_GO;
+        return Offer.BEHIND;
     }
 
     private Offer hold(Fanout change, Relation relation) {

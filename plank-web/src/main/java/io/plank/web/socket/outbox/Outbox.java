@@ -30,7 +30,8 @@ import jakarta.websocket.CloseReason;
  * ({@link Transport#send(Message[], Consumer)}), which writes the messages together: a write and flush or two per
  * send (Payara: {@link TyrusFrames}) instead of one per message.
  *
- * <p>A message that does not fit closes the outbox and reports why, once: a client is never silently skipped. Work
+ * <p>A message that does not fit closes the outbox and reports why, once: a client is never silently skipped. Live
+ * changes of durable tables never get that far: past {@link #roomForLive} they are let go and read from the log. Work
  * that produces messages only as fast as the client reads (a snapshot, a replay) waits with {@link #whenRoom} or
  * {@link #whenDrained} instead of holding a thread.
  */
@@ -131,6 +132,15 @@ public final class Outbox {
         if (!queue.isEmpty() && draining.compareAndSet(false, true)) {
             senders.execute(pump);
         }
+    }
+
+    /**
+     * Room for another live change: under three quarters of the limits in use. The last quarter is kept for what must
+     * not be let go (answers, {@code tx_end}s, held changes released, another subscription's replayed page); a durable
+     * change that finds no room is read from the log later instead (see {@code Subscription.Offer.BEHIND}).
+     */
+    public boolean roomForLive() {
+        return queued.get() < limits.messages() / 4 * 3 && chars.get() < limits.chars() / 4 * 3;
     }
 
     /** Room for more: at most half the limits in use, so a producer waiting for it makes headway in batches. */

@@ -67,7 +67,7 @@ class CatchUpTest {
         var backlog = new Backlog(Long.MAX_VALUE, () -> { });
         var client = new Client(new Outbox(new WebSocketTransport("t", remote, null, false), new Outbox.Limits(settings.sendQueueLimit(), settings.sendQueueChars()), backlog, Runnable::run, reason -> {
             throw new AssertionError("closed: " + reason.getReasonPhrase());
-        }), Caller.anonymous(List.of()), "127.0.0.1");
+        }), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
         var catchUp = new CatchUp();
         catchUp.tableRows = new TableRows(database.dataSource());
         catchUp.router = new Router();

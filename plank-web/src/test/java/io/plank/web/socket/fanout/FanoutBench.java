@@ -87,7 +87,7 @@ public final class FanoutBench {
             var outbox = new Outbox(new WebSocketTransport("c" + i, remote, null, false), limits, backlog, Runnable::run, reason -> {
                 throw new IllegalStateException("closed: " + reason);
             });
-            var subscriber = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1");
+            var subscriber = new Client(outbox, Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
             subscriptions.get().forEach(subscriber::put);
             subscribers.add(subscriber);
         }

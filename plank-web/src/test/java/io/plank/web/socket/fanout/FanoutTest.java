@@ -68,7 +68,7 @@ class FanoutTest {
     void aTruncateHeldDuringASnapshotGoesOutAfterItUnlessTheSnapshotAlreadyReflectsIt() {
         var trouble = new Trouble();
         var remote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
-        var client = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+        var client = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
         var subscription = Subscription.catchingUp("paid", "orders", paid, 0, 10, true);
         client.put(subscription);
         for (long seq : new long[] {11, 12}) {

@@ -22,7 +22,7 @@ class SessionInfoTest {
     private final Trouble trouble = new Trouble();
     /** Never completes a send: what is queued stays queued. */
     private final ScriptedRemote stuck = new ScriptedRemote(handler -> { });
-    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+    private final Client client = new Client(trouble.outbox(stuck, 1_000), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
 
     @Test
     void listsSubscriptionsByTableWithTheirStateAndWhatWaits() {

@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.StringReader;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.LongStream;
 
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
+import jakarta.websocket.SendHandler;
 import jakarta.websocket.SendResult;
 
 import org.junit.jupiter.api.Test;
@@ -32,7 +36,7 @@ class SubscriptionTest {
 
     private final Trouble trouble = new Trouble();
     private final ScriptedRemote remote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
 
     @Test
     void thePlainFormGetsTheSharedFrameUntouched() {
@@ -68,7 +72,7 @@ class SubscriptionTest {
         subscriber.put(Subscription.live("a", "items", RowFilter.ALL));
         subscriber.put(Subscription.live("b", "items", RowFilter.ALL));
         var otherRemote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
-        var other = new Client(trouble.outbox(otherRemote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+        var other = new Client(trouble.outbox(otherRemote, 1_000), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
         other.put(Subscription.live("a\u0000b", "items", RowFilter.ALL));
         other.put(Subscription.live("a,b", "other", RowFilter.ALL));
 
@@ -122,6 +126,52 @@ class SubscriptionTest {
         subscriber.outbox().flush();
 
         assertEquals(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), remote.sent.stream().map(text -> json(text).getJsonNumber("seq").longValue()).toList());
+    }
+
+    @Test
+    void aLiveClientThatFallsBehindABurstReadsOnFromTheLogInsteadOfBeingClosed() {
+        var pending = new ConcurrentLinkedQueue<SendHandler>();
+        var slow = new ScriptedRemote(pending::add); // a send completes only when the client takes it
+        var fellBehind = new ArrayList<Subscription>();
+        var client = new Client(trouble.outbox(slow, 8), Caller.anonymous(List.of()), "127.0.0.1", (who, subscription) -> fellBehind.add(subscription));
+        var subscription = Subscription.catchingUp("a", "items", RowFilter.ALL, 0, 4);
+        client.put(subscription);
+        subscription.restartAt(0, client.outbox());
+        var ephemeral = Subscription.live(null, "pulses", RowFilter.ALL);
+        client.put(ephemeral);
+
+        for (long seq = 1; seq <= 20; seq++) { // a burst: one in flight, the rest queued until three quarters of 8
+            client.deliver(new Fanout(change(seq, "items"), STATS));
+        }
+        assertEquals(0, trouble.overflows.get(), "not closed as too slow");
+        assertEquals(List.of(subscription), fellBehind, "told once, at the first change it had no room for");
+        assertEquals(Subscription.State.LET_GO, subscription.state());
+        assertEquals(6, subscription.lastSeq(), "the replay starts after the last change queued");
+        assertEquals(6, client.outbox().queued(), "queued up to three quarters of the limit (one of them in flight)");
+
+        // A change of a table with no log has nowhere to be read from later: it is sent while the outbox holds it.
+        client.deliver(new Fanout(ChangeEvent.ephemeral("pulses", Action.INSERT, "1", "{\"id\":1}", 1_795_000_000_000_000L, false), STATS));
+        assertEquals(0, trouble.overflows.get());
+
+        // The replay goes on where the live stream stopped; what it let go comes from the log, each change once.
+        for (long seq = 1; seq <= 20; seq++) {
+            subscription.replay(Fanout.replayed(change(seq, "items")), client.outbox());
+            client.outbox().flush();
+            for (SendHandler next; (next = pending.poll()) != null; ) {
+                next.onResult(new SendResult());
+            }
+        }
+        assertTrue(subscription.goLive(client.outbox()).catchUpAgain(), "what it let go meanwhile is read again, from 20 on");
+        subscription.goLive(client.outbox());
+        client.deliver(new Fanout(change(21, "items"), STATS));
+        for (SendHandler next; (next = pending.poll()) != null || client.outbox().queued() > 0; ) {
+            if (next != null) {
+                next.onResult(new SendResult());
+            }
+        }
+        assertEquals(LongStream.rangeClosed(1, 21).boxed().toList(), slow.sent.stream().filter(text -> text.contains("\"items\""))
+                .map(text -> json(text).getJsonNumber("seq").longValue()).toList(), "every change once, in order");
+        assertEquals(0, trouble.overflows.get());
     }
 
     @Test

@@ -44,7 +44,7 @@ class TransactionFramesTest {
 
     private final Trouble trouble = new Trouble();
     private final ScriptedRemote remote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
-    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1");
+    private final Client subscriber = new Client(trouble.outbox(remote, 1_000), Caller.anonymous(List.of()), "127.0.0.1", (ignored, subscription) -> { });
 
     @BeforeAll
     static void filter() throws Exception {
