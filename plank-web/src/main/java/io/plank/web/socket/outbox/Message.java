@@ -2,6 +2,7 @@ package io.plank.web.socket.outbox;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.function.LongConsumer;
 
 /**
@@ -9,8 +10,14 @@ import java.util.function.LongConsumer;
  * subscription ids) and the same instance is queued for every client it goes to; it carries where its
  * table's latency is recorded and the change's time, so that each send's completion can record how long the change took to
  * reach that client. Other messages (answers, snapshot pages, replayed changes) are not timed.
+ *
+ * <p>It counts the outboxes holding it (queued or in flight), so that the {@link Backlog}, which guards the heap,
+ * counts its characters once however many clients wait for it: after a reconnect storm thousands of clients wait for
+ * the same frames, and counting them per client closed clients for memory the heap did not hold.
  */
 public final class Message {
+
+    private static final AtomicIntegerFieldUpdater<Message> HOLDERS = AtomicIntegerFieldUpdater.newUpdater(Message.class, "holders");
 
     /** Nothing for the client, for a connection that must show it is alive ({@link Transport#keepsAlive}). */
     public static final Message KEEP_ALIVE = new Message("", null, 0);
@@ -20,6 +27,8 @@ public final class Message {
     private final long changedAtMicros;
     /** The text in UTF-8, made by the first send that needs it and shared by every client the message goes to. */
     private volatile byte[] utf8;
+    /** The outboxes holding it now. */
+    private volatile int holders;
 
     private Message(String text, LongConsumer latency, long changedAtMicros) {
         this.text = text;
@@ -52,6 +61,16 @@ public final class Message {
 
     int length() {
         return text.length();
+    }
+
+    /** One more outbox holds it; true if it is the only one (its characters now count in the backlog). */
+    boolean held() {
+        return HOLDERS.getAndIncrement(this) == 0;
+    }
+
+    /** One outbox fewer holds it; true if none does now (its characters no longer count). */
+    boolean released() {
+        return HOLDERS.decrementAndGet(this) == 0;
     }
 
     /** The wall clock in microseconds since the epoch, as the database writes a change's time. */

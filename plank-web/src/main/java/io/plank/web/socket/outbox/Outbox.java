@@ -112,7 +112,9 @@ public final class Outbox {
         if (messages == 1) {
             lastProgressNanos = System.nanoTime(); // the stall clock starts when there is something to read
         }
-        backlog.add(length);
+        if (message.held()) {
+            backlog.add(length);
+        }
         queue.offer(message);
         if (closed) {
             discardQueued(); // closed while we queued: whatever close() missed is released here
@@ -190,7 +192,7 @@ public final class Outbox {
         return chars.get();
     }
 
-    /** Everything this client has waiting in the heap: queued, in flight and reserved. */
+    /** Everything this client has waiting: queued, in flight and reserved (messages it shares with others counted in full). */
     public long backlogChars() {
         return chars.get() + reserved.get();
     }
@@ -232,26 +234,35 @@ public final class Outbox {
 
     private void discardQueued() {
         for (Message message; (message = queue.poll()) != null; ) {
-            release(1, message.length());
+            release(message);
         }
     }
 
     private void release(Object sent) {
         if (sent instanceof Message message) {
-            release(1, message.length());
+            release(message);
         } else if (sent instanceof Message[] batch) {
-            int length = 0;
+            long length = 0;
+            long lastHeld = 0;
             for (Message message : batch) {
                 length += message.length();
+                lastHeld += message.released() ? message.length() : 0;
             }
-            release(batch.length, length);
+            release(batch.length, length, lastHeld);
         }
     }
 
-    private void release(int messages, long length) {
+    private void release(Message message) {
+        release(1, message.length(), message.released() ? message.length() : 0);
+    }
+
+    /** {@code lastHeld}: the characters of those messages no other outbox holds, which leave the backlog. */
+    private void release(int messages, long length, long lastHeld) {
         queued.addAndGet(-messages);
         chars.addAndGet(-length);
-        backlog.remove(length);
+        if (lastHeld > 0) {
+            backlog.remove(lastHeld);
+        }
     }
 
     private void offerRoom() {

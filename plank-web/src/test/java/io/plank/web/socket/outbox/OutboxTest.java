@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -15,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
 
 import jakarta.websocket.CloseReason;
 import jakarta.websocket.SendHandler;
@@ -131,6 +133,24 @@ class OutboxTest {
         assertTrue(outbox.send(m("x".repeat(500))), "one message larger than the limit goes, alone");
         assertFalse(outbox.send(m("y")));
         assertEquals(1, owner.overflows.get());
+    }
+
+    @Test
+    void aMessageQueuedForManyClientsCountsOnceInTheBacklogUntilTheLastHasIt() {
+        var pending = new ConcurrentLinkedQueue<SendHandler>();
+        var remote = new ScriptedRemote(pending::add);
+        var frame = m("0123456789");
+        var outboxes = IntStream.range(0, 3).mapToObj(i -> owner.outbox(remote, 100)).toList();
+        outboxes.forEach(outbox -> outbox.send(frame));
+        assertEquals(10, owner.backlog.chars(), "the heap holds it once");
+        assertEquals(10, outboxes.get(1).backlogChars(), "each client still waits for all of it");
+
+        pending.poll().onResult(new SendResult()); // the first client has it
+        outboxes.get(1).close();                  // the second is gone
+        assertEquals(10, owner.backlog.chars(), "still held for the third");
+        pending.poll();
+        pending.poll().onResult(new SendResult());
+        assertEquals(0, owner.backlog.chars(), "given back once the last has it");
     }
 
     @Test
