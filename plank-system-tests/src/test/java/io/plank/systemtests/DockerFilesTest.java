@@ -44,6 +44,8 @@ class DockerFilesTest {
             assertTrue(payara.contains("thread-pool.http-thread-pool." + setting + "' >> ${PREBOOT_COMMANDS}"),
                     "Payara's image widens the HTTP thread pool as the tests' servers do: " + setting);
         }
+        assertTrue(payara.contains("transports.transport.tcp.max-connections-count=16384' >> ${PREBOOT_COMMANDS}"),
+                "Payara's image lengthens the listening socket's backlog as the tests' servers do");
         assertTrue(wildfly.contains("COPY docker/wildfly/configure.cli /tmp/configure.cli")
                 && wildfly.contains("jboss-cli.sh --file=/tmp/configure.cli"), "WildFly is configured by the script the tests run");
         assertTrue(Files.readString(ROOT.resolve("plank-test-support/pom.xml")).contains("../docker/wildfly</directory>"),

@@ -61,6 +61,10 @@ final class PayaraServer extends AppServer {
      * messages a new handshake waited behind them for over 10 s (thread dumps, issue 19), and a reconnect storm
      * overflowed the queue (issue 21: I/O events dropped). The documented setup (docker/payara) sets the same.
      *
+     * <p>The TCP transport's {@code max-connections-count} is the listening socket's backlog (4,096 by default): a
+     * reconnect storm of more clients than that overflowed it, and the kernel dropped the handshakes' SYNs, which the
+     * clients sent again 1, 3, 7 and 15 s later (issue 21). The kernel caps it at {@code net.core.somaxconn}.
+     *
      * <p>The heap: {@link AppServer#HEAP} instead of create-domain's 512 MB.
      *
      * <p>Each edit must match: the template's tag once carried {@code max-queue-size="4096"}, an exact-text replace
@@ -73,11 +77,13 @@ final class PayaraServer extends AppServer {
             // The tag's own attributes go; it may close itself (default-config's does).
             config = replaceEach(config, "<thread-pool name=\"http-thread-pool\"[^>/]*(/?)>",
                     Matcher.quoteReplacement("<thread-pool name=\"http-thread-pool\" " + HTTP_THREAD_POOL) + "$1>", domainXml);
+            config = replaceEach(config, "<transport name=\"tcp\"[^>/]*(/?)>",
+                    Matcher.quoteReplacement("<transport name=\"tcp\" " + TCP_TRANSPORT) + "$1>", domainXml);
             config = replaceEach(config, "<jvm-options>-Xmx[^<]*</jvm-options>",
                     Matcher.quoteReplacement("<jvm-options>" + HEAP + "</jvm-options>"), domainXml);
             Files.writeString(domainXml, config);
         } catch (IOException e) {
-            throw new ServerException("Could not configure the HTTP thread pool and heap in " + domainXml, e);
+            throw new ServerException("Could not configure the HTTP thread pool, the TCP backlog and the heap in " + domainXml, e);
         }
     }
 
@@ -145,6 +151,7 @@ final class PayaraServer extends AppServer {
 
     /** What docker/payara/Dockerfile sets through asadmin, as domain.xml attributes. */
     static final String HTTP_THREAD_POOL = "min-thread-pool-size=\"16\" max-thread-pool-size=\"64\" max-queue-size=\"-1\"";
+    static final String TCP_TRANSPORT = "max-connections-count=\"16384\"";
 
     private Path domainsDir() {
         return workDir.resolve("domains");
