@@ -54,6 +54,9 @@ public final class Outbox {
 
     private final Transport transport;
     private final Limits limits;
+    /** Three quarters of the limits: past them a live change of a durable table is read from the log instead. */
+    private final int liveMessages;
+    private final long liveChars;
     private final Backlog backlog;
     private final Executor senders;
     private final boolean batches;
@@ -84,6 +87,8 @@ public final class Outbox {
     public Outbox(Transport transport, Limits limits, Backlog backlog, Executor senders, Consumer<CloseReason> onTrouble) {
         this.transport = transport;
         this.limits = limits;
+        this.liveMessages = limits.messages() / 4 * 3;
+        this.liveChars = limits.chars() / 4 * 3;
         this.backlog = backlog;
         this.senders = senders;
         this.batches = transport.batches();
@@ -142,7 +147,7 @@ public final class Outbox {
      * change that finds no room is read from the log later instead (see {@code Subscription.Offer.BEHIND}).
      */
     public boolean roomForLive() {
-        return queued.get() < limits.messages() / 4 * 3 && chars.get() < limits.chars() / 4 * 3;
+        return queued.get() < liveMessages && chars.get() < liveChars;
     }
 
     /** Room for more: at most half the limits in use, so a producer waiting for it makes headway in batches. */
