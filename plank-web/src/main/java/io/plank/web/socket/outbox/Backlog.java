@@ -6,8 +6,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every client together has waiting in Plank's heap: queued messages, each once however many clients wait for it
- * ({@link Message} counts its holders), and catch-up data read but not yet queued, in characters. Past {@code limit}, {@code overLimit} runs (once until it calls {@link #relieved}): it
- * closes the clients holding the most, so one client's backlog stays its own problem and the heap stays bounded.
+ * ({@link Message} counts its holders), and catch-up data read but not yet queued, in characters. Past {@code limit},
+ * {@code overLimit} runs (once until it calls {@link #relieved}): it closes the clients holding the most, so one
+ * client's backlog stays its own problem and the heap stays bounded.
  * Also counts the messages sent (a batch counts each message in it).
  */
 public final class Backlog {
