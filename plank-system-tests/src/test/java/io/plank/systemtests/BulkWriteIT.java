@@ -60,33 +60,66 @@ class BulkWriteIT {
                 readers.add(SteadyReader.connect(plank, "", "{\"type\":\"subscribe\",\"table\":\"bulk\",\"since\":" + since + "}"));
                 readers.get(3).subscribed.get(30, TimeUnit.SECONDS);
 
-                Sql.execute(db, "INSERT INTO bulk SELECT n, repeat(md5(n::text), 32) FROM generate_series(1, " + ROWS + ") n");
-
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-                while (readers.stream().anyMatch(reader -> reader.ids.size() < ROWS && !reader.end.isDone()) && System.nanoTime() < deadline) {
-                    Poll.pause();
-                }
-                for (SteadyReader reader : readers) {
-                    LOG.info(() -> plank.kind().id() + ": " + reader.name + " received " + reader.ids.size() + " changes in " + reader.messages
-                            + " messages; ended: " + (reader.end.isDone() ? reader.end.join() : "no"));
-                }
-                for (SteadyReader reader : readers) {
-                    assertTrue(!reader.end.isDone(), reader.name + " was not closed: " + (reader.end.isDone() ? reader.end.join() : ""));
-                    List<Integer> ids = List.copyOf(reader.ids);
-                    assertEquals(ROWS, ids.size(), reader.name + ": every change, once");
-                    for (int i = 0; i < ids.size(); i++) {
-                        assertEquals(i + 1, ids.get(i), reader.name + ": in order");
-                    }
-                    List<Long> seqs = List.copyOf(reader.seqs);
-                    for (int i = 1; i < seqs.size(); i++) {
-                        assertTrue(seqs.get(i) > seqs.get(i - 1), reader.name + ": seqs rise at " + i);
-                    }
-                }
-                assertTrue(fellBehind(plank) > fellBehindBefore, "the readers fell behind and read on from the log");
+                writeAndCheck(plank, db, "bulk", readers, fellBehindBefore);
             } finally {
                 readers.forEach(SteadyReader::close);
             }
         }
+    }
+
+    /**
+     * The same, first thing in a fresh application, with live plain clients only: the first client to fall behind is
+     * then the first use of catch-up, from the listener's thread. Payara could not create catch-up there (the lookup of
+     * its executor failed), and the readers lost the changes from the one they fell behind at on.
+     */
+    @Test
+    void inAFreshApplicationTheFirstClientsToFallBehindReadOnToo(RunningPlank plank) throws Exception {
+        plank.redeploy();
+        try (Connection db = plank.connect()) {
+            Sql.createTable(db, "bulk_fresh", "(id int PRIMARY KEY, body text)");
+            Sql.capture(plank, "bulk_fresh", "durable");
+            long fellBehindBefore = fellBehind(plank);
+            List<SteadyReader> readers = new ArrayList<>();
+            try {
+                for (int i = 0; i < 2; i++) {
+                    readers.add(SteadyReader.connect(plank, "", "{\"type\":\"subscribe\",\"table\":\"bulk_fresh\"}"));
+                }
+                for (SteadyReader reader : readers) {
+                    reader.subscribed.get(30, TimeUnit.SECONDS);
+                }
+                writeAndCheck(plank, db, "bulk_fresh", readers, fellBehindBefore);
+            } finally {
+                readers.forEach(SteadyReader::close);
+            }
+        }
+    }
+
+    /** Writes {@link #ROWS} rows to {@code table} in one transaction; every reader gets each once, in order, unclosed. */
+    private static void writeAndCheck(RunningPlank plank, Connection db, String table, List<SteadyReader> readers,
+                                      long fellBehindBefore) throws Exception {
+        Sql.execute(db, "INSERT INTO " + table + " SELECT n, repeat(md5(n::text), 32) FROM generate_series(1, " + ROWS + ") n");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (readers.stream().anyMatch(reader -> reader.ids.size() < ROWS && !reader.end.isDone()) && System.nanoTime() < deadline) {
+            Poll.pause();
+        }
+        for (SteadyReader reader : readers) {
+            LOG.info(() -> plank.kind().id() + ": " + reader.name + " received " + reader.ids.size() + " changes in " + reader.messages
+                    + " messages; ended: " + (reader.end.isDone() ? reader.end.join() : "no"));
+        }
+        for (SteadyReader reader : readers) {
+            assertTrue(!reader.end.isDone(), reader.name + " was not closed: " + (reader.end.isDone() ? reader.end.join() : ""));
+            List<Integer> ids = List.copyOf(reader.ids);
+            assertEquals(ROWS, ids.size(), reader.name + ": every change, once");
+            for (int i = 0; i < ids.size(); i++) {
+                assertEquals(i + 1, ids.get(i), reader.name + ": in order");
+            }
+            List<Long> seqs = List.copyOf(reader.seqs);
+            for (int i = 1; i < seqs.size(); i++) {
+                assertTrue(seqs.get(i) > seqs.get(i - 1), reader.name + ": seqs rise at " + i);
+            }
+        }
+        assertTrue(fellBehind(plank) > fellBehindBefore, "the readers fell behind and read on from the log");
     }
 
     private static long fellBehind(RunningPlank plank) {

@@ -4,6 +4,8 @@ import jakarta.annotation.PostConstruct;
 import jakarta.annotation.Resource;
 import jakarta.enterprise.concurrent.ManagedExecutorService;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Initialized;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import io.plank.health.ListenerMonitor;
@@ -57,6 +59,15 @@ public class CatchUp {
     void init() {
         reads = new ReadQueue(executor, settings.catchUpReaders());
         pages = new LogPages(changeLog, System::nanoTime);
+    }
+
+    /**
+     * Created with the application, in the web module's context. Made lazily, by the first client to fall behind, it
+     * was made on the listener's thread, where Payara cannot look up the web module's resources: the executor's
+     * injection failed, and so did that change's delivery.
+     */
+    void start(@Observes @Initialized(ApplicationScoped.class) Object started) {
+        // the instance is all this is for
     }
 
     /**

@@ -7,9 +7,12 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.websocket.CloseReason;
 
 import io.plank.domain.change.ChangeEvent;
 import io.plank.web.socket.outbox.Outbox;
@@ -21,6 +24,8 @@ import io.plank.web.socket.outbox.Outbox;
  */
 @ApplicationScoped
 public class Router {
+
+    private static final Logger LOG = Logger.getLogger(Router.class.getName());
 
     private final ConcurrentMap<String, Set<Client>> byTable = new ConcurrentHashMap<>();
     private final LongAdder changesReceived = new LongAdder();
@@ -35,7 +40,14 @@ public class Router {
             var fanout = new Fanout(change, table);
             int frames = 0;
             for (Client client : watchers) {
-                frames += client.deliver(fanout);
+                try {
+                    frames += client.deliver(fanout);
+                } catch (RuntimeException e) { // one client's failure is not the others': they still get the change
+                    LOG.log(Level.WARNING, "Delivering a change of " + change.table() + " to session " + client.id()
+                            + " failed; closing it so that it resumes", e);
+                    client.outbox().giveUp(new CloseReason(CloseReason.CloseCodes.UNEXPECTED_CONDITION,
+                            "Plank failed on this connection; reconnect and resume with since"));
+                }
             }
             table.delivered(frames);
         }
