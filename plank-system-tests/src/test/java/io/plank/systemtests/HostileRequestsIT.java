@@ -37,7 +37,8 @@ import io.plank.testsupport.server.Logs;
  * What an outside probe found Plank accepting or doing wrong (issue 19, item 6), each refused or done right on the real
  * EAR: strings REST would alter (a lone surrogate, bytes that are not UTF-8, another charset), a body with more after
  * its JSON value, a token whose {@code sub} is empty, a token expired inside the clock skew, grants and bindings for
- * tables and columns that do not exist, an event stream's {@code sub}, and event streams their clients drop.
+ * tables and columns that do not exist, an event stream's {@code sub}, and event streams and WebSockets their clients
+ * drop.
  */
 @ExtendWith(PlankExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -185,6 +186,47 @@ class HostileRequestsIT {
         var errors = Pattern.compile("^.*\\b(ERROR|SEVERE)\\b.*$", Pattern.MULTILINE).matcher(log);
         assertFalse(errors.find(), "a client leaving is no error:\n" + log);
         assertFalse(log.contains("\tat "), "nor a stack trace:\n" + log);
+    }
+
+    /**
+     * WebSocket clients that drop their connection within milliseconds of the handshake, half before the 101 has come
+     * back and half just after, half with a reset and half with a close, leave no session behind on either server:
+     * Payara's Tyrus kept such sessions open with no connection under them, forever (they counted against the
+     * address's connection limit), until the keep-alive's ping found them gone. Nor is a client leaving an error.
+     */
+    @Test
+    void webSocketsTheirClientsDropAtTheHandshakeLeaveNoSession(RunningPlank plank) throws IOException {
+        var api = new Api(plank);
+        long before = webSockets(api);
+        long logPosition = Logs.size(plank.logFile());
+        URI uri = plank.webSocket("");
+        for (int i = 0; i < 80; i++) {
+            try (var socket = new Socket(uri.getHost(), uri.getPort())) {
+                OutputStream out = socket.getOutputStream();
+                out.write(("GET " + uri.getRawPath() + " HTTP/1.1\r\nHost: " + uri.getHost() + ":" + uri.getPort()
+                        + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: "
+                        + java.util.Base64.getEncoder().encodeToString(("plank-test-" + (10_000 + i)).getBytes(StandardCharsets.US_ASCII))
+                        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                if (i % 4 >= 2) {
+                    String head = readUntil(socket.getInputStream(), "\r\n\r\n");
+                    assertTrue(head.startsWith("HTTP/1.1 101"), head);
+                }
+                if (i % 2 == 0) {
+                    socket.setSoLinger(true, 0);
+                }
+            }
+        }
+        // The keep-alive (every 15 s) pings each session with nothing to send.
+        Poll.until("the dropped WebSockets' sessions gone", Duration.ofSeconds(45), () -> webSockets(api), before);
+        String log = Logs.since(plank.logFile(), logPosition);
+        assertFalse(Pattern.compile("^.*\\b(ERROR|SEVERE)\\b.*$", Pattern.MULTILINE).matcher(log).find(),
+                "a client leaving is no error:\n" + log);
+    }
+
+    private static long webSockets(Api api) {
+        return JsonText.array(api.get("/sessions").body()).stream()
+                .filter(session -> "websocket".equals(session.asJsonObject().getString("transport", null))).count();
     }
 
     private static long eventStreams(Api api) {

@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import jakarta.inject.Inject;
 import jakarta.servlet.FilterChain;
@@ -39,6 +41,7 @@ public class WebSocketConnectionLimit extends HttpFilter {
     /** The session parameter that names the counted handshake, which the endpoint claims when it opens. */
     public static final String HANDSHAKE_PARAMETER = "plank.handshake";
 
+    private static final Logger LOG = Logger.getLogger(WebSocketConnectionLimit.class.getName());
     private static final int TOO_MANY_REQUESTS = 429;
 
     @Inject
@@ -51,10 +54,17 @@ public class WebSocketConnectionLimit extends HttpFilter {
         if (connections.acquire(address)) {
             String handshake = java.util.UUID.randomUUID().toString();
             connections.expectOpen(handshake, address); // before the chain: Undertow may open the endpoint within it
+            // Payara's end-of-request event reads the server name from the connection, which a client that leaves
+            // during the handshake takes away (a NullPointerException at SEVERE): read now, it is kept.
+            request.getServerName();
             boolean upgraded = false;
             try {
                 chain.doFilter(new Addressed(request, address, handshake), response);
                 upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
+            } catch (IOException e) {
+                // The 101 could not be written: the client left during the handshake. Not an error (escaped, the
+                // server would log it at WARNING with its stack).
+                LOG.log(Level.FINE, "A WebSocket client at " + address + " left during the handshake", e);
             } finally {
                 if (!upgraded) {
                     connections.notUpgraded(handshake);

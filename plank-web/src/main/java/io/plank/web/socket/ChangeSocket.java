@@ -63,6 +63,10 @@ public class ChangeSocket {
         // The last values: one the client put in its own query string comes before the filter's on Tyrus.
         client = sessions.open(session, last(session, WebSocketConnectionLimit.ADDRESS_PARAMETER),
                 last(session, WebSocketConnectionLimit.HANDSHAKE_PARAMETER));
+        if (!session.isOpen()) { // its client left at the handshake, and the container ended it before this ran
+            sessions.close(session.getId());
+            return;
+        }
         requests.subscribeAtOpen(client, session.getRequestParameterMap().getOrDefault("tables", List.of()));
     }
 

@@ -56,7 +56,10 @@ public class Sessions {
 
     private static final Logger LOG = Logger.getLogger(Sessions.class.getName());
     private static final long STALL_CHECK_SECONDS = 1;
-    /** An event stream with nothing to send gets a comment this often, so proxies keep it and a gone client is noticed. */
+    /**
+     * A connection with nothing to send gets a sign of life this often (an event stream a comment, a WebSocket a ping),
+     * so that proxies keep it and a client that has gone is noticed.
+     */
     private static final long KEEP_ALIVE_SECONDS = 15;
     /** The close code of a connection whose token expired without a fresh one (4401: 401's meaning, in the private range). */
     static final CloseReason.CloseCode TOKEN_EXPIRED = CloseReason.CloseCodes.getCloseCode(4401);
@@ -232,7 +235,9 @@ public class Sessions {
 
     private void keepAlive() {
         for (Client client : clients.values()) {
-            if (client.transport().keepsAlive() && client.outbox().queued() == 0) {
+            if (!client.transport().open()) { // ended under us, unannounced (Undertow, a client gone at the handshake)
+                closeLater(client, new CloseReason(CloseReason.CloseCodes.GOING_AWAY, "Connection gone"));
+            } else if (client.outbox().queued() == 0) {
                 client.outbox().send(Message.KEEP_ALIVE);
             }
         }

@@ -19,7 +19,7 @@ public final class Message {
 
     private static final AtomicIntegerFieldUpdater<Message> HOLDERS = AtomicIntegerFieldUpdater.newUpdater(Message.class, "holders");
 
-    /** Nothing for the client, for a connection that must show it is alive ({@link Transport#keepsAlive}). */
+    /** Nothing for the client: the transport's own sign of life on an idle connection (an event stream's comment, a ping). */
     public static final Message KEEP_ALIVE = new Message("", null, 0);
 
     private final String text;

@@ -317,17 +317,20 @@ public final class Outbox {
         }
     }
 
-    /** The next message, or with more than one queued, as many as one send takes (a batch, or several messages). */
+    /**
+     * The next message, or with more than one queued, as many as one send takes (a batch, or several messages). A
+     * keep-alive goes alone: it is no frame of the client's but the transport's own (a comment, a ping).
+     */
     private Object next() {
         Message first = queue.poll();
-        if (first == null || !takesSeveral || queue.isEmpty() || first.length() >= BATCH_CHARS) {
+        if (first == null || !takesSeveral || queue.isEmpty() || first.length() >= BATCH_CHARS || first == Message.KEEP_ALIVE) {
             return first;
         }
         List<Message> batch = new ArrayList<>();
         batch.add(first);
         int length = first.length();
-        for (Message more = queue.peek(); more != null && batch.size() < BATCH_MESSAGES && length + more.length() <= BATCH_CHARS;
-             more = queue.peek()) {
+        for (Message more = queue.peek(); more != null && more != Message.KEEP_ALIVE && batch.size() < BATCH_MESSAGES
+                && length + more.length() <= BATCH_CHARS; more = queue.peek()) {
             batch.add(queue.poll()); // the drain owner is the only one taking from the queue
             length += more.length();
         }
@@ -365,7 +368,7 @@ public final class Outbox {
         long nowMicros = Message.nowMicros();
         if (sent instanceof Message message) {
             message.delivered(nowMicros);
-            backlog.delivered(1);
+            backlog.delivered(message == Message.KEEP_ALIVE ? 0 : 1);
         } else if (sent instanceof Message[] batch) {
             for (Message message : batch) {
                 message.delivered(nowMicros);

@@ -17,7 +17,9 @@ public interface Transport {
     String kind();
 
     /**
-     * Sends {@code text}: {@code message} itself, or for a batch ({@code message} null) a JSON array of messages.
+     * Sends {@code text}: {@code message} itself, or for a batch ({@code message} null) a JSON array of messages; for
+     * {@link Message#KEEP_ALIVE}, which an idle connection gets now and then, the transport's own sign of life (a
+     * comment, a ping), whose write to a connection the client has left fails, so that the client is forgotten.
      * {@code done} is told once, with null or the failure, on whatever thread finishes the send.
      */
     void send(String text, Message message, Consumer<Throwable> done);
@@ -41,15 +43,17 @@ public interface Transport {
         throw new UnsupportedOperationException(kind() + " sends one message at a time");
     }
 
-    /** Whether an idle connection needs {@link Message#KEEP_ALIVE} now and then (the WebSocket protocol has its own pings). */
-    boolean keepsAlive();
-
     /**
      * Whether the connection carries one subscription only and ends with it (an event stream), rather than holding
      * several that come and go (a WebSocket).
      */
     default boolean endsWithItsSubscription() {
         return false;
+    }
+
+    /** False once the container knows the connection has ended, whether or not it told the endpoint. */
+    default boolean open() {
+        return true;
     }
 
     /** Ends the connection, telling the client why where the transport can. */

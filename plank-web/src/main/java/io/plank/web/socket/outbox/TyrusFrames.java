@@ -29,7 +29,7 @@ import jakarta.websocket.Session;
  * <p>Safe where it is used: both calls take the same lock and go through the same writer as Tyrus's own sends, so
  * frames never interleave; it is used only when the session has no idle timeout (skipping the task changes nothing)
  * and no extension (a raw frame would skip a compression extension). Reached by reflection: the field
- * {@code TyrusRemoteEndpoint.webSocket}, and two public methods of {@code TyrusWebSocket}. If a Payara upgrade changes
+ * {@code TyrusRemoteEndpoint.webSocket}, and three public methods of {@code TyrusWebSocket}. If a Payara upgrade changes
  * them, {@link #of} logs a WARNING once and the transport falls back to the standard API; {@code PLANK_WS_TYRUS_FRAMES=false}
  * (or {@code -Dplank.ws.tyrus-frames=false}) turns it off.
  */
@@ -38,11 +38,13 @@ final class TyrusFrames {
     private static final Logger LOG = Logger.getLogger(TyrusFrames.class.getName());
     private static final boolean ENABLED = !"false".equalsIgnoreCase(System.getProperty("plank.ws.tyrus-frames",
             System.getenv().getOrDefault("PLANK_WS_TYRUS_FRAMES", "true")));
+    private static final byte[] NO_DATA = new byte[0];
     /** The handles for the one remote class seen (a server runs one Tyrus); null until then, or if it has none. */
     private static volatile Handles handles;
     private static volatile boolean warned;
 
-    private record Handles(Class<?> remoteType, Field webSocket, MethodHandle sendRawFrame, MethodHandle sendText) {
+    private record Handles(Class<?> remoteType, Field webSocket, MethodHandle sendRawFrame, MethodHandle sendText,
+                           MethodHandle sendPing) {
     }
 
     private final Object webSocket;
@@ -97,7 +99,8 @@ final class TyrusFrames {
                 MethodHandles.Lookup lookup = MethodHandles.publicLookup();
                 return new Handles(remoteType, field,
                         lookup.unreflect(socket.getMethod("sendRawFrame", ByteBuffer.class)),
-                        lookup.unreflect(socket.getMethod("sendText", String.class, SendHandler.class)));
+                        lookup.unreflect(socket.getMethod("sendText", String.class, SendHandler.class)),
+                        lookup.unreflect(socket.getMethod("sendPing", byte[].class)));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 if (!warned) {
                     warned = true;
@@ -107,12 +110,27 @@ final class TyrusFrames {
                 break;
             }
         }
-        return new Handles(remoteType, null, null, null); // not Tyrus's, or not usable: remembered, not looked up again
+        return new Handles(remoteType, null, null, null, null); // not Tyrus's, or not usable: remembered, not looked up again
     }
 
     /** Sends one message without scheduling Tyrus's idle-timeout task; {@code handler} is told when it has gone. */
     void send(String text, SendHandler handler) throws Throwable {
         with.sendText().invoke(webSocket, text, handler);
+    }
+
+    /**
+     * Sends an empty ping, and throws what its write failed with if it has failed already: Tyrus's own
+     * {@code sendPing} drops the write's outcome, and a session whose connection has gone is found only by it.
+     */
+    void ping() throws Throwable {
+        Future<?> written = (Future<?>) with.sendPing().invoke(webSocket, NO_DATA);
+        if (written.isDone()) {
+            try {
+                written.get();
+            } catch (ExecutionException e) {
+                throw e.getCause();
+            }
+        }
     }
 
     /** Sends {@code messages} (one or more) in order; {@code handler} is told once, when the last has gone. */

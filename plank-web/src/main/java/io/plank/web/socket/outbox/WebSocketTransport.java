@@ -1,6 +1,7 @@
 package io.plank.web.socket.outbox;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,6 +28,7 @@ import jakarta.websocket.Session;
 public final class WebSocketTransport implements Transport {
 
     private static final Logger LOG = Logger.getLogger(WebSocketTransport.class.getName());
+    private static final ByteBuffer NO_DATA = ByteBuffer.allocate(0);
 
     private final String id;
     private final RemoteEndpoint.Async remote;
@@ -64,6 +66,10 @@ public final class WebSocketTransport implements Transport {
 
     @Override
     public void send(String text, Message message, Consumer<Throwable> done) {
+        if (message == Message.KEEP_ALIVE) {
+            ping(done);
+            return;
+        }
         if (done != adapted) {
             adapted = done;
             handler = result -> done.accept(result.isOK() ? null : result.getException());
@@ -77,6 +83,26 @@ public final class WebSocketTransport implements Transport {
         } catch (Throwable e) {
             failed(e, done);
         }
+    }
+
+    /**
+     * A ping of an idle session, which finds a connection that is gone: both servers write it without waiting (a
+     * queued write), and a write to a closed connection fails. Tyrus (Payara) misses a client that drops its
+     * connection within milliseconds of the handshake: its session stays open, with no connection under it, until
+     * something is written to it. The client answers with a pong, which neither server hands to the endpoint.
+     */
+    private void ping(Consumer<Throwable> done) {
+        try {
+            if (tyrus != null) {
+                tyrus.ping();
+            } else {
+                remote.sendPing(NO_DATA.duplicate());
+            }
+        } catch (Throwable e) {
+            failed(e, done);
+            return;
+        }
+        done.accept(null);
     }
 
     @Override
@@ -160,9 +186,10 @@ public final class WebSocketTransport implements Transport {
         return batches;
     }
 
+
     @Override
-    public boolean keepsAlive() {
-        return false;
+    public boolean open() {
+        return session == null || session.isOpen();
     }
 
     @Override

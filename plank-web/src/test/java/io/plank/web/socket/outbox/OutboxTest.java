@@ -270,6 +270,49 @@ class OutboxTest {
     }
 
     @Test
+    void aKeepAliveIsAPingOfItsOwnNeverAMessageAndNotCountedAsOne() {
+        var remote = new TyrusLikeRemote();
+        var outbox = owner.outbox(remote, 1_000);
+        outbox.offer(m("{\"n\":1}"));
+        outbox.offer(Message.KEEP_ALIVE);
+        outbox.offer(m("{\"n\":2}"));
+        outbox.offer(m("{\"n\":3}"));
+        outbox.offer(Message.KEEP_ALIVE);
+        outbox.flush();
+        assertEquals(List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"), List.copyOf(remote.webSocket.messages),
+                "no empty message for the client");
+        assertEquals(List.of("text", "ping", "raw 1", "text", "ping"), List.copyOf(remote.webSocket.writes),
+                "a keep-alive splits what piled up and goes alone, as a ping");
+        assertEquals(3, owner.backlog.messagesDelivered(), "pings are not messages delivered");
+        assertEquals(0, outbox.queued());
+    }
+
+    @Test
+    void aBatchingClientsKeepAliveIsNoPartOfABatch() {
+        var remote = new ScriptedRemote(handler -> handler.onResult(new SendResult()));
+        var outbox = new Outbox(new WebSocketTransport("t", remote, null, true), new Outbox.Limits(100, Long.MAX_VALUE),
+                owner.backlog, Runnable::run, reason -> owner.failures.incrementAndGet());
+        outbox.offer(Message.KEEP_ALIVE);
+        outbox.offer(m("{\"n\":1}"));
+        outbox.offer(m("{\"n\":2}"));
+        outbox.offer(Message.KEEP_ALIVE);
+        outbox.flush();
+        assertEquals(List.of("[{\"n\":1},{\"n\":2}]"), List.copyOf(remote.sent), "one batch, without the pings");
+        assertEquals(0, owner.failures.get());
+    }
+
+    @Test
+    void aPingToASessionWhoseConnectionHasGoneGivesTheClientUp() {
+        var remote = new TyrusLikeRemote();
+        var outbox = owner.outbox(remote, 1_000);
+        outbox.send(m("{\"n\":1}"));
+        remote.webSocket.gone = true;
+        outbox.send(Message.KEEP_ALIVE);
+        assertEquals(1, owner.failures.get(), "closed as a failed send (1011): the session is forgotten");
+        assertFalse(outbox.send(m("{\"n\":2}")));
+    }
+
+    @Test
     void workWaitingForADrainedOutboxRunsOnlyOnceEverythingIsSent() {
         var pending = new ConcurrentLinkedDeque<SendHandler>();
         var outbox = owner.outbox(new ScriptedRemote(pending::add), 10);

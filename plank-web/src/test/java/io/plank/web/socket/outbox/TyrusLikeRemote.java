@@ -14,8 +14,8 @@ import io.plank.testsupport.websocket.TextRemote;
 
 /**
  * Shaped like Tyrus's asynchronous remote where {@link TyrusFrames} reaches into it: a {@code webSocket} field whose
- * object has {@code sendRawFrame(ByteBuffer)} and {@code sendText(String, SendHandler)}. Its own sends (the API's,
- * which would schedule Tyrus's idle-timeout task) are refused, so a test sees they are never used.
+ * object has {@code sendRawFrame(ByteBuffer)}, {@code sendText(String, SendHandler)} and {@code sendPing(byte[])}. Its
+ * own sends (the API's, which would schedule Tyrus's idle-timeout task) are refused, so a test sees they are never used.
  */
 public final class TyrusLikeRemote extends TextRemote {
     final Socket webSocket = new Socket();
@@ -29,12 +29,20 @@ public final class TyrusLikeRemote extends TextRemote {
     public static final class Socket {
         public final ConcurrentLinkedDeque<String> messages = new ConcurrentLinkedDeque<>();
         public final ConcurrentLinkedDeque<String> writes = new ConcurrentLinkedDeque<>();
+        /** Set: the connection has gone under the session, so every write fails (as Tyrus's do then, at once). */
+        public volatile boolean gone;
 
         public Future<?> sendRawFrame(ByteBuffer frames) {
             List<String> decoded = decode(frames);
             writes.add("raw " + decoded.size());
             messages.addAll(decoded);
             return CompletableFuture.completedFuture(null);
+        }
+
+        public Future<?> sendPing(byte[] data) {
+            writes.add("ping");
+            return gone ? CompletableFuture.failedFuture(new java.io.IOException("Connection is closed"))
+                    : CompletableFuture.completedFuture(null);
         }
 
         public void sendText(String text, SendHandler handler) {
