@@ -39,6 +39,12 @@ class BulkWriteIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int ROWS = 10_000;
     private static final int PAUSE_EVERY = 10;
+    /**
+     * How long the fresh application's readers hold their first change before reading on: long enough for the listener
+     * to hand out the transaction (of 4 KB rows, 40 MB), which fills the kernel's socket buffers (up to about 10 MB on
+     * loopback) and the outbox behind them.
+     */
+    private static final long HOLD_FIRST_MS = 3_000;
 
     @Test
     void everyClientThatReadsGetsTheWholeTransactionAndNoneIsClosed(RunningPlank plank) throws Exception {
@@ -60,7 +66,7 @@ class BulkWriteIT {
                 readers.add(SteadyReader.connect(plank, "", "{\"type\":\"subscribe\",\"table\":\"bulk\",\"since\":" + since + "}"));
                 readers.get(3).subscribed.get(30, TimeUnit.SECONDS);
 
-                writeAndCheck(plank, db, "bulk", readers, fellBehindBefore);
+                writeAndCheck(plank, db, "bulk", 1, readers, fellBehindBefore);
             } finally {
                 readers.forEach(SteadyReader::close);
             }
@@ -81,23 +87,26 @@ class BulkWriteIT {
             long fellBehindBefore = fellBehind(plank);
             List<SteadyReader> readers = new ArrayList<>();
             try {
-                for (int i = 0; i < 2; i++) {
-                    readers.add(SteadyReader.connect(plank, "", "{\"type\":\"subscribe\",\"table\":\"bulk_fresh\"}"));
+                for (int i = 0; i < 2; i++) { // sure to fall behind, however fast or slow the fresh listener is
+                    readers.add(SteadyReader.connect(plank, "", "{\"type\":\"subscribe\",\"table\":\"bulk_fresh\"}", HOLD_FIRST_MS));
                 }
                 for (SteadyReader reader : readers) {
                     reader.subscribed.get(30, TimeUnit.SECONDS);
                 }
-                writeAndCheck(plank, db, "bulk_fresh", readers, fellBehindBefore);
+                writeAndCheck(plank, db, "bulk_fresh", 4, readers, fellBehindBefore);
             } finally {
                 readers.forEach(SteadyReader::close);
             }
         }
     }
 
-    /** Writes {@link #ROWS} rows to {@code table} in one transaction; every reader gets each once, in order, unclosed. */
-    private static void writeAndCheck(RunningPlank plank, Connection db, String table, List<SteadyReader> readers,
+    /**
+     * Writes {@link #ROWS} rows of {@code kilobytes} KB to {@code table} in one transaction; every reader gets each once,
+     * in order, unclosed.
+     */
+    private static void writeAndCheck(RunningPlank plank, Connection db, String table, int kilobytes, List<SteadyReader> readers,
                                       long fellBehindBefore) throws Exception {
-        Sql.execute(db, "INSERT INTO " + table + " SELECT n, repeat(md5(n::text), 32) FROM generate_series(1, " + ROWS + ") n");
+        Sql.execute(db, "INSERT INTO " + table + " SELECT n, repeat(md5(n::text), " + 32 * kilobytes + ") FROM generate_series(1, " + ROWS + ") n");
 
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
         while (readers.stream().anyMatch(reader -> reader.ids.size() < ROWS && !reader.end.isDone()) && System.nanoTime() < deadline) {
@@ -126,7 +135,10 @@ class BulkWriteIT {
         return JsonText.object(new Api(plank).get("/status").body()).getJsonObject("sessions").getJsonNumber("fell_behind").longValue();
     }
 
-    /** Reads every message as it comes, pausing a millisecond after every {@link #PAUSE_EVERY}: steady, not fast. */
+    /**
+     * Reads every message as it comes, pausing a millisecond after every {@link #PAUSE_EVERY}: steady, not fast. It may
+     * hold its first change a while first.
+     */
     private static final class SteadyReader extends WholeMessages {
 
         final String name;
@@ -136,14 +148,21 @@ class BulkWriteIT {
         final ConcurrentLinkedQueue<Integer> ids = new ConcurrentLinkedQueue<>();
         final ConcurrentLinkedQueue<Long> seqs = new ConcurrentLinkedQueue<>();
         volatile int messages;
+        private final long holdFirstMillis;
+        private boolean held;
         private WebSocket socket;
 
-        private SteadyReader(String name) {
+        private SteadyReader(String name, long holdFirstMillis) {
             this.name = name;
+            this.holdFirstMillis = holdFirstMillis;
         }
 
         static SteadyReader connect(RunningPlank plank, String query, String subscribe) throws Exception {
-            var reader = new SteadyReader(query + " " + subscribe);
+            return connect(plank, query, subscribe, 0);
+        }
+
+        static SteadyReader connect(RunningPlank plank, String query, String subscribe, long holdFirstMillis) throws Exception {
+            var reader = new SteadyReader(query + " " + subscribe, holdFirstMillis);
             reader.socket = HTTP.newWebSocketBuilder().buildAsync(plank.webSocket(query), reader).get(30, TimeUnit.SECONDS);
             reader.socket.sendText(subscribe, true).get(10, TimeUnit.SECONDS);
             return reader;
@@ -155,6 +174,10 @@ class BulkWriteIT {
                 JsonText.parseArray(text).forEach(this::take);
             } else {
                 take(JsonText.object(text));
+            }
+            if (!held && !ids.isEmpty()) {
+                held = true;
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(holdFirstMillis));
             }
             if (++messages % PAUSE_EVERY == 0) {
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
