@@ -23,6 +23,7 @@ import io.plank.web.socket.catchup.CatchUp;
 import io.plank.web.socket.fanout.Client;
 import io.plank.web.socket.fanout.Router;
 import io.plank.web.socket.fanout.Subscription;
+import io.plank.web.socket.outbox.Message;
 import io.plank.web.socket.protocol.ClientMessage;
 import io.plank.web.socket.protocol.Frames;
 import io.plank.web.socket.protocol.ProtocolError;
@@ -150,10 +151,13 @@ public class Subscribe {
         String table = admitted.table();
         String sub = request.sub();
         if (admitted.ephemeral()) {
-            // The answer first, then the changes: ephemeral changes carry no seq to order them by.
-            client.send(Frames.subscribed(table, sub));
+            // The answer first, then the changes: ephemeral changes carry no seq to order them by. Queued before the
+            // subscription is routed and sent after: a change committed once the client has the answer is never
+            // missed (sent first, the answer let a client's own write overtake the routing).
+            client.outbox().offer(Message.of(Frames.subscribed(table, sub)));
             // No transactions: nothing to end; never bound.
             watch(client, described(Subscription.live(sub, table, admitted.filter(), false), request, admitted));
+            client.outbox().flush();
             if (request.since() != null) {
                 client.send(Frames.reset(table, sub, "Table '" + table + "' is captured ephemerally: missed changes cannot be replayed"));
             }
