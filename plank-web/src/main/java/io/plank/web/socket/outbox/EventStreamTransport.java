@@ -132,7 +132,6 @@ public final class EventStreamTransport implements Transport {
         return true;
     }
 
-
     /** An event stream has no close code: it just ends, and an EventSource reconnects and resumes. */
     @Override
     public void close(CloseReason reason) {
