@@ -41,8 +41,8 @@ class BulkWriteIT {
     private static final int PAUSE_EVERY = 10;
     /**
      * How long the fresh application's readers hold their first change before reading on: long enough for the listener
-     * to hand out the transaction (of 4 KB rows, 40 MB), which fills the kernel's socket buffers (up to about 10 MB on
-     * loopback) and the outbox behind them.
+     * to hand out the transaction (of 4 KB rows, 40 MB), which fills the kernel's socket buffers (autotuned, several
+     * MB on loopback) and the outbox behind them.
      */
     private static final long HOLD_FIRST_MS = 3_000;
 
