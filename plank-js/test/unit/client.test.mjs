@@ -235,6 +235,18 @@ describe('reconnecting', () => {
     assert.equal(ws.sockets.length, 2);
   });
 
+  it('spreads a crowd closed with 1013 at once over [retryLaterMs, 1.5 retryLaterMs], not all at retryLaterMs', async () => {
+    const delays = [];
+    for (const r of [0, 0.5, 1]) {
+      const { ws, clock } = setup({ random: () => r });
+      await settle();
+      ws.last().open();
+      ws.last().serverClose(1013, 'Too slow: send queue full');
+      delays.push(clock.nextDelay());
+    }
+    assert.deepEqual(delays, [5_000, 6_250, 7_500]);
+  });
+
   it('waits at least retryLaterMs after 1013 and does not reconnect after a fatal close code', async () => {
     const { ws, plank, clock } = setup();
     await settle();

@@ -6,7 +6,8 @@ import java.util.function.DoubleSupplier;
 /**
  * Exponential backoff with jitter, as plank.js has it: attempt n waits a random time in [d/2, d] with
  * d = initial * 2^n, capped at max. Half the delay stays fixed so a crowd of clients spreads out without any of them
- * hammering a server that just came back.
+ * hammering a server that just came back. A floor (the server asked to come back later: 1013, 4429, a 503's
+ * Retry-After) is jittered too, in [floor, 1.5 floor]: a crowd told to wait at once does not come back at once.
  */
 final class Backoff {
 
@@ -26,7 +27,8 @@ final class Backoff {
         double ceiling = Math.min(maxMs, initialMs * Math.pow(2, Math.min(attempt, 30)));
         attempt++;
         double delay = ceiling / 2 + random.getAsDouble() * ceiling / 2;
-        return Math.round(Math.max(floorMs, delay));
+        double floor = floorMs > 0 ? floorMs + random.getAsDouble() * floorMs / 2 : 0;
+        return Math.round(Math.max(floor, delay));
     }
 
     int attempt() {

@@ -3,9 +3,11 @@ package io.plank.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Instant;
 import java.util.Base64;
+import java.util.concurrent.ThreadLocalRandom;
 import java.nio.charset.StandardCharsets;
 
 import jakarta.json.JsonException;
@@ -55,6 +57,17 @@ class JsonTest {
         assertEquals(1000, highs[1]);
         assertEquals(30_000, highs[7], "capped");
         assertEquals(15_000, lows[7], "never below half");
-        assertEquals(5_000, low.next(5_000) >= 5_000 ? 5_000 : -1, "a floor (1013) holds");
+        low.reset();
+        high.reset();
+        assertEquals(5_000, low.next(5_000), "a floor (1013) holds");
+        assertEquals(7_500, high.next(5_000), "and is jittered: a crowd told to wait does not come back at one instant");
+        var spread = new java.util.TreeSet<Long>();
+        var random = new Backoff(java.time.Duration.ofMillis(500), java.time.Duration.ofSeconds(30), () -> ThreadLocalRandom.current().nextDouble());
+        for (int i = 0; i < 1_000; i++) {
+            random.reset();
+            spread.add(random.next(5_000));
+        }
+        assertTrue(spread.first() >= 5_000 && spread.last() <= 7_500 && spread.size() > 500,
+                "1,000 clients closed with 1013 at once come back over [5 s, 7.5 s]: " + spread.size() + " distinct delays");
     }
 }
