@@ -29,7 +29,8 @@ import io.plank.testsupport.server.ServerKind;
  * {@code plank.bench.runs} (3), {@code plank.bench.seconds} (5), {@code plank.bench.ramp} (rates for 1,000 clients),
  * {@code plank.bench.idle} (10000 sessions), {@code plank.bench.idle.heapdump} (true: a heap dump with them open),
  * {@code plank.bench.out} (also write the table to this file),
- * {@code plank.bench.jfr} (a scenario to record with JFR on each server in the first run), {@code plank.bench.client-threads} (2),
+ * {@code plank.bench.jfr} (a scenario to record with JFR on each server in the first run; a storm from its drop to its end),
+ * {@code plank.bench.client-threads} (2),
  * {@code plank.bench.storm.rate} (50 changes/s) and {@code plank.bench.storm.deadline} (60 s) for the storm scenarios.
  */
 public final class EndToEndBench implements Target.Settings {
@@ -183,7 +184,9 @@ public final class EndToEndBench implements Target.Settings {
     private void storm(Target target, Scenario scenario, int rep) throws Exception {
         OUT.printf("%-8s %s run %d: %d clients, %d changes/s, warm-up %d s, deadline %d s; load %s%n", target.name,
                 scenario.name(), rep, scenario.clients(), scenario.rate(), seconds, stormDeadline, ProcessProbe.loadAverage());
-        var storm = new Storm(target, scenario.clients(), scenario.rate(), seconds, stormDeadline, clientThreads, ++runId);
+        boolean record = scenario.name().equals(jfrScenario) && rep == 1 && target.pid > 0;
+        var storm = new Storm(target, scenario.clients(), scenario.rate(), seconds, stormDeadline, clientThreads, ++runId,
+                record ? workDir().resolve(target.name + "-" + scenario.name() + ".jfr") : null);
         for (Storm.Half half : storm.run(OUT::println)) {
             table.note(scenario.name() + " " + half.name(), target.name, half.text());
         }

@@ -41,10 +41,12 @@ final class Storm {
     private final int run;
     private final int capacity;
     private final long[] startedAt;
+    /** Where to record the server with JFR from the drop to the end of the storm; null: no recording. */
+    private final Path jfr;
     private volatile int written;
     private volatile boolean stopWriting;
 
-    Storm(Target target, int clients, int rate, int warmUpSeconds, int deadlineSeconds, int clientThreads, int run) {
+    Storm(Target target, int clients, int rate, int warmUpSeconds, int deadlineSeconds, int clientThreads, int run, Path jfr) {
         this.target = target;
         this.clients = clients;
         this.rate = rate;
@@ -52,6 +54,7 @@ final class Storm {
         this.deadlineSeconds = deadlineSeconds;
         this.clientThreads = clientThreads;
         this.run = run;
+        this.jfr = jfr;
         this.capacity = rate * (warmUpSeconds + deadlineSeconds + 15);
         this.startedAt = new long[capacity];
     }
@@ -80,6 +83,9 @@ final class Storm {
 
             long serverCpu0 = target.pid > 0 ? ProcessProbe.cpuNanos(target.pid) : -1;
             long selfCpu0 = ProcessProbe.cpuNanos(ProcessHandle.current().pid());
+            if (jfr != null) {
+                ProcessProbe.startRecording(target.pid, jfr);
+            }
             long dropped = System.nanoTime();
             group.dropAll();
             long reconnect = System.nanoTime();
@@ -101,6 +107,10 @@ final class Storm {
             double wall = (stormEnd - dropped) / 1e9;
             long serverCpu1 = target.pid > 0 ? ProcessProbe.cpuNanos(target.pid) : -1;
             long selfCpu1 = ProcessProbe.cpuNanos(ProcessHandle.current().pid());
+            if (jfr != null) {
+                ProcessProbe.stopRecording(target.pid);
+                out.accept("  JFR recording of the server from the drop: " + jfr);
+            }
 
             // One more second of writing, then what every client that caught up should hold: every change written.
             LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(1));
