@@ -220,6 +220,7 @@
             ['messages delivered', count(sessions.messages_delivered)],
             ['closed as too slow', count(sessions.closed_too_slow), sessions.closed_too_slow > 0],
             ['fell behind, read from the log', count(sessions.fell_behind)],
+            ['refused over the admission rate', count(sessions.refused_admission), sessions.refused_admission > 0],
             ['backlog', chars(sessions.backlog_chars) + ' of ' + chars(sessions.backlog_limit_chars)]
         ]);
 

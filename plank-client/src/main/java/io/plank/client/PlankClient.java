@@ -3,6 +3,7 @@ package io.plank.client;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
@@ -319,7 +320,7 @@ public final class PlankClient implements AutoCloseable {
                             socket.abort();
                         }
                     } else if (error != null) {
-                        lost(1006, "could not connect: " + rootMessage(error));
+                        lost(1006, "could not connect: " + rootMessage(error), refusedFor(error));
                     } else {
                         opened(connection);
                     }
@@ -541,6 +542,12 @@ public final class PlankClient implements AutoCloseable {
     }
 
     private void lost(int code, String reason) {
+        // 1013 and 4429: the server asks to come back later. 4401 (the token expired) asks the token source again.
+        lost(code, reason, RETRY_LATER_CODES.contains(code) ? options.retryLater.toMillis() : 0);
+    }
+
+    /** The connection is gone; unless it is wanted no more or may not come back, the next attempt at least {@code floorMillis} on. */
+    private void lost(int code, String reason, long floorMillis) {
         current = null;
         cancel(connectTimer);
         cancel(livenessTimer);
@@ -557,8 +564,7 @@ public final class PlankClient implements AutoCloseable {
             fail("Plank closed the connection with " + code + (reason == null || reason.isEmpty() ? "" : " (" + reason + ")")
                     + "; not reconnecting", code, reason);
         } else {
-            // 1013 and 4429: the server asks to come back later. 4401 (the token expired) asks the token source again.
-            retry(RETRY_LATER_CODES.contains(code) ? options.retryLater.toMillis() : 0, code, reason);
+            retry(floorMillis, code, reason);
         }
     }
 
@@ -616,6 +622,28 @@ public final class PlankClient implements AutoCloseable {
         if (timer != null) {
             timer.cancel(false);
         }
+    }
+
+    /**
+     * How long a refused handshake asks the client to wait: a 503 (over the server's admission rate, or the database
+     * away) its {@code Retry-After} seconds, a 429 (the address's connections) the retry-later wait; otherwise 0.
+     */
+    private long refusedFor(Throwable error) {
+        Throwable cause = error;
+        while (cause != null && !(cause instanceof WebSocketHandshakeException)) {
+            cause = cause.getCause();
+        }
+        if (!(cause instanceof WebSocketHandshakeException refused) || refused.getResponse() == null) {
+            return 0;
+        }
+        int status = refused.getResponse().statusCode();
+        if (status == 503) {
+            return refused.getResponse().headers().firstValue("Retry-After")
+                    .filter(seconds -> seconds.matches("\\d{1,6}"))
+                    .map(seconds -> Long.parseLong(seconds) * 1_000)
+                    .orElse(options.retryLater.toMillis());
+        }
+        return status == 429 ? options.retryLater.toMillis() : 0;
     }
 
     private static String rootMessage(Throwable error) {
@@ -782,7 +810,10 @@ public final class PlankClient implements AutoCloseable {
             return this;
         }
 
-        /** The least wait after 1013 (try again later) and 4429 (too many messages): 5 s. */
+        /**
+         * The least wait after 1013 (try again later), 4429 (too many messages), and a handshake refused with 429 or with
+         * 503 without a {@code Retry-After}: 5 s.
+         */
         public Builder retryLater(Duration wait) {
             this.retryLater = wait;
             return this;

@@ -58,6 +58,21 @@ public final class RunningPlank implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(Map)}, once more if the first start fails: the free ports are checked, then bound by the server,
+     * and on a busy machine another process may take one in between (seen once: "Address already in use"). The failed
+     * server is gone; the second try takes other ports.
+     */
+    static RunningPlank startSecond(Map<String, String> overrides) {
+        try {
+            return start(overrides);
+        } catch (RuntimeException lostPort) {
+            LOG.warning(() -> "The second server did not start (" + lostPort.getMessage().lines().findFirst().orElse("")
+                    + "); trying once more");
+            return start(overrides);
+        }
+    }
+
+    /**
      * A server of {@code kind} on this one's database, as a second instance behind the same load balancer would be.
      * The caller closes it; the database stays this one's.
      */

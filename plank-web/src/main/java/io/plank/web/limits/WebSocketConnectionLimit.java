@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -25,7 +26,9 @@ import io.plank.web.problems.Problems;
  * Counts a WebSocket handshake against its address's {@code plank.ws.max-connections-per-address}, and refuses it
  * with 429 problem+json, before the upgrade, when the address holds that many already. A servlet filter runs before
  * both servers' upgrade. Counting here, not when the endpoint opens, keeps the limit exact: Tyrus opens the endpoint
- * after the 101 has gone out, so a client connecting again at once would pass a mere check.
+ * after the 101 has gone out, so a client connecting again at once would pass a mere check. A handshake its address
+ * may make is then {@link Admission admitted} or refused with 503 and {@code Retry-After}, also before the upgrade: a
+ * refusal costs no session.
  *
  * <p>A handshake that did not upgrade (refused, or no WebSocket request at all) is uncounted here; one that did
  * belongs to its session, which {@code Sessions} uncounts when it ends. The WebSocket API tells an endpoint nothing of
@@ -47,35 +50,49 @@ public class WebSocketConnectionLimit extends HttpFilter {
     @Inject
     ConnectionsPerAddress connections;
 
+    @Inject
+    Admission admission;
+
     @Override
     protected void doFilter(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws IOException, ServletException {
         String address = request.getRemoteAddr();
-        if (connections.acquire(address)) {
-            String handshake = java.util.UUID.randomUUID().toString();
-            connections.expectOpen(handshake, address); // before the chain: Undertow may open the endpoint within it
-            // Payara's end-of-request event reads the server name from the connection, which a client that leaves
-            // during the handshake takes away (a NullPointerException at SEVERE): read now, it is kept.
-            request.getServerName();
-            boolean upgraded = false;
-            try {
-                chain.doFilter(new Addressed(request, address, handshake), response);
-                upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
-            } catch (IOException e) {
-                // The 101 could not be written: the client left during the handshake. Not an error (escaped, the
-                // server would log it at WARNING with its stack).
-                LOG.log(Level.FINE, "A WebSocket client at " + address + " left during the handshake", e);
-            } finally {
-                if (!upgraded) {
-                    connections.notUpgraded(handshake);
-                }
-            }
+        if (!connections.acquire(address)) {
+            refuse(response, TOO_MANY_REQUESTS, "Too Many Requests", connections.refusal());
             return;
         }
-        response.setStatus(TOO_MANY_REQUESTS);
+        long retryAfter = admission.admit(System.nanoTime());
+        if (retryAfter > 0) {
+            connections.release(address);
+            response.setHeader("Retry-After", Long.toString(retryAfter));
+            refuse(response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "Service Unavailable", admission.refusal(retryAfter));
+            return;
+        }
+        String handshake = UUID.randomUUID().toString();
+        connections.expectOpen(handshake, address); // before the chain: Undertow may open the endpoint within it
+        // Payara's end-of-request event reads the server name from the connection, which a client that leaves
+        // during the handshake takes away (a NullPointerException at SEVERE): read now, it is kept.
+        request.getServerName();
+        boolean upgraded = false;
+        try {
+            chain.doFilter(new Addressed(request, address, handshake), response);
+            upgraded = response.getStatus() == HttpServletResponse.SC_SWITCHING_PROTOCOLS;
+        } catch (IOException e) {
+            // The 101 could not be written: the client left during the handshake. Not an error (escaped, the
+            // server would log it at WARNING with its stack).
+            LOG.log(Level.FINE, "A WebSocket client at " + address + " left during the handshake", e);
+        } finally {
+            if (!upgraded) {
+                connections.notUpgraded(handshake);
+            }
+        }
+    }
+
+    private static void refuse(HttpServletResponse response, int status, String title, String detail) throws IOException {
+        response.setStatus(status);
         response.setContentType(Problems.MEDIA_TYPE);
         response.setCharacterEncoding("UTF-8");
-        response.getWriter().write(Problems.body(TOO_MANY_REQUESTS, "Too Many Requests", connections.refusal()));
+        response.getWriter().write(Problems.body(status, title, detail));
     }
 
     /** The handshake request with the client's address among its parameters. */

@@ -16,6 +16,8 @@ public interface SessionsMXBean {
 
     long getFellBehind();
 
+    long getRefusedAdmission();
+
     long getBacklogChars();
 
     long getBacklogLimitChars();

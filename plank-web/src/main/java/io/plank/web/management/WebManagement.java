@@ -111,6 +111,11 @@ public class WebManagement {
         }
 
         @Override
+        public long getRefusedAdmission() {
+            return traffic.get().sessions().refusedAdmission();
+        }
+
+        @Override
         public long getBacklogChars() {
             return traffic.get().sessions().backlogChars();
         }

@@ -98,6 +98,8 @@ public class PlankMetrics {
         metrics.add(counter("plank_sessions_closed_too_slow", "Clients closed for reading too slowly (1013)", sessions.closedTooSlow()));
         metrics.add(counter("plank_sessions_fell_behind", "Live subscriptions whose client fell behind and read on from the log",
                 sessions.fellBehind()));
+        metrics.add(counter("plank_sessions_refused_admission", "New connections refused over plank.ws.admission-rate (503)",
+                sessions.refusedAdmission()));
         metrics.add(gauge("plank_sessions_backlog_chars", "Characters of JSON waiting for clients, all together", sessions.backlogChars()));
         metrics.add(gauge("plank_sessions_backlog_limit_chars", "Past this backlog the clients holding the most are closed",
                 sessions.backlogLimitChars()));

@@ -20,6 +20,7 @@ import io.plank.health.ListenerStatus;
 import io.plank.persistence.capture.CapturedTables;
 import io.plank.persistence.changelog.ChangeLog;
 import io.plank.persistence.changelog.Retention;
+import io.plank.web.limits.Admission;
 import io.plank.web.socket.Sessions;
 import io.plank.web.socket.fanout.Router;
 import io.plank.web.socket.fanout.TableStats;
@@ -40,6 +41,9 @@ public class Overview {
 
     @Inject
     Sessions sessions;
+
+    @Inject
+    Admission admission;
 
     @Inject
     ListenerMonitor listener;
@@ -110,7 +114,7 @@ public class Overview {
                     recent.changesPerSecond(), recent.deliveryLatencyMs(), now));
         });
         return new Traffic(new Snapshot.Sessions(sessions.count(), sessions.messagesDelivered(), sessions.closedTooSlow(),
-                sessions.fellBehind(), sessions.backlogChars(), sessions.backlogLimitChars()), subscribers, router.changesReceived(), tables);
+                sessions.fellBehind(), admission.refused(), sessions.backlogChars(), sessions.backlogLimitChars()), subscribers, router.changesReceived(), tables);
     }
 
     /**

@@ -23,10 +23,11 @@ public record Snapshot(Sessions sessions, Map<String, Integer> subscriptions, lo
     /**
      * The open sessions (WebSocket and event stream), messages whose send completed (answers and snapshot pages
      * included), sessions closed for being too slow (1013, whichever limit they met), live subscriptions whose client
-     * fell behind and read on from the log instead, and what clients' backlogs hold together, in characters of JSON,
-     * against the limit past which the largest are closed.
+     * fell behind and read on from the log instead, new connections refused over the admission rate (503), and what
+     * clients' backlogs hold together, in characters of JSON, against the limit past which the largest are closed.
      */
-    public record Sessions(int open, long messagesDelivered, long closedTooSlow, long fellBehind, long backlogChars, long backlogLimitChars) {
+    public record Sessions(int open, long messagesDelivered, long closedTooSlow, long fellBehind, long refusedAdmission,
+                           long backlogChars, long backlogLimitChars) {
     }
 
     /**

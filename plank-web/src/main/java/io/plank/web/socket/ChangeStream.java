@@ -20,6 +20,7 @@ import jakarta.ws.rs.sse.SseEventSink;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.plank.web.limits.Admission;
 import io.plank.web.limits.ConnectionsPerAddress;
 import io.plank.web.problems.Problems;
 import io.plank.web.problems.UnexpectedErrorMapper;
@@ -36,7 +37,8 @@ import io.plank.web.socket.protocol.ProtocolError;
  * named by the frame's type and carries the frame as data; the ids let an EventSource resume by itself through
  * Last-Event-ID, which, when sent, stands for {@code since} (and a snapshot is then not sent again). See
  * {@link EventStreamTransport}. A subscription Plank refuses is answered with problem+json before any event, and so
- * is a stream from an address that holds {@code plank.ws.max-connections-per-address} connections already (429). The
+ * is a stream from an address that holds {@code plank.ws.max-connections-per-address} connections already (429), and
+ * one over the server's {@code plank.ws.admission-rate} (503 with {@code Retry-After}). The
  * caller is the request's ({@code Authorization: Bearer}); the stream ends when its token expires.
  */
 @Path("changes")
@@ -58,6 +60,9 @@ public class ChangeStream {
     @Inject
     ConnectionsPerAddress connections;
 
+    @Inject
+    Admission admission;
+
     @Operation(summary = "One subscription's frames as events; the change's seq is the event id (Last-Event-ID resumes)")
     @GET
     @Path("{table}")
@@ -77,6 +82,11 @@ public class ChangeStream {
         }
         var start = request.snapshot() ? EventStreamTransport.Start.SNAPSHOT
                 : request.since() != null ? EventStreamTransport.Start.REPLAY : EventStreamTransport.Start.LIVE;
+        long retryAfter = admission.admit(System.nanoTime());
+        if (retryAfter > 0) {
+            throw new WebApplicationException(Response.fromResponse(Problems.of(Response.Status.SERVICE_UNAVAILABLE,
+                    admission.refusal(retryAfter))).header(HttpHeaders.RETRY_AFTER, retryAfter).build());
+        }
         Client client = sessions.openStream(sink, sse, start, guard.caller(security), http.getRemoteAddr());
         if (client == null) {
             throw new WebApplicationException(Problems.of(Response.Status.TOO_MANY_REQUESTS, connections.refusal()));

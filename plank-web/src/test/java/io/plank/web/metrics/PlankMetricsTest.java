@@ -22,7 +22,7 @@ class PlankMetricsTest {
         var stats = new TableStats();
         stats.latency(700);
         var table = new Snapshot.Table("durable", 2, 5, 7, 0.5, new Snapshot.DeliveryLatency(30, 1, 0.7, 0.7, 0.7), stats.read(false));
-        var snapshot = new Snapshot(new Snapshot.Sessions(3, 40, 1, 2, 200, 1000), Map.of("orders", 2), 5, Map.of("orders", table),
+        var snapshot = new Snapshot(new Snapshot.Sessions(3, 40, 1, 2, 6, 200, 1000), Map.of("orders", 2), 5, Map.of("orders", table),
                 new Snapshot.Listener("a", "LISTENING", 9, 1, null, null, 12, 0, "trigger", null),
                 new Snapshot.Log(12, 3, null, 2, 10, 8192, 1440, 1_000_000), List.of());
         var text = new java.io.ByteArrayOutputStream();
@@ -41,6 +41,7 @@ class PlankMetricsTest {
                 "plank_sessions_messages_delivered_total 40.0",
                 "plank_sessions_closed_too_slow_total 1.0",
                 "plank_sessions_fell_behind_total 2.0",
+                "plank_sessions_refused_admission_total 6.0",
                 "plank_sessions_backlog_chars 200.0",
                 "plank_sessions_backlog_limit_chars 1000.0",
                 "plank_listener_state{state=\"LISTENING\"} 1.0",
