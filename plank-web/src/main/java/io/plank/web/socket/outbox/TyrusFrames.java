@@ -44,7 +44,7 @@ final class TyrusFrames {
     private static volatile boolean warned;
 
     private record Handles(Class<?> remoteType, Field webSocket, MethodHandle sendRawFrame, MethodHandle sendText,
-                           MethodHandle sendPing) {
+                           MethodHandle sendPong) {
     }
 
     private final Object webSocket;
@@ -100,7 +100,7 @@ final class TyrusFrames {
                 return new Handles(remoteType, field,
                         lookup.unreflect(socket.getMethod("sendRawFrame", ByteBuffer.class)),
                         lookup.unreflect(socket.getMethod("sendText", String.class, SendHandler.class)),
-                        lookup.unreflect(socket.getMethod("sendPing", byte[].class)));
+                        lookup.unreflect(socket.getMethod("sendPong", byte[].class)));
             } catch (ReflectiveOperationException | RuntimeException e) {
                 if (!warned) {
                     warned = true;
@@ -119,11 +119,11 @@ final class TyrusFrames {
     }
 
     /**
-     * Sends an empty ping, and throws what its write failed with if it has failed already: Tyrus's own
-     * {@code sendPing} drops the write's outcome, and a session whose connection has gone is found only by it.
+     * Sends an empty unsolicited pong, and throws what its write failed with if it has failed already: Tyrus's own
+     * {@code sendPong} drops the write's outcome, and a session whose connection has gone is found only by it.
      */
-    void ping() throws Throwable {
-        Future<?> written = (Future<?>) with.sendPing().invoke(webSocket, NO_DATA);
+    void pong() throws Throwable {
+        Future<?> written = (Future<?>) with.sendPong().invoke(webSocket, NO_DATA);
         if (written.isDone()) {
             try {
                 written.get();

@@ -67,7 +67,7 @@ public final class WebSocketTransport implements Transport {
     @Override
     public void send(String text, Message message, Consumer<Throwable> done) {
         if (message == Message.KEEP_ALIVE) {
-            ping(done);
+            pong(done);
             return;
         }
         if (done != adapted) {
@@ -86,17 +86,21 @@ public final class WebSocketTransport implements Transport {
     }
 
     /**
-     * A ping of an idle session, which finds a connection that is gone: both servers write it without waiting (a
+     * An idle session's sign of life, which finds a connection that is gone: both servers write it without waiting (a
      * queued write), and a write to a closed connection fails. Tyrus (Payara) misses a client that drops its
      * connection within milliseconds of the handshake: its session stays open, with no connection under it, until
-     * something is written to it. The client answers with a pong, which neither server hands to the endpoint.
+     * something is written to it.
+     *
+     * <p>An unsolicited pong, RFC 6455's one-way heartbeat, which no client answers: a ping's answer would cost Payara,
+     * for every pong received, a managed task (Tyrus restarts its idle-timeout timer on every frame it reads, and
+     * Payara's executor scans the class path to capture the task's context), which JFR showed contending in a storm.
      */
-    private void ping(Consumer<Throwable> done) {
+    private void pong(Consumer<Throwable> done) {
         try {
             if (tyrus != null) {
-                tyrus.ping();
+                tyrus.pong();
             } else {
-                remote.sendPing(NO_DATA.duplicate());
+                remote.sendPong(NO_DATA.duplicate());
             }
         } catch (Throwable e) {
             failed(e, done);

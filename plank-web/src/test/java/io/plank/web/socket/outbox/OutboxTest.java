@@ -270,7 +270,7 @@ class OutboxTest {
     }
 
     @Test
-    void aKeepAliveIsAPingOfItsOwnNeverAMessageAndNotCountedAsOne() {
+    void aKeepAliveIsAPongOfItsOwnNeverAMessageAndNotCountedAsOne() {
         var remote = new TyrusLikeRemote();
         var outbox = owner.outbox(remote, 1_000);
         outbox.offer(m("{\"n\":1}"));
@@ -281,9 +281,9 @@ class OutboxTest {
         outbox.flush();
         assertEquals(List.of("{\"n\":1}", "{\"n\":2}", "{\"n\":3}"), List.copyOf(remote.webSocket.messages),
                 "no empty message for the client");
-        assertEquals(List.of("text", "ping", "raw 1", "text", "ping"), List.copyOf(remote.webSocket.writes),
-                "a keep-alive splits what piled up and goes alone, as a ping");
-        assertEquals(3, owner.backlog.messagesDelivered(), "pings are not messages delivered");
+        assertEquals(List.of("text", "pong", "raw 1", "text", "pong"), List.copyOf(remote.webSocket.writes),
+                "a keep-alive splits what piled up and goes alone, as an unsolicited pong");
+        assertEquals(3, owner.backlog.messagesDelivered(), "pongs are not messages delivered");
         assertEquals(0, outbox.queued());
     }
 
@@ -297,12 +297,12 @@ class OutboxTest {
         outbox.offer(m("{\"n\":2}"));
         outbox.offer(Message.KEEP_ALIVE);
         outbox.flush();
-        assertEquals(List.of("[{\"n\":1},{\"n\":2}]"), List.copyOf(remote.sent), "one batch, without the pings");
+        assertEquals(List.of("[{\"n\":1},{\"n\":2}]"), List.copyOf(remote.sent), "one batch, without the keep-alives");
         assertEquals(0, owner.failures.get());
     }
 
     @Test
-    void aPingToASessionWhoseConnectionHasGoneGivesTheClientUp() {
+    void aKeepAliveToASessionWhoseConnectionHasGoneGivesTheClientUp() {
         var remote = new TyrusLikeRemote();
         var outbox = owner.outbox(remote, 1_000);
         outbox.send(m("{\"n\":1}"));

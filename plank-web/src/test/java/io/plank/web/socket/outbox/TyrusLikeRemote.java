@@ -14,7 +14,7 @@ import io.plank.testsupport.websocket.TextRemote;
 
 /**
  * Shaped like Tyrus's asynchronous remote where {@link TyrusFrames} reaches into it: a {@code webSocket} field whose
- * object has {@code sendRawFrame(ByteBuffer)}, {@code sendText(String, SendHandler)} and {@code sendPing(byte[])}. Its
+ * object has {@code sendRawFrame(ByteBuffer)}, {@code sendText(String, SendHandler)} and {@code sendPong(byte[])}. Its
  * own sends (the API's, which would schedule Tyrus's idle-timeout task) are refused, so a test sees they are never used.
  */
 public final class TyrusLikeRemote extends TextRemote {
@@ -39,8 +39,8 @@ public final class TyrusLikeRemote extends TextRemote {
             return CompletableFuture.completedFuture(null);
         }
 
-        public Future<?> sendPing(byte[] data) {
-            writes.add("ping");
+        public Future<?> sendPong(byte[] data) {
+            writes.add("pong");
             return gone ? CompletableFuture.failedFuture(new java.io.IOException("Connection is closed"))
                     : CompletableFuture.completedFuture(null);
         }
