@@ -3,6 +3,7 @@ package io.plank.web.limits;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,8 +17,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  *
  * <p>A WebSocket connection is counted by {@link WebSocketConnectionLimit} before its upgrade, an event stream when it
  * is opened; each is uncounted when {@code Sessions} forgets it, which it does once for every way a connection ends
- * (or by the filter, if the handshake did not upgrade). An address whose count reaches zero leaves the map, so the
- * map holds no more entries than there are connections.
+ * (or by the filter, if the handshake did not upgrade). An address whose count is zero leaves the map at the next
+ * sweep ({@link #releaseUnopened}, once a second), so the map holds no more entries than there are connections and
+ * addresses seen in the last second.
+ *
+ * <p>Each address's count is an {@link AtomicInteger} changed by compare-and-set, not the map's {@code compute}: every
+ * client behind one proxy (or a load test's) has the same address, and {@code compute} on one key is one lock, for
+ * which, in a storm of 5,000 reconnects from one address, Payara's request threads waited 30 s in all (JFR). A count
+ * the sweep takes out is marked {@link #FORGOTTEN} first, so that no acquire counts on it afterwards.
  */
 @ApplicationScoped
 public class ConnectionsPerAddress {
@@ -29,7 +36,10 @@ public class ConnectionsPerAddress {
     /** How long a counted handshake may take to open its endpoint before its count is given back. */
     static final long OPEN_GRACE_NANOS = TimeUnit.SECONDS.toNanos(30);
 
-    private final ConcurrentMap<String, Integer> counts = new ConcurrentHashMap<>();
+    /** A count being taken out of the map: acquires wait for the new one. */
+    private static final int FORGOTTEN = Integer.MIN_VALUE;
+
+    private final ConcurrentMap<String, AtomicInteger> counts = new ConcurrentHashMap<>();
     /** Handshakes counted and not yet opened as sessions, by handshake id. */
     private final ConcurrentMap<String, Pending> pending = new ConcurrentHashMap<>();
 
@@ -42,21 +52,28 @@ public class ConnectionsPerAddress {
 
     /** Counts a connection from {@code address}; false, counting nothing, if it already holds the limit. */
     public boolean acquire(String address) {
-        boolean[] acquired = {false};
-        counts.compute(address, (key, count) -> {
-            int held = count == null ? 0 : count;
-            if (limit > 0 && held >= limit) {
-                return count;
+        while (true) {
+            AtomicInteger count = counts.computeIfAbsent(address, key -> new AtomicInteger());
+            int held = count.get();
+            if (held == FORGOTTEN) {
+                Thread.onSpinWait(); // the sweep is taking it out of the map this instant
+            } else if (limit > 0 && held >= limit) {
+                return false;
+            } else if (count.compareAndSet(held, held + 1)) {
+                return true;
             }
-            acquired[0] = true;
-            return held + 1;
-        });
-        return acquired[0];
+        }
     }
 
     /** Uncounts one connection of {@code address}; called exactly once for each {@link #acquire} that returned true. */
     public void release(String address) {
-        counts.computeIfPresent(address, (key, count) -> count <= 1 ? null : count - 1);
+        AtomicInteger count = counts.get(address);
+        if (count == null) {
+            return;
+        }
+        for (int held = count.get(); held > 0 && !count.compareAndSet(held, held - 1); held = count.get()) {
+            Thread.onSpinWait();
+        }
     }
 
     /**
@@ -81,18 +98,32 @@ public class ConnectionsPerAddress {
         }
     }
 
-    /** Gives back the counts of handshakes that upgraded {@link #OPEN_GRACE_NANOS} ago or more and never opened. */
+    /**
+     * Gives back the counts of handshakes that upgraded {@link #OPEN_GRACE_NANOS} ago or more and never opened, and
+     * forgets the addresses that hold no connection.
+     */
     public void releaseUnopened(long nowNanos) {
         pending.forEach((handshake, waiting) -> {
             if (nowNanos - waiting.sinceNanos() >= OPEN_GRACE_NANOS && pending.remove(handshake, waiting)) {
                 release(waiting.address());
             }
         });
+        counts.forEach((address, count) -> {
+            if (count.compareAndSet(0, FORGOTTEN)) {
+                counts.remove(address, count);
+            }
+        });
     }
 
     /** Connections {@code address} holds now. */
     public int count(String address) {
-        return counts.getOrDefault(address, 0);
+        AtomicInteger count = counts.get(address);
+        return count == null ? 0 : Math.max(0, count.get());
+    }
+
+    /** Addresses in the map: with connections, or without since the last sweep. */
+    int addresses() {
+        return counts.size();
     }
 
     /** What a refused client is told, naming the setting. */

@@ -69,6 +69,51 @@ class ConnectionsPerAddressTest {
         connections.release("a"); // a stray release never goes below zero
         assertEquals(0, connections.count("a"));
         assertTrue(connections.acquire("a") && connections.acquire("a") && !connections.acquire("a"));
+        connections.release("a");
+        connections.release("a");
+        connections.releaseUnopened(System.nanoTime());
+        assertEquals(0, connections.addresses(), "the sweep forgets an address without connections");
+        connections.release("a"); // a stray release of a forgotten address
+        assertTrue(connections.acquire("a") && connections.acquire("a") && !connections.acquire("a"), "counted afresh");
+        connections.releaseUnopened(System.nanoTime());
+        assertEquals(2, connections.count("a"), "an address with connections is kept");
+    }
+
+    @Test
+    void sweepsRacingAcquiresAndReleasesLoseNoCount() throws Exception {
+        var connections = limitedTo(4);
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var over = new AtomicInteger();
+        var sweeper = new Thread(() -> {
+            while (!stop.get()) {
+                connections.releaseUnopened(System.nanoTime());
+            }
+        });
+        sweeper.start();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        List<CompletableFuture<Void>> clients = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            clients.add(CompletableFuture.runAsync(() -> {
+                for (int i = 0; i < 20_000; i++) {
+                    if (!connections.acquire("a")) {
+                        over.incrementAndGet(); // four threads, one connection each at most: never refused
+                        continue;
+                    }
+                    if (connections.count("a") > 4) {
+                        over.incrementAndGet();
+                    }
+                    connections.release("a");
+                }
+            }, threads));
+        }
+        CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(60, java.util.concurrent.TimeUnit.SECONDS);
+        stop.set(true);
+        sweeper.join();
+        threads.shutdown();
+        assertEquals(0, over.get(), "refused or over the limit although each thread held one connection at most");
+        assertEquals(0, connections.count("a"), "every acquire released, none lost to a sweep");
+        assertTrue(connections.acquire("a") && connections.acquire("a") && connections.acquire("a") && connections.acquire("a")
+                && !connections.acquire("a"), "the full limit is there again");
     }
 
     @Test
