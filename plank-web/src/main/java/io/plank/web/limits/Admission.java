@@ -19,6 +19,11 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * 503 and a {@code Retry-After} that spreads the refused over the time the rate needs to admit them: each refusal is
  * promised the next free slot after the last one promised, so a crowd of 5,000 refused at once is told 1, 2, 3, ...
  * seconds, not all the same second. Clients add their own jitter.
+ *
+ * <p>Off by default: a browser cannot read a refused handshake's status, so plank.js backs off as after any failed
+ * attempt, doubling its wait each time it is refused; in 5,000-client storms on WildFly a limit of 1,000 a second made
+ * the last client later, not sooner (31 s against 15 s in one run; docs/PERFORMANCE.md). It is for a server, or a
+ * database behind it, that cannot hold the crowd at all.
  */
 @ApplicationScoped
 public class Admission {
@@ -29,7 +34,7 @@ public class Admission {
     private static final long SECOND = TimeUnit.SECONDS.toNanos(1);
 
     @Inject
-    @ConfigProperty(name = "plank.ws.admission-rate", defaultValue = "1000")
+    @ConfigProperty(name = "plank.ws.admission-rate", defaultValue = "0")
     int rate;
 
     @Inject
