@@ -409,10 +409,10 @@
         }
         const roles = list => list.length ? list.join(', ') : h('span', {className: 'muted'}, 'nobody');
         const line = (kind, label, ...value) => h('span', {className: 'grant ' + kind}, h('span', {className: 'label'}, label), ' ', ...value);
-        cell.replaceChildren(
-            line('read', 'read', roles(entry.read)),
-            line('write', 'write', roles(entry.write)),
-            entry.binding ? line('binding', 'rows', entry.binding.column + ' = claim ' + entry.binding.claim) : null);
+        const lines = [line('read', 'read', roles(entry.read)), line('write', 'write', roles(entry.write))];
+        if (entry.binding) lines.push(line('binding', 'rows', entry.binding.column + ' = claim ' + entry.binding.claim));
+        cell.replaceChildren(...lines); // not a null among them: the DOM would show it as the text "null"
+
     }
 
     let editing = null;
