@@ -15,11 +15,12 @@ import io.plank.testsupport.server.Ports;
 import io.plank.testsupport.server.ServerKind;
 
 /**
- * One thing the clients connect to: Plank on a server this benchmark starts, a Plank already running at a URL, or the
- * trivial relay that measures the load generator.
+ * One thing the clients connect to: Plank on a server this benchmark starts, a Plank already running at a URL, the
+ * trivial relay that measures the load generator, or the Vert.x peer Plank is measured against.
  *
  * <p>Spelled on the command line as {@code payara}, {@code wildfly}, {@code payara:NAME=/path/to/other.ear} (a second
- * contender on the same server kind), {@code relay}, or {@code NAME=ws://host:port/plank/ws} (a running Plank whose
+ * contender on the same server kind), {@code relay}, {@code vertx} ({@link VertxPeer} in its own JVM, on its own
+ * database), or {@code NAME=ws://host:port/plank/ws} (a running Plank, or a peer speaking as much of its protocol, whose
  * database PLANK_DB_URL names; its JVM's pid in {@code -Dplank.bench.pid.NAME} enables CPU and heap figures).
  */
 final class Target implements AutoCloseable {
@@ -54,6 +55,9 @@ final class Target implements AutoCloseable {
             var relay = new FrameRelay(settings.relayThreads());
             // The writer must not close the relay: it lives as long as the target.
             return new Target("relay", relay.webSocketUrl(), ProcessHandle.current().pid(), null, () -> relay::write, relay);
+        }
+        if (spec.equals("vertx")) {
+            return peer(settings);
         }
         int eq = spec.indexOf('=');
         if (eq > 0 && spec.substring(eq + 1).startsWith("ws")) {
@@ -103,6 +107,37 @@ final class Target implements AutoCloseable {
         URI webSocket = URI.create(server.webSocketUrl() + System.getProperty("plank.bench.query." + name, ""));
         return new Target(name, webSocket, pid, server.logFile(),
                 () -> new JdbcWriter(database.url(), database.user(), database.password()), server, database::close);
+    }
+
+    /** {@link VertxPeer} in a JVM of its own with the servers' heap (1 GiB), on a fresh database it sets up itself. */
+    private static Target peer(Settings settings) throws Exception {
+        var database = TestDatabase.create();
+        Path log = settings.workDir().resolve("vertx-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
+        int port;
+        try (var probe = new java.net.ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms1g", "-Xmx1g", "-cp", System.getProperty("java.class.path"), VertxPeer.class.getName(),
+                Integer.toString(port), database.url().substring("jdbc:".length()), database.user(), database.password())
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        AutoCloseable stop = () -> {
+            process.destroy();
+            if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+            }
+        };
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!java.nio.file.Files.readString(log).contains("listening on " + port)) {
+            if (!process.isAlive() || System.nanoTime() > deadline) {
+                stop.close();
+                database.close();
+                throw new IllegalStateException("The Vert.x peer did not start; its log: " + log);
+            }
+            Thread.sleep(100);
+        }
+        return new Target("vertx", URI.create("ws://127.0.0.1:" + port + "/plank/ws"), process.pid(), log,
+                () -> new JdbcWriter(database.url(), database.user(), database.password()), stop, database::close);
     }
 
     /**
