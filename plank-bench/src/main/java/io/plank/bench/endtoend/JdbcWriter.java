@@ -10,7 +10,7 @@ import java.util.Properties;
  * The benchmark's one writer: an autocommit INSERT into {@code items} per change, with plain JDBC, the row's name
  * carrying the tag {@code b<run>-<k>}. The instant returned is just after the INSERT returned, i.e. after
  * PostgreSQL acknowledged the commit; latencies are measured from there. The session runs with
- * {@code synchronous_commit = off}.
+ * {@code synchronous_commit = off} unless {@code -Dplank.bench.synchronous-commit} says otherwise.
  */
 final class JdbcWriter implements ChangeSource {
 
@@ -24,10 +24,13 @@ final class JdbcWriter implements ChangeSource {
         credentials.setProperty("ApplicationName", "plank-e2e-writer");
         connection = DriverManager.getConnection(url, credentials);
         connection.setAutoCommit(true);
-        // The commit still happens (and NOTIFY goes out) at once; only the wait for the WAL flush is skipped, which on a
-        // machine whose disk others share took 2-3 ms a commit and kept one writer from holding 1,000/s.
-        try (var statement = connection.createStatement()) {
-            statement.execute("SET synchronous_commit = off");
+        // Off by default: the commit still happens (and a trigger's NOTIFY goes out) at once; only the wait for the WAL
+        // flush is skipped, which on a machine whose disk others share took 2-3 ms a commit and kept one writer from
+        // holding 1,000/s. Logical capture reads only flushed WAL, so an asynchronous commit reaches it when the WAL
+        // writer flushes: measure it with -Dplank.bench.synchronous-commit=on, as most applications commit.
+        try (var statement = connection.prepareStatement("SELECT set_config('synchronous_commit', ?, false)")) {
+            statement.setString(1, System.getProperty("plank.bench.synchronous-commit", "off"));
+            statement.execute();
         }
         insert = connection.prepareStatement("INSERT INTO items(name, value) VALUES (?, 1)");
     }
