@@ -412,7 +412,6 @@
         const lines = [line('read', 'read', roles(entry.read)), line('write', 'write', roles(entry.write))];
         if (entry.binding) lines.push(line('binding', 'rows', entry.binding.column + ' = claim ' + entry.binding.claim));
         cell.replaceChildren(...lines); // not a null among them: the DOM would show it as the text "null"
-
     }
 
     let editing = null;

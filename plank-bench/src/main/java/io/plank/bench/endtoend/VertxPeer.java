@@ -39,12 +39,12 @@ public final class VertxPeer extends VerticleBase {
                 updated_at timestamptz NOT NULL DEFAULT now());
             CREATE OR REPLACE FUNCTION peer_notify() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                PERFORM pg_notify('items', json_build_object('type', 'change', 'table', TG_TABLE_NAME, 'action', TG_OP,
+                PERFORM pg_notify('%s', json_build_object('type', 'change', 'table', TG_TABLE_NAME, 'action', TG_OP,
                     'id', NEW.id, 'data', row_to_json(NEW), 'at', now())::text);
                 RETURN NULL;
             END $$;
             CREATE OR REPLACE TRIGGER items_notify AFTER INSERT OR UPDATE ON items
-                FOR EACH ROW EXECUTE FUNCTION peer_notify()""";
+                FOR EACH ROW EXECUTE FUNCTION peer_notify()""".formatted(CHANNEL);
 
     private final int port;
     private final PgConnectOptions database;
